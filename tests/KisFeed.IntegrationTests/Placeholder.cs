@@ -1,0 +1,1 @@
+namespace KisFeed.IntegrationTests;

@@ -1,0 +1,34 @@
+namespace KisFeed.Tests;
+
+public class VenueTests
+{
+    [Theory]
+    [InlineData(Venue.Krx, "H0STPGM0")]
+    [InlineData(Venue.Nxt, "H0NXPGM0")]
+    [InlineData(Venue.Unified, "H0UNPGM0")]
+    public void TrIdRoundTrips(Venue venue, string trId)
+    {
+        Assert.Equal(trId, venue.ProgramTradeTrId());
+        Assert.True(VenueExtensions.TryFromProgramTradeTrId(trId, out var fromString));
+        Assert.Equal(venue, fromString);
+        Assert.True(VenueExtensions.TryFromProgramTradeTrId(System.Text.Encoding.ASCII.GetBytes(trId), out var fromBytes));
+        Assert.Equal(venue, fromBytes);
+    }
+
+    [Theory]
+    [InlineData("H0STCNT0")]
+    [InlineData("")]
+    [InlineData("h0nxpgm0")]
+    public void UnknownTrIdIsRejected(string trId) => Assert.False(VenueExtensions.TryFromProgramTradeTrId(trId, out _));
+
+    [Theory]
+    [InlineData("nxt", Venue.Nxt)]
+    [InlineData("KRX", Venue.Krx)]
+    [InlineData("unified", Venue.Unified)]
+    [InlineData("통합", Venue.Unified)]
+    public void ParsesUserNames(string text, Venue expected)
+    {
+        Assert.True(VenueExtensions.TryParse(text, out var venue));
+        Assert.Equal(expected, venue);
+    }
+}
