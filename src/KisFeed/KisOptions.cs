@@ -1,0 +1,162 @@
+using System.Text;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KisFeed;
+
+/// <summary>How a consumer's buffer behaves when the consumer falls behind. The socket reader never waits.</summary>
+public enum BufferFullMode
+{
+    /// <summary>Drop the oldest buffered update (the newest cumulative values are kept). The default.</summary>
+    DropOldest,
+
+    /// <summary>Drop the update that did not fit.</summary>
+    DropNewest,
+}
+
+/// <summary>
+/// Settings for <see cref="KisRealtimeClient"/>. Immutable: start from <see cref="Default"/> or
+/// <see cref="FromEnvironment"/> and change with <c>with { ... }</c>. Secrets never appear in <see cref="object.ToString"/>.
+/// </summary>
+public sealed record KisOptions
+{
+    /// <summary>The live KIS real-time WebSocket endpoint.</summary>
+    public static readonly Uri LiveWebSocketUri = new("ws://ops.koreainvestment.com:21000/tryitout");
+
+    /// <summary>The live KIS REST endpoint (approval keys).</summary>
+    public static readonly Uri LiveRestUri = new("https://openapi.koreainvestment.com:9443");
+
+    /// <summary>Defaults for the live servers, with no credentials.</summary>
+    public static KisOptions Default { get; } = new();
+
+    /// <summary>App key (앱키) issued by KIS. Needed to obtain approval keys.</summary>
+    public string? AppKey { get; init; }
+
+    /// <summary>App secret (앱시크릿; sent as <c>secretkey</c>). Needed to obtain approval keys.</summary>
+    public string? AppSecret { get; init; }
+
+    /// <summary>A ready WebSocket approval key (웹소켓 접속키). When null, one is requested with the app key and secret.</summary>
+    public string? ApprovalKey { get; init; }
+
+    /// <summary>Customer type sent as <c>custtype</c>: <c>'P'</c> individual (default) or <c>'B'</c> corporate.</summary>
+    public char CustomerType { get; init; } = 'P';
+
+    /// <summary>WebSocket endpoint. Default: <see cref="LiveWebSocketUri"/>.</summary>
+    public Uri WebSocketUri { get; init; } = LiveWebSocketUri;
+
+    /// <summary>REST endpoint for <c>POST /oauth2/Approval</c>. Default: <see cref="LiveRestUri"/>.</summary>
+    public Uri RestUri { get; init; } = LiveRestUri;
+
+    /// <summary>Time allowed for the TCP connect and WebSocket handshake.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time allowed for the reply to one subscribe or unsubscribe message.</summary>
+    public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Reconnect when nothing at all (not even PINGPONG) arrived for this long. KIS sends PINGPONG roughly every
+    /// 110 s on a quiet session, so keep this above that. <see cref="Timeout.InfiniteTimeSpan"/> turns the watchdog off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(150);
+
+    /// <summary>Registrations ((TR id, stock code) pairs) one session may hold. KIS allows 41.</summary>
+    public int MaxRegistrations { get; init; } = 41;
+
+    /// <summary>When the first connection fails, keep retrying with the reconnect policy instead of throwing.</summary>
+    public bool RetryInitialConnect { get; init; }
+
+    /// <summary>Reconnect backoff.</summary>
+    public ReconnectPolicy Reconnect { get; init; } = ReconnectPolicy.Default;
+
+    /// <summary>Updates each consumer may have buffered before <see cref="BufferFullMode"/> applies.</summary>
+    public int ConsumerBufferCapacity { get; init; } = 100_000;
+
+    /// <summary>What to drop when a consumer's buffer is full.</summary>
+    public BufferFullMode ConsumerFullMode { get; init; } = BufferFullMode.DropOldest;
+
+    /// <summary>Logging. Default: no logging.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Clock and timers (use a fake one in tests).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>HTTP handler for the approval-key request (tests, proxies). Null: a default handler.</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+
+    /// <summary>True when an approval key is given or can be obtained.</summary>
+    public bool HasCredentials => !string.IsNullOrEmpty(ApprovalKey) || (!string.IsNullOrEmpty(AppKey) && !string.IsNullOrEmpty(AppSecret));
+
+    /// <summary>
+    /// Reads <c>KIS_APPKEY</c>, <c>KIS_APPSECRET</c>, <c>KIS_APPROVAL_KEY</c>, <c>KIS_CUSTTYPE</c>, <c>KIS_WS_URL</c> and
+    /// <c>KIS_REST_URL</c> over <see cref="Default"/> (or <paramref name="baseOptions"/>).
+    /// </summary>
+    public static KisOptions FromEnvironment(KisOptions? baseOptions = null, Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        KisOptions o = baseOptions ?? Default;
+        static string? Clean(string? v) => string.IsNullOrWhiteSpace(v) ? null : v.Trim();
+        string? custType = Clean(getVariable("KIS_CUSTTYPE"));
+        string? ws = Clean(getVariable("KIS_WS_URL"));
+        string? rest = Clean(getVariable("KIS_REST_URL"));
+        return o with
+        {
+            AppKey = Clean(getVariable("KIS_APPKEY")) ?? o.AppKey,
+            AppSecret = Clean(getVariable("KIS_APPSECRET")) ?? o.AppSecret,
+            ApprovalKey = Clean(getVariable("KIS_APPROVAL_KEY")) ?? o.ApprovalKey,
+            CustomerType = custType is null ? o.CustomerType : char.ToUpperInvariant(custType[0]),
+            WebSocketUri = ws is null ? o.WebSocketUri : new Uri(ws),
+            RestUri = rest is null ? o.RestUri : new Uri(rest),
+        };
+    }
+
+    /// <summary>Checks the settings and throws <see cref="ArgumentException"/> naming the first bad one.</summary>
+    public void Validate()
+    {
+        if (CustomerType is not ('P' or 'B'))
+        {
+            throw new ArgumentException($"CustomerType must be 'P' (individual) or 'B' (corporate), not '{CustomerType}'.", nameof(CustomerType));
+        }
+
+        if (WebSocketUri.Scheme is not ("ws" or "wss"))
+        {
+            throw new ArgumentException($"WebSocketUri must be ws:// or wss://, not '{WebSocketUri}'.", nameof(WebSocketUri));
+        }
+
+        if (RestUri.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"RestUri must be http:// or https://, not '{RestUri}'.", nameof(RestUri));
+        }
+
+        if (MaxRegistrations < 1)
+        {
+            throw new ArgumentException("MaxRegistrations must be at least 1.", nameof(MaxRegistrations));
+        }
+
+        if (ConsumerBufferCapacity < 1)
+        {
+            throw new ArgumentException("ConsumerBufferCapacity must be at least 1.", nameof(ConsumerBufferCapacity));
+        }
+
+        if (ReplyTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("ReplyTimeout and ConnectTimeout must be positive.");
+        }
+
+        Reconnect.Validate();
+    }
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("AppKey = ").Append(Secrets.Redact(AppKey))
+            .Append(", AppSecret = ").Append(Secrets.Redact(AppSecret))
+            .Append(", ApprovalKey = ").Append(Secrets.Redact(ApprovalKey))
+            .Append(", CustomerType = ").Append(CustomerType)
+            .Append(", WebSocketUri = ").Append(WebSocketUri)
+            .Append(", RestUri = ").Append(RestUri)
+            .Append(", MaxRegistrations = ").Append(MaxRegistrations)
+            .Append(", IdleTimeout = ").Append(IdleTimeout)
+            .Append(", Reconnect = ").Append(Reconnect);
+        return true;
+    }
+}

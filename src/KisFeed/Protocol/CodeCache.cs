@@ -1,0 +1,56 @@
+namespace KisFeed.Protocol;
+
+/// <summary>
+/// Turns the ASCII bytes of a stock code into a shared <see cref="string"/> so that parsing a record allocates nothing
+/// once a code has been seen. Not thread-safe: one cache per reader.
+/// </summary>
+internal sealed class CodeCache
+{
+    private const int MaxCodeLength = 16;
+    private readonly Dictionary<string, string> _codes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly int _capacity;
+
+    public CodeCache(int capacity = 8192)
+    {
+        _capacity = capacity;
+        _lookup = _codes.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public int Count => _codes.Count;
+
+    /// <summary>Returns the code as a string, or null when the bytes are not a plausible code (1–16 ASCII letters or digits).</summary>
+    public string? Get(ReadOnlySpan<byte> ascii)
+    {
+        if (ascii.IsEmpty || ascii.Length > MaxCodeLength)
+        {
+            return null;
+        }
+
+        Span<char> chars = stackalloc char[MaxCodeLength];
+        for (int i = 0; i < ascii.Length; i++)
+        {
+            byte b = ascii[i];
+            if (!char.IsAsciiLetterOrDigit((char)b))
+            {
+                return null;
+            }
+
+            chars[i] = (char)b;
+        }
+
+        ReadOnlySpan<char> key = chars[..ascii.Length];
+        if (_lookup.TryGetValue(key, out string? code))
+        {
+            return code;
+        }
+
+        code = new string(key);
+        if (_codes.Count < _capacity)
+        {
+            _codes[code] = code;
+        }
+
+        return code;
+    }
+}

@@ -1,0 +1,75 @@
+namespace KisFeed.Protocol;
+
+/// <summary>The parts of a real-time data frame <c>&lt;0|1&gt;|&lt;TR&gt;|&lt;NNN&gt;|&lt;payload&gt;</c>, as slices of the frame.</summary>
+internal readonly ref struct DataFrame
+{
+    public DataFrame(bool encrypted, ReadOnlySpan<byte> trId, int count, ReadOnlySpan<byte> payload)
+    {
+        Encrypted = encrypted;
+        TrId = trId;
+        Count = count;
+        Payload = payload;
+    }
+
+    /// <summary>True for <c>1|</c> frames (AES-256-CBC, base64).</summary>
+    public bool Encrypted { get; }
+
+    public ReadOnlySpan<byte> TrId { get; }
+
+    /// <summary>The record count from the header (<c>NNN</c>).</summary>
+    public int Count { get; }
+
+    /// <summary>Everything after the third <c>|</c>; it may itself contain <c>|</c>.</summary>
+    public ReadOnlySpan<byte> Payload { get; }
+
+    /// <summary>Splits a frame into its header parts. Only the first three <c>|</c> separate; the payload is left whole.</summary>
+    public static FrameError TryRead(ReadOnlySpan<byte> frame, out DataFrame result)
+    {
+        result = default;
+        if (frame.Length < 2 || frame[0] is not ((byte)'0' or (byte)'1') || frame[1] != (byte)'|')
+        {
+            return FrameError.BadHeader;
+        }
+
+        ReadOnlySpan<byte> rest = frame[2..];
+        int bar = rest.IndexOf((byte)'|');
+        if (bar <= 0 || bar > 16)
+        {
+            return FrameError.BadHeader;
+        }
+
+        ReadOnlySpan<byte> trId = rest[..bar];
+        rest = rest[(bar + 1)..];
+        bar = rest.IndexOf((byte)'|');
+        if (bar < 0)
+        {
+            return FrameError.BadHeader;
+        }
+
+        ReadOnlySpan<byte> countText = rest[..bar];
+        if (countText.IsEmpty || countText.Length > 6)
+        {
+            return FrameError.BadCount;
+        }
+
+        int count = 0;
+        foreach (byte b in countText)
+        {
+            uint digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                return FrameError.BadCount;
+            }
+
+            count = (count * 10) + (int)digit;
+        }
+
+        if (count == 0)
+        {
+            return FrameError.BadCount;
+        }
+
+        result = new DataFrame(frame[0] == (byte)'1', trId, count, rest[(bar + 1)..]);
+        return FrameError.None;
+    }
+}

@@ -1,0 +1,300 @@
+using System.Buffers.Text;
+
+namespace KisFeed.Protocol;
+
+/// <summary>The outcome of reading one data frame.</summary>
+/// <param name="Error">The first problem found, or <see cref="FrameError.None"/>.</param>
+/// <param name="Records">Records appended to the output.</param>
+/// <param name="SkippedRecords">Records that could not be read (only with <see cref="FrameError.BadField"/>).</param>
+/// <param name="FieldsPerRecord">Fields per record as sent (11 documented; more when KIS appends fields).</param>
+/// <param name="Detail">A human-readable description of <paramref name="Error"/>, or null.</param>
+internal readonly record struct ParseResult(FrameError Error, int Records, int SkippedRecords, int FieldsPerRecord, string? Detail)
+{
+    public bool IsClean => Error == FrameError.None;
+}
+
+/// <summary>
+/// Reads the payload of a program-trading frame (<c>H0STPGM0</c>/<c>H0NXPGM0</c>/<c>H0UNPGM0</c>) straight from the
+/// received bytes into <see cref="ProgramTrade"/> values, with no string per field.
+/// </summary>
+/// <remarks>
+/// Records are concatenated with the same <c>^</c> as fields, so the record width is derived from the header count:
+/// width = values / NNN. A trailing <c>^</c> is tolerated, empty or <c>(null)</c> numeric fields read as 0 and are
+/// flagged in <see cref="ProgramTrade.Missing"/>, and fields beyond the 11 documented ones are skipped (KIS appends
+/// fields without notice). Each record's code and time are checked, so a frame whose count does not match its
+/// contents is reported instead of being misread.
+/// </remarks>
+internal sealed class ProgramTradeParser
+{
+    /// <summary>The documented number of fields per program-trading record.</summary>
+    public const int FieldCount = 11;
+
+    private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
+    private readonly CodeCache _codes;
+
+    public ProgramTradeParser(CodeCache? codes = null) => _codes = codes ?? new CodeCache();
+
+    /// <summary>The trading date (Korea time) of an instant.</summary>
+    public static DateOnly KoreanDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(Kst).DateTime);
+
+    /// <summary>Reads a whole plain frame (<c>0|TR|NNN|payload</c>).</summary>
+    public ParseResult ParseFrame(ReadOnlySpan<byte> frame, DateTimeOffset receivedAt, List<ProgramTrade> output)
+    {
+        FrameError error = DataFrame.TryRead(frame, out DataFrame data);
+        if (error != FrameError.None)
+        {
+            return new ParseResult(error, 0, 0, 0, error == FrameError.BadCount ? "the record count is not a positive number" : "not of the form 0|TR|NNN|payload");
+        }
+
+        if (data.Encrypted)
+        {
+            return new ParseResult(FrameError.Undecryptable, 0, 0, 0, "encrypted frame: decrypt it before parsing");
+        }
+
+        if (!VenueExtensions.TryFromProgramTradeTrId(data.TrId, out Venue venue))
+        {
+            return new ParseResult(FrameError.UnknownTrId, 0, 0, 0, $"TR id '{Ascii(data.TrId)}' is not a program-trading TR");
+        }
+
+        return ParsePayload(venue, data.Count, data.Payload, receivedAt, output);
+    }
+
+    /// <summary>Reads <paramref name="count"/> records of <paramref name="venue"/> from a payload.</summary>
+    public ParseResult ParsePayload(Venue venue, int count, ReadOnlySpan<byte> payload, DateTimeOffset receivedAt, List<ProgramTrade> output)
+    {
+        int values = payload.Count((byte)'^') + 1;
+        if (values % count != 0 && payload.Length > 0 && payload[^1] == (byte)'^')
+        {
+            payload = payload[..^1]; // a trailing '^'
+            values--;
+        }
+
+        if (values % count != 0)
+        {
+            return new ParseResult(FrameError.CountMismatch, 0, 0, 0, $"{values} values do not divide into {count} record(s)");
+        }
+
+        int width = values / count;
+        if (width < FieldCount)
+        {
+            return new ParseResult(FrameError.TooFewFields, 0, 0, width, $"{width} field(s) per record, {FieldCount} expected");
+        }
+
+        if (width >= 2 * FieldCount && width % FieldCount == 0 && LooksLikeRecordStart(payload, FieldCount))
+        {
+            // More documented-width records than the header announced: reading them as one wide record would drop data.
+            return new ParseResult(FrameError.CountMismatch, 0, 0, width, $"the header says {count} record(s) but the payload holds {values / FieldCount}");
+        }
+
+        DateOnly tradingDate = KoreanDate(receivedAt);
+        int parsed = 0;
+        int skipped = 0;
+        string? detail = null;
+        for (int r = 0; r < count; r++)
+        {
+            if (TryReadRecord(ref payload, venue, width, tradingDate, receivedAt, out ProgramTrade trade, out string? why))
+            {
+                output.Add(trade);
+                parsed++;
+            }
+            else
+            {
+                skipped++;
+                detail ??= $"record {r + 1} of {count}: {why}";
+            }
+        }
+
+        return skipped == 0
+            ? new ParseResult(FrameError.None, parsed, 0, width, null)
+            : new ParseResult(FrameError.BadField, parsed, skipped, width, detail);
+    }
+
+    private bool TryReadRecord(ref ReadOnlySpan<byte> payload, Venue venue, int width, DateOnly tradingDate, DateTimeOffset receivedAt, out ProgramTrade trade, out string? why)
+    {
+        trade = default;
+        why = null;
+        ProgramTradeFields missing = ProgramTradeFields.None;
+
+        ReadOnlySpan<byte> codeField = Next(ref payload);
+        string? code = _codes.Get(codeField);
+        ReadOnlySpan<byte> timeField = Next(ref payload);
+        Span<long> n = stackalloc long[FieldCount - 2];
+        bool ok = true;
+        for (int i = 0; i < n.Length; i++)
+        {
+            ReadOnlySpan<byte> field = Next(ref payload);
+            if (!TryParseNumber(field, out n[i], out bool absent))
+            {
+                ok = false;
+                why ??= $"field {i + 2} is not a number: '{Ascii(field)}'";
+            }
+            else if (absent)
+            {
+                missing |= (ProgramTradeFields)(1 << (i + 2));
+            }
+        }
+
+        for (int extra = FieldCount; extra < width; extra++)
+        {
+            _ = Next(ref payload);
+        }
+
+        if (code is null)
+        {
+            why = $"stock code is not valid: '{Ascii(codeField)}'";
+            return false;
+        }
+
+        if (!TryParseTime(timeField, out TimeOnly time, out bool timeAbsent))
+        {
+            why = $"time is not HHMMSS: '{Ascii(timeField)}'";
+            return false;
+        }
+
+        if (!ok)
+        {
+            return false;
+        }
+
+        if (timeAbsent)
+        {
+            missing |= ProgramTradeFields.Time;
+        }
+
+        trade = new ProgramTrade(venue, code, tradingDate, time, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], receivedAt, missing);
+        return true;
+    }
+
+    private static ReadOnlySpan<byte> Next(ref ReadOnlySpan<byte> payload)
+    {
+        int caret = payload.IndexOf((byte)'^');
+        ReadOnlySpan<byte> field;
+        if (caret < 0)
+        {
+            field = payload;
+            payload = default;
+        }
+        else
+        {
+            field = payload[..caret];
+            payload = payload[(caret + 1)..];
+        }
+
+        return field;
+    }
+
+    private static bool LooksLikeRecordStart(ReadOnlySpan<byte> payload, int fieldIndex)
+    {
+        for (int i = 0; i < fieldIndex; i++)
+        {
+            _ = Next(ref payload);
+        }
+
+        ReadOnlySpan<byte> code = Next(ref payload);
+        ReadOnlySpan<byte> time = Next(ref payload);
+        return code.Length is >= 6 and <= 9 && IsAsciiAlnum(code) && time.Length == 6 && IsDigits(time);
+    }
+
+    private static bool IsAsciiAlnum(ReadOnlySpan<byte> s)
+    {
+        foreach (byte b in s)
+        {
+            if (!char.IsAsciiLetterOrDigit((char)b))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsDigits(ReadOnlySpan<byte> s)
+    {
+        foreach (byte b in s)
+        {
+            if ((uint)(b - '0') > 9)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAbsent(ReadOnlySpan<byte> field) => field.IsEmpty || field.SequenceEqual("(null)"u8);
+
+    /// <summary>Parses a signed decimal integer; empty or <c>(null)</c> is 0 and marked absent.</summary>
+    internal static bool TryParseNumber(ReadOnlySpan<byte> field, out long value, out bool absent)
+    {
+        absent = false;
+        value = 0;
+        if (IsAbsent(field))
+        {
+            absent = true;
+            return true;
+        }
+
+        int i = 0;
+        bool negative = false;
+        if (field[0] is (byte)'-' or (byte)'+')
+        {
+            negative = field[0] == (byte)'-';
+            i = 1;
+        }
+
+        int digits = field.Length - i;
+        if (digits is <= 0 or > 18)
+        {
+            // Longer than any KIS amount; let the general parser decide (it checks overflow).
+            return digits > 18 && Utf8Parser.TryParse(field, out value, out int consumed) && consumed == field.Length;
+        }
+
+        long acc = 0;
+        for (; i < field.Length; i++)
+        {
+            uint d = (uint)(field[i] - '0');
+            if (d > 9)
+            {
+                return false;
+            }
+
+            acc = (acc * 10) + d;
+        }
+
+        value = negative ? -acc : acc;
+        return true;
+    }
+
+    internal static bool TryParseTime(ReadOnlySpan<byte> field, out TimeOnly time, out bool absent)
+    {
+        time = default;
+        absent = false;
+        if (IsAbsent(field))
+        {
+            absent = true;
+            return true;
+        }
+
+        if (field.Length != 6 || !IsDigits(field))
+        {
+            return false;
+        }
+
+        int h = ((field[0] - '0') * 10) + (field[1] - '0');
+        int m = ((field[2] - '0') * 10) + (field[3] - '0');
+        int s = ((field[4] - '0') * 10) + (field[5] - '0');
+        if (h > 23 || m > 59 || s > 59)
+        {
+            return false;
+        }
+
+        time = new TimeOnly(h, m, s);
+        return true;
+    }
+
+    private static string Ascii(ReadOnlySpan<byte> bytes)
+    {
+        ReadOnlySpan<byte> shown = bytes.Length > 40 ? bytes[..40] : bytes;
+        return System.Text.Encoding.UTF8.GetString(shown) + (bytes.Length > 40 ? "…" : string.Empty);
+    }
+}
