@@ -8,6 +8,7 @@ internal sealed class CodeCache
 {
     private const int MaxCodeLength = 16;
     private readonly Dictionary<string, string> _codes = new(StringComparer.Ordinal);
+    private readonly Dictionary<ulong, string> _short = [];
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly int _capacity;
 
@@ -26,6 +27,35 @@ internal sealed class CodeCache
         {
             return null;
         }
+
+        if (ascii.Length <= 8)
+        {
+            // Fast path for KIS short codes (6–7 bytes): the bytes packed into one 64-bit key.
+            ulong packed = 0;
+            for (int i = 0; i < ascii.Length; i++)
+            {
+                packed |= (ulong)ascii[i] << (8 * i);
+            }
+
+            if (_short.TryGetValue(packed, out string? known))
+            {
+                return known;
+            }
+
+            string? code = Slow(ascii);
+            if (code is not null && _short.Count < _capacity)
+            {
+                _short[packed] = code;
+            }
+
+            return code;
+        }
+
+        return Slow(ascii);
+    }
+
+    private string? Slow(ReadOnlySpan<byte> ascii)
+    {
 
         Span<char> chars = stackalloc char[MaxCodeLength];
         for (int i = 0; i < ascii.Length; i++)

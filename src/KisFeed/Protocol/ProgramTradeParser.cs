@@ -113,32 +113,28 @@ internal sealed class ProgramTradeParser
     {
         trade = default;
         why = null;
-        ProgramTradeFields missing = ProgramTradeFields.None;
-
         ReadOnlySpan<byte> codeField = Next(ref payload);
-        string? code = _codes.Get(codeField);
         ReadOnlySpan<byte> timeField = Next(ref payload);
-        Span<long> n = stackalloc long[FieldCount - 2];
-        bool ok = true;
-        for (int i = 0; i < n.Length; i++)
-        {
-            ReadOnlySpan<byte> field = Next(ref payload);
-            if (!TryParseNumber(field, out n[i], out bool absent))
-            {
-                ok = false;
-                why ??= $"field {i + 2} is not a number: '{Ascii(field)}'";
-            }
-            else if (absent)
-            {
-                missing |= (ProgramTradeFields)(1 << (i + 2));
-            }
-        }
 
+        // The nine numbers, read in one pass each (digits are accumulated while looking for the '^').
+        int absent = 0;
+        int bad = -1;
+        string? badField = null;
+        long sellVolume = Number(ref payload, 0, ref absent, ref bad, ref badField);
+        long sellValue = Number(ref payload, 1, ref absent, ref bad, ref badField);
+        long buyVolume = Number(ref payload, 2, ref absent, ref bad, ref badField);
+        long buyValue = Number(ref payload, 3, ref absent, ref bad, ref badField);
+        long netVolume = Number(ref payload, 4, ref absent, ref bad, ref badField);
+        long netValue = Number(ref payload, 5, ref absent, ref bad, ref badField);
+        long askResidual = Number(ref payload, 6, ref absent, ref bad, ref badField);
+        long bidResidual = Number(ref payload, 7, ref absent, ref bad, ref badField);
+        long netResidual = Number(ref payload, 8, ref absent, ref bad, ref badField);
         for (int extra = FieldCount; extra < width; extra++)
         {
             _ = Next(ref payload);
         }
 
+        string? code = _codes.Get(codeField);
         if (code is null)
         {
             why = $"stock code is not valid: '{Ascii(codeField)}'";
@@ -151,18 +147,74 @@ internal sealed class ProgramTradeParser
             return false;
         }
 
-        if (!ok)
+        if (bad >= 0)
         {
+            why = $"field {bad + 2} is not a number: '{badField}'";
             return false;
         }
 
+        var missing = (ProgramTradeFields)(absent << 2);
         if (timeAbsent)
         {
             missing |= ProgramTradeFields.Time;
         }
 
-        trade = new ProgramTrade(venue, code, tradingDate, time, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], receivedAt, missing);
+        trade = new ProgramTrade(venue, code, tradingDate, time, sellVolume, sellValue, buyVolume, buyValue, netVolume, netValue, askResidual, bidResidual, netResidual, receivedAt, missing);
         return true;
+    }
+
+    /// <summary>Reads the next '^'-terminated field as a number, noting absent (empty/(null)) and bad fields.</summary>
+    private static long Number(ref ReadOnlySpan<byte> payload, int index, ref int absent, ref int bad, ref string? badField)
+    {
+        ReadOnlySpan<byte> s = payload;
+        int i = 0;
+        bool negative = false;
+        if (s.Length > 0 && s[0] is (byte)'-' or (byte)'+')
+        {
+            negative = s[0] == (byte)'-';
+            i = 1;
+        }
+
+        int start = i;
+        long acc = 0;
+        while (i < s.Length)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d > 9)
+            {
+                break;
+            }
+
+            acc = (acc * 10) + d;
+            i++;
+        }
+
+        int digits = i - start;
+        if (digits is > 0 and <= 18 && (i == s.Length || s[i] == (byte)'^'))
+        {
+            payload = i == s.Length ? default : s[(i + 1)..];
+            return negative ? -acc : acc;
+        }
+
+        // Empty, (null), too long, or not a number: take the whole field and decide.
+        ReadOnlySpan<byte> field = Next(ref payload);
+        if (TryParseNumber(field, out long value, out bool wasAbsent))
+        {
+            if (wasAbsent)
+            {
+                absent |= 1 << index;
+            }
+
+            return value;
+        }
+
+        if (bad < 0)
+        {
+            bad = index;
+            badField = Ascii(field);
+        }
+
+        return 0;
     }
 
     private static ReadOnlySpan<byte> Next(ref ReadOnlySpan<byte> payload)
