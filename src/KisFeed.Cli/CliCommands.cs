@@ -1,0 +1,350 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using KisFeed.Simulator;
+using KisFeed.Storage;
+using Spectre.Console;
+
+namespace KisFeed.Cli;
+
+internal static partial class CliApp
+{
+    private static Command WatchCommand(CliConsole console)
+    {
+        Argument<string[]> codes = CodesArgument();
+        Option<string> venue = VenueOption();
+        Option<bool> demo = DemoOption();
+        Option<string?> config = ConfigOption();
+        Option<string?> format = FormatOption();
+        Option<string> sort = SortOption();
+        Option<TimeSpan?> duration = DurationOption();
+        Option<bool> verbose = VerboseOption();
+        var command = new Command("watch", "Live program trading for the given codes: a board on a terminal, one line per update otherwise.\nExample: kisfeed watch 005930 000660 --venue all")
+        {
+            codes, venue, demo, config, format, sort, duration, verbose,
+        };
+        command.SetAction((parse, ct) => Guard(console, async () =>
+        {
+            IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
+            BoardSort order = ParseSort(parse.GetValue(sort)!);
+            using CancellationTokenSource stop = Stopper(parse.GetValue(duration), ct);
+            (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, stop.Token);
+            Announce(console, lines, source.Description);
+            await using var client = new KisRealtimeClient(source.Options);
+            IAsyncEnumerable<ProgramTrade> stream = client.ProgramTradesAsync(parse.GetValue(codes)!, venues, stop.Token);
+            await ShowAsync(console, stream, lines, order, () => Status(client, source.Description, logging), stop.Token);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command RecordCommand(CliConsole console)
+    {
+        Argument<string[]> codes = CodesArgument();
+        Option<string> venue = VenueOption();
+        Option<string> db = DbOption();
+        Option<bool> demo = DemoOption();
+        Option<string?> config = ConfigOption();
+        Option<TimeSpan?> duration = DurationOption();
+        Option<bool> verbose = VerboseOption();
+        var command = new Command("record", "Record every update into a DuckDB file (appends; batched; Ctrl-C flushes and exits).\nExample: kisfeed record 005930 000660 --venue all --db today.duckdb")
+        {
+            codes, venue, db, demo, config, duration, verbose,
+        };
+        command.SetAction((parse, ct) => Guard(console, async () =>
+        {
+            IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            using CancellationTokenSource stop = Stopper(parse.GetValue(duration), ct);
+            (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
+            string path = parse.GetValue(db)!;
+            await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { LoggerFactory = logging.Factory }, stop.Token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, stop.Token);
+            await console.Out.WriteLineAsync(source.Description);
+            await console.Out.WriteLineAsync($"Recording {string.Join(' ', parse.GetValue(codes)!)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
+            await using var client = new KisRealtimeClient(source.Options);
+            var gaps = new System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs>();
+            client.DataGap += (_, e) => gaps.Enqueue(e);
+
+            var clock = Stopwatch.StartNew();
+            using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            long count;
+            try
+            {
+                count = await recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(parse.GetValue(codes)!, venues, stop.Token), gaps, recorder), stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                count = recorder.Statistics.RecordsWritten;
+            }
+
+            await recorder.FlushAsync(CancellationToken.None);
+            await DrainGapsAsync(gaps, recorder);
+            await recorder.FlushAsync(CancellationToken.None);
+            Progress(console, recorder, client, clock.Elapsed);
+            await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}.");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command ReplayCommand(CliConsole console)
+    {
+        Option<string> db = DbOption();
+        Option<string?> date = DateOption();
+        Option<string[]> codes = CodesOption();
+        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string> speed = new("--speed") { Description = "1 = recorded pace, N = N times faster, max = as fast as possible.", DefaultValueFactory = _ => "1" };
+        Option<string?> format = FormatOption();
+        Option<string> sort = SortOption();
+        var command = new Command("replay", "Play a recorded day back through the board (or as lines when not a terminal).\nExample: kisfeed replay --db today.duckdb --speed 10")
+        {
+            db, date, codes, venue, speed, format, sort,
+        };
+        command.SetAction((parse, ct) => Guard(console, async () =>
+        {
+            string path = parse.GetValue(db)!;
+            if (!File.Exists(path))
+            {
+                throw new CliException($"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
+            }
+
+            DateOnly? day = ParseDate(parse.GetValue(date)) ?? await ProgramTradeCatalog.LatestDateAsync(path, ct);
+            if (day is null)
+            {
+                throw new CliException($"'{path}' holds no records yet.");
+            }
+
+            string speedText = parse.GetValue(speed)!.Trim();
+            double? pace = speedText.Equals("max", StringComparison.OrdinalIgnoreCase) ? null
+                : double.TryParse(speedText, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n > 0 ? n
+                : throw new CliException($"--speed '{speedText}': use a positive number or max.");
+            LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
+            var query = ReplayQuery.Default with { Date = day, Codes = parse.GetValue(codes) ?? [], Venues = ParseVenues(parse.GetValue(venue)!), Speed = pace };
+            string description = $"Replay of {day:yyyy-MM-dd} from {path} at {(pace is null ? "max speed" : $"{pace}x")}";
+            Announce(console, lines, description);
+            long replayed = 0;
+            IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, ct), () => replayed++);
+            await ShowAsync(console, stream, lines, ParseSort(parse.GetValue(sort)!), () => new BoardStatus(description, "Replaying", replayed, 0, 0, 0), ct);
+            if (lines is not null)
+            {
+                await console.Error.WriteLineAsync($"Replayed {replayed:N0} record(s).");
+            }
+
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command ExportCommand(CliConsole console)
+    {
+        Option<string> db = DbOption();
+        Option<string> format = new("--format", "-f") { Description = "csv, parquet or jsonl.", Required = true };
+        Option<string?> output = new("--output", "-o") { Description = "Output file. Default: kisfeed-<date>.<ext>." };
+        Option<string?> date = new("--date") { Description = "Only this trading date (yyyy-MM-dd). Default: every date." };
+        Option<string[]> codes = CodesOption();
+        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        var command = new Command("export", "Export recorded rows (columns: see docs/storage.md) as CSV, Parquet or JSONL.\nExample: kisfeed export --db today.duckdb --format parquet -o trades.parquet")
+        {
+            db, format, output, date, codes, venue,
+        };
+        command.SetAction((parse, ct) => Guard(console, async () =>
+        {
+            string path = parse.GetValue(db)!;
+            if (!File.Exists(path))
+            {
+                throw new CliException($"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
+            }
+
+            ExportFormat fmt = parse.GetValue(format)!.Trim().ToLowerInvariant() switch
+            {
+                "csv" => ExportFormat.Csv,
+                "parquet" => ExportFormat.Parquet,
+                "jsonl" or "json" => ExportFormat.Jsonl,
+                string other => throw new CliException($"Unknown export format '{other}': use csv, parquet or jsonl."),
+            };
+            DateOnly? day = ParseDate(parse.GetValue(date));
+            string ext = fmt switch { ExportFormat.Csv => "csv", ExportFormat.Parquet => "parquet", _ => "jsonl" };
+            string target = parse.GetValue(output) ?? $"kisfeed-{(day is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "all")}.{ext}";
+            var query = ExportQuery.Default with { Date = day, Codes = parse.GetValue(codes) ?? [], Venues = ParseVenues(parse.GetValue(venue)!) };
+            long rows = await ProgramTradeExporter.ExportAsync(path, fmt, target, query, ct);
+            await console.Out.WriteLineAsync($"Exported {rows:N0} row(s) to {Path.GetFullPath(target)}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command SimulateCommand(CliConsole console)
+    {
+        Option<int> port = new("--port", "-p") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => 21000 };
+        Option<string> host = new("--host") { Description = "Address to bind.", DefaultValueFactory = _ => "127.0.0.1" };
+        Option<int> seed = new("--seed") { Description = "Market model seed (same seed, same data).", DefaultValueFactory = _ => SimulatorOptions.Default.Seed };
+        Option<double> rate = new("--rate") { Description = "Average updates per second per subscription.", DefaultValueFactory = _ => 2.0 };
+        Option<bool> realHours = new("--real-hours") { Description = "Publish only in session hours (NXT 08:00–08:50, 09:00:30–15:20, 15:40–20:00; KRX 09:00–15:30 KST). Default: always open." };
+        Option<TimeSpan?> duration = DurationOption();
+        var command = new Command("simulate", "Run the KIS-compatible simulator as a server for any KIS client.\nExample: kisfeed simulate --port 21000, then KIS_WS_URL=ws://127.0.0.1:21000 KIS_REST_URL=http://127.0.0.1:21000")
+        {
+            port, host, seed, rate, realHours, duration,
+        };
+        command.SetAction((parse, ct) => Guard(console, async () =>
+        {
+            using CancellationTokenSource stop = Stopper(parse.GetValue(duration), ct);
+            var options = SimulatorOptions.Default with
+            {
+                Port = parse.GetValue(port),
+                Host = parse.GetValue(host)!,
+                Seed = parse.GetValue(seed),
+                UpdatesPerSecond = parse.GetValue(rate),
+                Hours = parse.GetValue(realHours) ? MarketHours.Real : MarketHours.AlwaysOpen,
+            };
+            KisSimulator sim;
+            try
+            {
+                sim = await KisSimulator.StartAsync(options, stop.Token);
+            }
+            catch (IOException ex)
+            {
+                throw new CliException($"Cannot listen on {options.Host}:{options.Port}: {ex.Message}. Pick another --port (0 = any free port).");
+            }
+
+            await using (sim)
+            {
+                TextWriter o = console.Out;
+                await o.WriteLineAsync("KIS-compatible simulator running (simulated data). Ctrl-C to stop.");
+                await o.WriteLineAsync($"  WebSocket : {sim.WebSocketUri}  (any path, e.g. {new Uri(sim.WebSocketUri, "/tryitout")})");
+                await o.WriteLineAsync($"  REST      : {sim.RestBaseUri}  (POST /oauth2/Approval)");
+                await o.WriteLineAsync($"  Demo app key    : {SimulatorCredential.Demo.AppKey}");
+                await o.WriteLineAsync($"  Demo app secret : {SimulatorCredential.Demo.AppSecret}");
+                await o.WriteLineAsync("  (demo credentials of the simulator only, not KIS secrets)");
+                await o.WriteLineAsync($"Try: KIS_WS_URL={sim.WebSocketUri} KIS_REST_URL={sim.RestBaseUri} KIS_APPKEY=<demo key> KIS_APPSECRET=<demo secret> kisfeed watch 005930");
+                await o.FlushAsync(stop.Token);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                await o.WriteLineAsync($"Stopped: {sim.ApprovalsIssued} approval key(s), {sim.FramesSent:N0} frame(s), {sim.RecordsSent:N0} record(s) sent.");
+            }
+
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private static CancellationTokenSource Stopper(TimeSpan? duration, CancellationToken ct)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (duration is { } d)
+        {
+            cts.CancelAfter(d);
+        }
+
+        return cts;
+    }
+
+    private static void Announce(CliConsole console, LineFormat? lines, string description)
+    {
+        // The first line says where the data comes from. Machine formats keep stdout clean: it goes to stderr.
+        TextWriter target = lines is LineFormat.Jsonl or LineFormat.Csv ? console.Error : console.Out;
+        target.WriteLine(description);
+    }
+
+    private static BoardStatus Status(KisRealtimeClient client, string source, CliLogging logging)
+    {
+        KisClientStatistics s = client.GetStatistics();
+        return new BoardStatus(source, s.State.ToString(), s.RecordsReceived, s.Reconnects, s.RecordsDropped, s.RejectedFrames, logging.LastMessage);
+    }
+
+    /// <summary>Shows a stream on the live board (terminal) or as lines; returns when the stream ends or is cancelled.</summary>
+    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, Func<BoardStatus> status, CancellationToken ct)
+    {
+        if (lines is { } format)
+        {
+            var writer = new LineWriter(console.Out, format);
+            try
+            {
+                await foreach (ProgramTrade t in stream.WithCancellation(ct))
+                {
+                    writer.Write(t);
+                }
+            }
+            finally
+            {
+                await console.Out.FlushAsync(CancellationToken.None);
+            }
+
+            return;
+        }
+
+        var board = new ProgramTradeBoard(sort);
+        Task consume = Task.Run(async () =>
+        {
+            await foreach (ProgramTrade t in stream.WithCancellation(ct))
+            {
+                board.Apply(t);
+            }
+        }, ct);
+        await console.Terminal.Live(board.Render(status())).AutoClear(false).StartAsync(async live =>
+        {
+            while (!consume.IsCompleted)
+            {
+                live.UpdateTarget(board.Render(status()));
+                await Task.WhenAny(consume, Task.Delay(250, CancellationToken.None));
+            }
+
+            live.UpdateTarget(board.Render(status()));
+        });
+        await consume;
+    }
+
+    private static void Progress(CliConsole console, ProgramTradeRecorder recorder, KisRealtimeClient client, TimeSpan elapsed)
+    {
+        RecorderStatistics r = recorder.Statistics;
+        KisClientStatistics c = client.GetStatistics();
+        double rate = elapsed.TotalSeconds > 0 ? r.RecordsWritten / elapsed.TotalSeconds : 0;
+        lock (console.Out)
+        {
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{DateTime.Now:HH:mm:ss} {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {r.FileSizeBytes / 1024.0 / 1024.0:N1} MiB"));
+        }
+    }
+
+    private static async IAsyncEnumerable<ProgramTrade> WithGaps(IAsyncEnumerable<ProgramTrade> source, System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs> gaps, ProgramTradeRecorder recorder)
+    {
+        await foreach (ProgramTrade t in source)
+        {
+            if (!gaps.IsEmpty)
+            {
+                await DrainGapsAsync(gaps, recorder);
+            }
+
+            yield return t;
+        }
+    }
+
+    private static async Task DrainGapsAsync(System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs> gaps, ProgramTradeRecorder recorder)
+    {
+        while (gaps.TryDequeue(out DataGapEventArgs? g))
+        {
+            foreach (IGrouping<Venue, Registration> byVenue in g.Registrations.GroupBy(r => r.Venue))
+            {
+                await recorder.RecordGapAsync(new RecordingGap(g.From, g.To, byVenue.Key, [.. byVenue.Select(r => r.Code)], g.Reason));
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<ProgramTrade> Count(IAsyncEnumerable<ProgramTrade> source, Action onEach)
+    {
+        await foreach (ProgramTrade t in source)
+        {
+            onEach();
+            yield return t;
+        }
+    }
+}
