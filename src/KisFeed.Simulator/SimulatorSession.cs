@@ -216,10 +216,9 @@ internal sealed partial class SimulatorSession
                 return;
             case OutKind.Ping:
                 await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct);
-                Interlocked.Increment(ref _pingsSent);
-                _owner.CountPing();
                 lock (_gate)
                 {
+                    // The timeout runs from the oldest PINGPONG actually written and not yet echoed.
                     if (_oldestUnansweredPing is null)
                     {
                         _oldestUnansweredPing = _owner.Time.GetUtcNow();
@@ -227,6 +226,8 @@ internal sealed partial class SimulatorSession
                     }
                 }
 
+                Interlocked.Increment(ref _pingsSent);
+                _owner.CountPing();
                 return;
             case OutKind.Data:
                 DateTimeOffset sentAt = _owner.Time.GetUtcNow();
