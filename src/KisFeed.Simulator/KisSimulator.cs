@@ -1,0 +1,570 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KisFeed.Simulator;
+
+/// <summary>
+/// A KIS-compatible real-time server hosted in-process (Kestrel): <c>POST /oauth2/Approval</c> and the WebSocket
+/// endpoint (any path) with KIS control replies, PINGPONG, program-trading data frames and fault hooks.
+/// Written from the protocol notes (kis-protocol.md), independently of the KisFeed client.
+/// </summary>
+public sealed class KisSimulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<long, SimulatorSession> _sessions = new();
+    private readonly ConcurrentDictionary<long, List<SimulatorLedgerEntry>> _ledgers = new();
+    private readonly ConcurrentDictionary<string, ApprovalRecord> _approvalKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _approvalTimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _appKeyLockedUntil = new(StringComparer.Ordinal);
+    private readonly Lock _bindGate = new();
+    private readonly Lock _tickGate = new();
+    private readonly MarketModel _market;
+    private readonly CancellationTokenSource _shutdown = new();
+    private ITimer? _tickTimer;
+    private volatile TaskCompletionSource _stallGate = NewOpenGate();
+    private long _nextSessionId;
+    private long _approvalsIssued;
+    private long _framesSent;
+    private long _recordsSent;
+    private long _pingsSent;
+    private int _disposed;
+
+    private KisSimulator(SimulatorOptions options, WebApplication app)
+    {
+        Options = options;
+        _app = app;
+        Logger = options.LoggerFactory?.CreateLogger<KisSimulator>() ?? NullLogger<KisSimulator>.Instance;
+        _market = new MarketModel(options.Seed, options.Hours);
+    }
+
+    /// <summary>The options the simulator runs with.</summary>
+    public SimulatorOptions Options { get; }
+
+    /// <summary>REST base address, e.g. <c>http://127.0.0.1:54321</c> (POST <c>/oauth2/Approval</c> lives here).</summary>
+    public Uri RestBaseUri { get; private set; } = null!;
+
+    /// <summary>WebSocket address, e.g. <c>ws://127.0.0.1:54321</c>; any path (<c>/tryitout</c>, <c>/tryitout/H0NXPGM0</c>) works.</summary>
+    public Uri WebSocketUri { get; private set; } = null!;
+
+    /// <summary>Live WebSocket sessions.</summary>
+    public int ActiveSessionCount => _sessions.Count;
+
+    /// <summary>Snapshots of the live sessions, ordered by id.</summary>
+    public IReadOnlyList<SimulatorSessionInfo> Sessions => [.. _sessions.Values.OrderBy(s => s.Id).Select(s => s.Snapshot())];
+
+    /// <summary>Approval keys issued since start.</summary>
+    public long ApprovalsIssued => Interlocked.Read(ref _approvalsIssued);
+
+    /// <summary>Data frames written to sockets since start (all sessions).</summary>
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    /// <summary>Data records written to sockets since start (all sessions).</summary>
+    public long RecordsSent => Interlocked.Read(ref _recordsSent);
+
+    /// <summary>PINGPONG frames written since start (all sessions).</summary>
+    public long PingsSent => Interlocked.Read(ref _pingsSent);
+
+    /// <summary>Whether <see cref="Stall"/> is on.</summary>
+    public bool IsStalled => !_stallGate.Task.IsCompleted;
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider Time => Options.TimeProvider;
+
+    /// <summary>Starts a simulator and returns once it listens.</summary>
+    /// <param name="options">Options; <see langword="null"/> = <see cref="SimulatorOptions.Default"/>.</param>
+    /// <param name="ct">Cancels the start.</param>
+    public static async Task<KisSimulator> StartAsync(SimulatorOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= SimulatorOptions.Default;
+        options.Validate();
+        IPAddress address = IPAddress.Parse(options.Host);
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(KisSimulator).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Logging.ClearProviders();
+        if (options.LoggerFactory is { } loggerFactory)
+        {
+            builder.Services.AddSingleton(loggerFactory);
+        }
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, options.Port));
+        WebApplication app = builder.Build();
+        var sim = new KisSimulator(options, app);
+
+        // KIS sends no RFC 6455 pings of its own; the application-level PINGPONG is the heartbeat (notes §5).
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.MapPost("/oauth2/Approval", sim.HandleApprovalAsync);
+        app.MapFallback(sim.HandleFallbackAsync);
+
+        await app.StartAsync(ct);
+        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var rest = new Uri(bound);
+        sim.RestBaseUri = new Uri($"http://{options.Host}:{rest.Port}");
+        sim.WebSocketUri = new Uri($"ws://{options.Host}:{rest.Port}");
+        if (options.UpdatesPerSecond > 0)
+        {
+            sim._tickTimer = options.TimeProvider.CreateTimer(static s => ((KisSimulator)s!).TickSafe(null), sim, options.TickInterval, options.TickInterval);
+        }
+
+        Log.Started(sim.Logger, sim.RestBaseUri, sim.WebSocketUri);
+        return sim;
+    }
+
+    /// <summary>Runs one market tick now (what the tick timer does): due updates are generated and sent.</summary>
+    public void PublishNow() => TickSafe(null);
+
+    /// <summary>
+    /// Runs one tick in which every open venue of every subscribed stock makes exactly <paramref name="updatesPerVenue"/>
+    /// updates (session hours still apply; a unified subscription gets one record per KRX and per NXT update).
+    /// For deterministic tests with a fake clock and <see cref="SimulatorOptions.UpdatesPerSecond"/> = 0.
+    /// </summary>
+    public void PublishNow(int updatesPerVenue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(updatesPerVenue);
+        TickSafe(updatesPerVenue);
+    }
+
+    /// <summary>Ends every live session and waits until they are gone.</summary>
+    public async Task DropAllSessionsAsync(DropMode mode)
+    {
+        SimulatorSession[] sessions = [.. _sessions.Values];
+        Log.Dropping(Logger, sessions.Length, mode);
+        foreach (SimulatorSession s in sessions)
+        {
+            if (mode == DropMode.Abort)
+            {
+                s.Abort();
+            }
+            else
+            {
+                var status = mode == DropMode.CloseNormal ? WebSocketCloseStatus.NormalClosure : WebSocketCloseStatus.InternalServerError;
+                if (!s.Enqueue(new Outgoing(OutKind.Close, default, CloseStatus: status)))
+                {
+                    continue;
+                }
+
+                // A client that never answers the close frame is cut after 5 s (simulator clock).
+                _ = Task.Delay(TimeSpan.FromSeconds(5), Time, _shutdown.Token)
+                    .ContinueWith(_ => s.Abort(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            }
+        }
+
+        await Task.WhenAll(sessions.Select(s => s.Ended));
+    }
+
+    /// <summary>
+    /// Sends <paramref name="bytes"/> as one TEXT frame to every live session, unvalidated (invalid UTF-8 such as 0xFF
+    /// goes out as is, like the frames of notes §6/§10). Completes once written (after a <see cref="Stall"/> ends).
+    /// </summary>
+    public Task SendRawAsync(ReadOnlyMemory<byte> bytes)
+    {
+        byte[] copy = bytes.ToArray();
+        var waits = new List<Task>();
+        foreach (SimulatorSession s in _sessions.Values)
+        {
+            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            s.Enqueue(new Outgoing(OutKind.Text, copy, Written: written));
+            waits.Add(written.Task);
+        }
+
+        return Task.WhenAll(waits);
+    }
+
+    /// <summary>
+    /// <see langword="true"/>: stop writing anything (data, PINGPONG, replies) while TCP stays open; no market data is
+    /// generated meanwhile. <see langword="false"/>: resume (queued replies go out).
+    /// </summary>
+    public void Stall(bool stalled)
+    {
+        if (stalled)
+        {
+            if (!IsStalled)
+            {
+                _stallGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+        else
+        {
+            _stallGate.TrySetResult();
+        }
+    }
+
+    /// <summary>Every approval key issued so far answers OPSP0011 from now on, on live sessions too.</summary>
+    public void InvalidateApprovalKeys()
+    {
+        foreach (KeyValuePair<string, ApprovalRecord> kv in _approvalKeys)
+        {
+            _approvalKeys[kv.Key] = kv.Value with { Invalidated = true };
+        }
+    }
+
+    /// <summary>Every data record written so far, all sessions (including ended ones), in session then send order.</summary>
+    public IReadOnlyList<SimulatorLedgerEntry> GetLedger() =>
+        [.. _ledgers.OrderBy(kv => kv.Key).SelectMany(kv => Copy(kv.Value))];
+
+    /// <summary>Every data record written to one session, in send order (empty for an unknown id).</summary>
+    public IReadOnlyList<SimulatorLedgerEntry> GetLedger(long sessionId) =>
+        _ledgers.TryGetValue(sessionId, out List<SimulatorLedgerEntry>? l) ? Copy(l) : [];
+
+    /// <summary>Aborts all sessions and stops the server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _tickTimer?.Dispose();
+        await _shutdown.CancelAsync();
+        Stall(false);
+        foreach (SimulatorSession s in _sessions.Values)
+        {
+            s.Abort();
+        }
+
+        using var stopCts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _app.StopAsync(stopCts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _app.DisposeAsync();
+        _shutdown.Dispose();
+    }
+
+    internal Task WaitWhileStalledAsync(CancellationToken ct) => _stallGate.Task.WaitAsync(ct);
+
+    internal void CountPing() => Interlocked.Increment(ref _pingsSent);
+
+    internal void CountData(int records)
+    {
+        Interlocked.Increment(ref _framesSent);
+        Interlocked.Add(ref _recordsSent, records);
+    }
+
+    /// <summary>
+    /// Checks the approval key of a message (notes §11 item 3). Natural expiry only stops a key from binding a NEW
+    /// session: KIS uses the key once at connect (notes §1.1, "365일 내내"). <see cref="InvalidateApprovalKeys"/> hits
+    /// every message. Binds the session to the key's app key at its first valid message; a second live session on the
+    /// same app key (or a locked app key) gets OPSP8996 with rt_cd "9" (notes §4.3, §8.1).
+    /// </summary>
+    internal ControlReply? Authorize(SimulatorSession session, string? approvalKey, ref string? boundApprovalKey)
+    {
+        if (approvalKey is null || !_approvalKeys.TryGetValue(approvalKey, out ApprovalRecord? rec) || rec.Invalidated)
+        {
+            return ControlReply.InvalidApproval(approvalKey);
+        }
+
+        if (session.AppKey is not null)
+        {
+            if (approvalKey == boundApprovalKey)
+            {
+                return null;
+            }
+
+            if (rec.AppKey != session.AppKey || Expired(rec))
+            {
+                return ControlReply.InvalidApproval(approvalKey);
+            }
+
+            boundApprovalKey = approvalKey;
+            return null;
+        }
+
+        if (Expired(rec))
+        {
+            return ControlReply.InvalidApproval(approvalKey);
+        }
+
+        lock (_bindGate)
+        {
+            bool lockedOut = _appKeyLockedUntil.TryGetValue(rec.AppKey, out DateTimeOffset until) && Time.GetUtcNow() < until;
+            if (lockedOut || _sessions.Values.Any(s => s != session && s.AppKey == rec.AppKey))
+            {
+                Log.AlreadyInUse(Logger, session.Id, Redact.Key(rec.AppKey));
+                return ControlReply.AlreadyInUse;
+            }
+
+            session.AppKey = rec.AppKey;
+        }
+
+        boundApprovalKey = approvalKey;
+        Log.Bound(Logger, session.Id, Redact.Key(rec.AppKey));
+        return null;
+    }
+
+    private bool Expired(ApprovalRecord rec) => Time.GetUtcNow() - rec.IssuedAt >= Options.ApprovalKeyLifetime;
+
+    private static List<SimulatorLedgerEntry> Copy(List<SimulatorLedgerEntry> l)
+    {
+        lock (l)
+        {
+            return [.. l];
+        }
+    }
+
+    private static TaskCompletionSource NewOpenGate()
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        tcs.SetResult();
+        return tcs;
+    }
+
+    private void TickSafe(int? forced)
+    {
+        try
+        {
+            Tick(forced);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.TickFailed(Logger, ex);
+        }
+    }
+
+    private void Tick(int? forced)
+    {
+        if (IsStalled || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        lock (_tickGate)
+        {
+            SimulatorSession[] sessions = [.. _sessions.Values.OrderBy(s => s.Id)];
+            var regs = sessions.Select(s => (Session: s, Regs: s.Registrations())).ToArray();
+            var wanted = new HashSet<(Venue, string)>();
+            foreach ((_, SimulatorRegistration[] rs) in regs)
+            {
+                foreach (SimulatorRegistration r in rs)
+                {
+                    if (TrIds.TryGetVenue(r.TrId, out Venue v))
+                    {
+                        wanted.Add((v, r.TrKey));
+                    }
+                }
+            }
+
+            if (wanted.Count == 0)
+            {
+                return;
+            }
+
+            double expected = Options.UpdatesPerSecond * Options.TickInterval.TotalSeconds;
+            Dictionary<(Venue Venue, string Code), List<string[]>> produced = _market.Tick(Time.GetUtcNow(), wanted, expected, forced);
+            foreach ((SimulatorSession session, SimulatorRegistration[] rs) in regs)
+            {
+                // All pending records of one TR for one session go out in ONE frame (split only beyond NNN = 999).
+                foreach (IGrouping<string, SimulatorRegistration> byTr in rs.GroupBy(r => r.TrId))
+                {
+                    if (!TrIds.TryGetVenue(byTr.Key, out Venue venue))
+                    {
+                        continue;
+                    }
+
+                    var records = new List<string[]>();
+                    foreach (SimulatorRegistration r in byTr)
+                    {
+                        if (produced.TryGetValue((venue, r.TrKey), out List<string[]>? list))
+                        {
+                            records.AddRange(list);
+                        }
+                    }
+
+                    foreach (string[][] chunk in records.Chunk(999))
+                    {
+                        List<string[]> frameRecords = [.. chunk];
+                        session.Enqueue(new Outgoing(OutKind.Data, SimulatorSession.FormatDataFrame(byTr.Key, frameRecords), byTr.Key, frameRecords));
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task HandleFallbackAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        // Any path is accepted: the TR is chosen by the subscribe JSON, not the URL (notes §2).
+        WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        long id = Interlocked.Increment(ref _nextSessionId);
+        var ledger = new List<SimulatorLedgerEntry>();
+        _ledgers[id] = ledger;
+        var session = new SimulatorSession(this, id, context, socket, ledger);
+        _sessions[id] = session;
+        Log.SessionConnected(Logger, id, context.Connection.RemoteIpAddress?.ToString());
+        bool clean = false;
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _shutdown.Token);
+            clean = await session.RunAsync(cts.Token);
+        }
+        finally
+        {
+            lock (_bindGate)
+            {
+                _sessions.TryRemove(id, out _);
+                if (!clean && session.AppKey is { } appKey && Options.AppKeyLockAfterAbnormalClose > TimeSpan.Zero)
+                {
+                    // Notes §8.1/§10: after an abnormal close KIS keeps the app key "in use" for a while.
+                    _appKeyLockedUntil[appKey] = Time.GetUtcNow() + Options.AppKeyLockAfterAbnormalClose;
+                }
+            }
+
+            Log.SessionEnded(Logger, id, clean);
+            session.MarkEnded();
+            if (!clean)
+            {
+                context.Abort();
+            }
+        }
+    }
+
+    private async Task HandleApprovalAsync(HttpContext context)
+    {
+        // Notes §1.1: body {grant_type:"client_credentials", appkey, secretkey}. Error bodies are KIS gateway style
+        // {"error_description":..., "error_code":"EGW…"}; HTTP 403 is seen for EGW00103/EGW00105/EGW00133 in
+        // community reports; the other codes' status and texts are inferred.
+        string? grantType = null, appKey = null, secret = null;
+        try
+        {
+            using JsonDocument doc = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                grantType = Get(doc.RootElement, "grant_type");
+                appKey = Get(doc.RootElement, "appkey");
+                secret = Get(doc.RootElement, "secretkey");
+            }
+        }
+        catch (JsonException)
+        {
+            await GatewayErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.", appKey);
+            return;
+        }
+
+        if (grantType != "client_credentials")
+        {
+            await GatewayErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.", appKey);
+            return;
+        }
+
+        if (string.IsNullOrEmpty(appKey))
+        {
+            await GatewayErrorAsync(context, "EGW00102", "AppKey는 필수입니다.", appKey);
+            return;
+        }
+
+        SimulatorCredential? cred = Options.Credentials.FirstOrDefault(c => c.AppKey == appKey);
+        if (cred is null)
+        {
+            await GatewayErrorAsync(context, "EGW00103", "유효하지 않은 AppKey입니다.", appKey);
+            return;
+        }
+
+        if (string.IsNullOrEmpty(secret))
+        {
+            await GatewayErrorAsync(context, "EGW00104", "AppSecret은 필수입니다.", appKey);
+            return;
+        }
+
+        if (secret != cred.AppSecret)
+        {
+            await GatewayErrorAsync(context, "EGW00105", "유효하지 않은 AppSecret입니다.", appKey);
+            return;
+        }
+
+        if (!TryTakeApprovalSlot(appKey))
+        {
+            // Notes §1.1: 접속키 발급 초당 1건; no error string is documented (code/text inferred).
+            await GatewayErrorAsync(context, "EGW00201", "초당 거래건수를 초과하였습니다.", appKey);
+            return;
+        }
+
+        string key = Guid.NewGuid().ToString(); // 36 characters, UUID-shaped like real keys (notes §1.1)
+        _approvalKeys[key] = new ApprovalRecord(appKey, Time.GetUtcNow(), false);
+        Interlocked.Increment(ref _approvalsIssued);
+        Log.ApprovalIssued(Logger, Redact.Key(key), Redact.Key(appKey));
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json; charset=UTF-8";
+        await context.Response.WriteAsync("{\"approval_key\":\"" + key + "\"}", context.RequestAborted);
+
+        static string? Get(JsonElement e, string name) =>
+            e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    }
+
+    private bool TryTakeApprovalSlot(string appKey)
+    {
+        int limit = Options.ApprovalRateLimitPerSecond;
+        if (limit <= 0)
+        {
+            return true;
+        }
+
+        DateTimeOffset now = Time.GetUtcNow();
+        lock (_approvalTimes)
+        {
+            if (!_approvalTimes.TryGetValue(appKey, out Queue<DateTimeOffset>? q))
+            {
+                q = new Queue<DateTimeOffset>();
+                _approvalTimes[appKey] = q;
+            }
+
+            while (q.Count > 0 && now - q.Peek() >= TimeSpan.FromSeconds(1))
+            {
+                q.Dequeue();
+            }
+
+            if (q.Count >= limit)
+            {
+                return false;
+            }
+
+            q.Enqueue(now);
+            return true;
+        }
+    }
+
+    private async Task GatewayErrorAsync(HttpContext context, string code, string description, string? appKey)
+    {
+        Log.ApprovalRefused(Logger, code, Redact.Key(appKey));
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "application/json; charset=UTF-8";
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("error_description", description);
+            w.WriteString("error_code", code);
+            w.WriteEndObject();
+        }
+
+        await context.Response.Body.WriteAsync(ms.ToArray(), context.RequestAborted);
+    }
+
+    private sealed record ApprovalRecord(string AppKey, DateTimeOffset IssuedAt, bool Invalidated);
+}
