@@ -23,6 +23,10 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private static readonly string[] VenueNames = ["krx", "nxt", "unified"];
     private static readonly string[] TrIds = ["H0STPGM0", "H0NXPGM0", "H0UNPGM0"];
 
+    // DuckDB shares one database instance per file within a process, so two recorders on one file would both
+    // continue from the same seq; refuse the second one.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> OpenPaths = new(StringComparer.Ordinal);
+
     private readonly Lock _lock = new();
     private readonly DuckDBConnection _connection;
     private readonly RecorderOptions _options;
@@ -62,7 +66,23 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
         string full = StorageFile.FullPath(path);
-        DuckDBConnection connection = StorageFile.OpenForWrite(full);
+        if (!OpenPaths.TryAdd(full, true))
+        {
+            throw new KisStorageException(full, KisStorageError.InUse,
+                $"Cannot record to '{full}': another recorder in this process is already writing it. Use that recorder or another file.");
+        }
+
+        DuckDBConnection connection;
+        try
+        {
+            connection = StorageFile.OpenForWrite(full);
+        }
+        catch
+        {
+            OpenPaths.TryRemove(full, out _);
+            throw;
+        }
+
         try
         {
             using DuckDBCommand command = connection.CreateCommand();
@@ -75,6 +95,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         catch (DuckDBException ex)
         {
             connection.Dispose();
+            OpenPaths.TryRemove(full, out _);
             throw StorageFile.Translate(ex, full, "record to");
         }
     }
@@ -367,6 +388,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             finally
             {
                 _connection.Dispose();
+                OpenPaths.TryRemove(Path, out _);
                 Log.Closed(_logger, Path, _written, _batches);
             }
         }

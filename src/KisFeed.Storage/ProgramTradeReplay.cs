@@ -72,15 +72,19 @@ public static class ProgramTradeReplay
         string full, string where, double? speed, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using DuckDBConnection connection = StorageFile.OpenForRead(full);
+
+        // One snapshot for the code table and the rows, so every row's code hash is in the table.
+        using DuckDBTransaction snapshot = connection.BeginTransaction();
         CodeTable codes = LoadCodes(connection, full, where);
 
         using DuckDBCommand command = connection.CreateCommand();
         command.CommandText =
-            "SELECT CASE venue WHEN 'krx' THEN 0 WHEN 'nxt' THEN 1 WHEN 'unified' THEN 2 ELSE -1 END, hash(code), " +
+            "SELECT CASE venue WHEN 'krx' THEN 0 WHEN 'nxt' THEN 1 WHEN 'unified' THEN 2 ELSE -1 END, " + CodeTable.HashSql + ", " +
             "trading_date - DATE '1970-01-01', epoch_us(kis_time), " +
             "sell_volume, sell_value, buy_volume, buy_value, net_buy_volume, net_buy_value, " +
-            "ask_residual, bid_residual, net_bid_residual, epoch_us(received_at), missing_fields, code " +
-            "FROM program_trades" + where + " ORDER BY seq";
+            "ask_residual, bid_residual, net_bid_residual, epoch_us(received_at), missing_fields" +
+            (codes.HasCollisions ? ", code" : "") +
+            " FROM program_trades" + where + " ORDER BY seq";
 
         DuckDBDataReader reader;
         try
@@ -113,8 +117,7 @@ public static class ProgramTradeReplay
                         $"'{full}' has a row with an unknown venue. The file was not written by KisFeed or was modified.");
                 }
 
-                ulong hash = reader.GetFieldValue<ulong>(1);
-                string code = codes.Get(hash, reader);
+                string code = codes.Get(reader.GetInt64(1), reader);
                 long receivedUs = reader.GetInt64(13);
                 ProgramTrade trade = new(
                     (Venue)venue,
@@ -162,12 +165,12 @@ public static class ProgramTradeReplay
         try
         {
             using DuckDBCommand command = connection.CreateCommand();
-            command.CommandText = "SELECT DISTINCT code, hash(code) FROM program_trades" + where;
+            command.CommandText = "SELECT DISTINCT code, " + CodeTable.HashSql + " FROM program_trades" + where;
             using DuckDBDataReader reader = command.ExecuteReader();
             CodeTable table = new();
             while (reader.Read())
             {
-                table.Add(reader.GetFieldValue<ulong>(1), reader.GetString(0));
+                table.Add(reader.GetInt64(1), reader.GetString(0));
             }
 
             return table;
@@ -181,16 +184,22 @@ public static class ProgramTradeReplay
     /// <summary>Maps DuckDB's <c>hash(code)</c> to one shared string per distinct code, so rows allocate no strings.</summary>
     private sealed class CodeTable
     {
+        /// <summary>DuckDB's 64-bit hash of the code, shifted to fit a BIGINT (read without the generic getter).</summary>
+        public const string HashSql = "CAST(hash(code) >> 1 AS BIGINT)";
         private const int CodeColumn = 15;
-        private readonly Dictionary<ulong, string?> _byHash = [];
+        private readonly Dictionary<long, string?> _byHash = [];
+
+        /// <summary>True when two codes share a hash; rows then carry the code text as well.</summary>
+        public bool HasCollisions { get; private set; }
         private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
 
-        public void Add(ulong hash, string code)
+        public void Add(long hash, string code)
         {
             code = Intern(code);
             if (_byHash.TryGetValue(hash, out string? existing) && existing != code)
             {
                 _byHash[hash] = null; // hash collision: read those rows' code as text
+                HasCollisions = true;
             }
             else
             {
@@ -198,7 +207,7 @@ public static class ProgramTradeReplay
             }
         }
 
-        public string Get(ulong hash, DuckDBDataReader reader)
+        public string Get(long hash, DuckDBDataReader reader)
         {
             if (_byHash.TryGetValue(hash, out string? code) && code is not null)
             {

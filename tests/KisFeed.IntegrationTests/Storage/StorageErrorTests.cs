@@ -98,4 +98,16 @@ public sealed class StorageErrorTests : IDisposable
         Assert.Equal(KisStorageError.Unwritable, ex.Error);
         Assert.Contains(output, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ASecondRecorderOnTheSameFileIsRefused()
+    {
+        string path = _dir.File("trades.duckdb");
+        await using ProgramTradeRecorder first = await ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct);
+
+        KisStorageException ex = await Assert.ThrowsAsync<KisStorageException>(() => ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct));
+
+        Assert.Equal(KisStorageError.InUse, ex.Error);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
 }
