@@ -3,7 +3,7 @@ namespace KisFeed;
 /// <summary>
 /// One program-trading update (KIS TRs <c>H0STPGM0</c>, <c>H0NXPGM0</c>, <c>H0UNPGM0</c>). Every amount is cumulative
 /// for the trading day; quantities are shares and values are KRW (원). To get per-update flow, use
-/// <c>ProgramTradeFlow</c>.
+/// <see cref="ProgramTradeFlow"/>.
 /// </summary>
 /// <remarks>
 /// Field mapping (wire position: KIS name → property):

@@ -1,0 +1,165 @@
+using System.Globalization;
+
+using DuckDB.NET.Data;
+
+namespace KisFeed.Storage;
+
+/// <summary>File formats of <see cref="ProgramTradeExporter"/>.</summary>
+public enum ExportFormat
+{
+    /// <summary>CSV with a header row (comma-separated, RFC 4180 quoting).</summary>
+    Csv = 0,
+
+    /// <summary>Apache Parquet (readable by DuckDB, pandas/pyarrow, Spark, Polars).</summary>
+    Parquet = 1,
+
+    /// <summary>Newline-delimited JSON, one object per record.</summary>
+    Jsonl = 2,
+}
+
+/// <summary>Exports a recording with DuckDB's <c>COPY ... TO</c>; columns are those of <c>program_trades</c>
+/// (<see cref="StorageSchema.ProgramTradeColumns"/>), rows in <c>seq</c> order.</summary>
+public static class ProgramTradeExporter
+{
+    /// <summary>
+    /// Writes the records of <paramref name="dbPath"/> matching <paramref name="query"/> to <paramref name="outputPath"/>
+    /// (overwritten if it exists).
+    /// </summary>
+    /// <returns>The number of rows written.</returns>
+    /// <exception cref="KisStorageException">The recording cannot be read or the output cannot be written.</exception>
+    public static Task<long> ExportAsync(
+        string dbPath, ExportFormat format, string outputPath, ExportQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= ExportQuery.Default;
+        string options = format switch
+        {
+            ExportFormat.Csv => "FORMAT csv, HEADER true",
+            ExportFormat.Parquet => "FORMAT parquet, COMPRESSION zstd",
+            ExportFormat.Jsonl => "FORMAT json",
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown export format."),
+        };
+
+        string output = StorageFile.FullPath(outputPath);
+        string? outputDirectory = Path.GetDirectoryName(output);
+        if (Directory.Exists(output))
+        {
+            throw new KisStorageException(output, KisStorageError.Unwritable,
+                $"Cannot export to '{output}': it is a directory. Give a file path.");
+        }
+
+        if (outputDirectory is not null && !Directory.Exists(outputDirectory))
+        {
+            throw new KisStorageException(output, KisStorageError.Unwritable,
+                $"Cannot export to '{output}': the directory '{outputDirectory}' does not exist. Create it or choose another path.");
+        }
+
+        string where = query.WhereClause();
+        cancellationToken.ThrowIfCancellationRequested();
+        using DuckDBConnection connection = StorageFile.OpenForRead(dbPath);
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture,
+            $"COPY (SELECT {StorageSchema.ColumnList} FROM program_trades{where} ORDER BY seq) TO {StorageFile.Literal(output)} ({options})");
+        try
+        {
+            using CancellationTokenRegistration registration = cancellationToken.Register(static state => ((DuckDBCommand)state!).Cancel(), command);
+            // DuckDB reports the rows written by COPY as the statement's changed-row count.
+            long rows = command.ExecuteNonQuery();
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(rows);
+        }
+        catch (DuckDBException ex)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw StorageFile.Translate(ex, output, "export to");
+        }
+    }
+}
+
+/// <summary>What a recording holds: its trading dates, counts and gaps (for the CLI and dashboards).</summary>
+public static class ProgramTradeCatalog
+{
+    /// <summary>The trading dates in the recording, oldest first, with record and code counts.</summary>
+    public static Task<IReadOnlyList<RecordedDate>> ListDatesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        try
+        {
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText =
+                "SELECT trading_date, count(*), count(DISTINCT code), epoch_us(min(received_at)), epoch_us(max(received_at)) " +
+                "FROM program_trades GROUP BY trading_date ORDER BY trading_date";
+            using DuckDBDataReader reader = command.ExecuteReader();
+            List<RecordedDate> dates = [];
+            while (reader.Read())
+            {
+                dates.Add(new RecordedDate(
+                    reader.GetFieldValue<DateOnly>(0),
+                    reader.GetInt64(1),
+                    reader.GetInt64(2),
+                    FromUnixMicroseconds(reader.GetInt64(3)),
+                    FromUnixMicroseconds(reader.GetInt64(4))));
+            }
+
+            return Task.FromResult<IReadOnlyList<RecordedDate>>(dates);
+        }
+        catch (DuckDBException ex)
+        {
+            throw StorageFile.Translate(ex, full, "read");
+        }
+    }
+
+    /// <summary>The latest trading date in the recording, or null if it holds no records.</summary>
+    public static Task<DateOnly?> LatestDateAsync(string path, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        try
+        {
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText = "SELECT max(trading_date) FROM program_trades";
+            object? value = command.ExecuteScalar();
+            return Task.FromResult<DateOnly?>(value is DateOnly date ? date : value is DateTime dt ? DateOnly.FromDateTime(dt) : null);
+        }
+        catch (DuckDBException ex)
+        {
+            throw StorageFile.Translate(ex, full, "read");
+        }
+    }
+
+    /// <summary>The gaps recorded with <see cref="ProgramTradeRecorder.RecordGapAsync"/>, oldest first.</summary>
+    public static Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string path, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        try
+        {
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText = "SELECT epoch_us(from_time), epoch_us(to_time), venue, codes, reason FROM gaps ORDER BY from_time, recorded_at";
+            using DuckDBDataReader reader = command.ExecuteReader();
+            List<RecordingGap> gaps = [];
+            while (reader.Read())
+            {
+                Venue? venue = reader.IsDBNull(2) ? null : VenueExtensions.TryParse(reader.GetString(2), out Venue v) ? v : null;
+                gaps.Add(new RecordingGap(
+                    FromUnixMicroseconds(reader.GetInt64(0)),
+                    FromUnixMicroseconds(reader.GetInt64(1)),
+                    venue,
+                    reader.GetFieldValue<List<string>>(3),
+                    reader.GetString(4)));
+            }
+
+            return Task.FromResult<IReadOnlyList<RecordingGap>>(gaps);
+        }
+        catch (DuckDBException ex)
+        {
+            throw StorageFile.Translate(ex, full, "read");
+        }
+    }
+
+    internal static DateTimeOffset FromUnixMicroseconds(long microseconds) =>
+        DateTimeOffset.UnixEpoch.AddTicks(microseconds * TimeSpan.TicksPerMicrosecond);
+}

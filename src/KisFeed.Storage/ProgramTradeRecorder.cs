@@ -1,0 +1,396 @@
+using System.Diagnostics;
+
+using DuckDB.NET.Data;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KisFeed.Storage;
+
+/// <summary>
+/// Records <see cref="ProgramTrade"/> updates into a DuckDB file (schema: <see cref="StorageSchema"/>), in batches
+/// written through the DuckDB appender, each batch committed as one transaction.
+/// </summary>
+/// <remarks>
+/// <para>A hard kill (<c>kill -9</c>, power loss) loses at most the records not yet committed; DuckDB's write-ahead
+/// log keeps the file consistent and replays committed batches on the next open.</para>
+/// <para>DuckDB I/O is synchronous: <see cref="FlushAsync"/> and <see cref="AppendAsync"/> do the work on the calling
+/// thread. One writer at a time; the members are safe to call from several threads (they serialize).</para>
+/// <para><see cref="ProgramTrade.ReceivedAt"/> is stored as a UTC instant truncated to microseconds.</para>
+/// </remarks>
+public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
+{
+    private static readonly string[] VenueNames = ["krx", "nxt", "unified"];
+    private static readonly string[] TrIds = ["H0STPGM0", "H0NXPGM0", "H0UNPGM0"];
+
+    // DuckDB shares one database instance per file within a process, so two recorders on one file would both
+    // continue from the same seq; refuse the second one.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> OpenPaths = new(StringComparer.Ordinal);
+
+    private readonly Lock _lock = new();
+    private readonly DuckDBConnection _connection;
+    private readonly RecorderOptions _options;
+    private readonly ILogger _logger;
+    private readonly ProgramTrade[] _buffer;
+    private int _count;
+    private long _nextSeq;
+    private long _written;
+    private long _batches;
+    private long _gaps;
+    private readonly long[] _perVenue = new long[3];
+    private DateTimeOffset? _lastFlushAt;
+    private bool _disposed;
+
+    private ProgramTradeRecorder(string path, DuckDBConnection connection, RecorderOptions options, long nextSeq)
+    {
+        Path = path;
+        _connection = connection;
+        _options = options;
+        _logger = options.LoggerFactory?.CreateLogger<ProgramTradeRecorder>() ?? NullLogger<ProgramTradeRecorder>.Instance;
+        _buffer = new ProgramTrade[options.BatchSize];
+        _nextSeq = nextSeq;
+    }
+
+    /// <summary>Full path of the recording file.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for recording: creates the file and schema, or appends to an existing recording
+    /// (<c>seq</c> continues after the last stored record).
+    /// </summary>
+    /// <exception cref="KisStorageException">The path is not writable, is a directory, is not a DuckDB database, is not a
+    /// KisFeed recording, or is in use by another process.</exception>
+    public static Task<ProgramTradeRecorder> OpenAsync(string path, RecorderOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= RecorderOptions.Default;
+        options.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        if (!OpenPaths.TryAdd(full, true))
+        {
+            throw new KisStorageException(full, KisStorageError.InUse,
+                $"Cannot record to '{full}': another recorder in this process is already writing it. Use that recorder or another file.");
+        }
+
+        DuckDBConnection connection;
+        try
+        {
+            connection = StorageFile.OpenForWrite(full);
+        }
+        catch
+        {
+            OpenPaths.TryRemove(full, out _);
+            throw;
+        }
+
+        try
+        {
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText = "SELECT coalesce(max(seq), 0) FROM program_trades";
+            long lastSeq = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1);
+            Log.Opened(recorder._logger, full, lastSeq + 1, lastSeq == 0 ? "new" : "append");
+            return Task.FromResult(recorder);
+        }
+        catch (DuckDBException ex)
+        {
+            connection.Dispose();
+            OpenPaths.TryRemove(full, out _);
+            throw StorageFile.Translate(ex, full, "record to");
+        }
+    }
+
+    /// <summary>Buffers one update; commits a batch when <see cref="RecorderOptions.BatchSize"/> are buffered.</summary>
+    /// <exception cref="KisStorageException">Committing the full batch failed (the batch stays buffered).</exception>
+    public void Append(in ProgramTrade trade)
+    {
+        ArgumentNullException.ThrowIfNull(trade.Code, nameof(trade));
+        if ((uint)trade.Venue >= (uint)VenueNames.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(trade), trade.Venue, "Unknown venue.");
+        }
+
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_count == _buffer.Length)
+            {
+                FlushLocked();
+            }
+
+            _buffer[_count++] = trade;
+            if (_count == _buffer.Length)
+            {
+                FlushLocked();
+            }
+        }
+    }
+
+    /// <summary>Buffers one update (see <see cref="Append"/>).</summary>
+    public ValueTask AppendAsync(ProgramTrade trade, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Append(in trade);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Commits the buffered records as one batch.</summary>
+    /// <exception cref="KisStorageException">The write failed (e.g. disk full); the records stay buffered and earlier
+    /// batches stay in the file.</exception>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushLocked();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Records every update of <paramref name="source"/> until it ends or <paramref name="cancellationToken"/> is
+    /// cancelled, committing at least every <see cref="RecorderOptions.FlushInterval"/> (also while the source is idle)
+    /// and at the end. Cancellation is a normal end: the buffer is committed and the count returned.
+    /// </summary>
+    /// <returns>The number of updates taken from <paramref name="source"/>.</returns>
+    public async Task<long> RecordAsync(IAsyncEnumerable<ProgramTrade> source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        TimeProvider time = _options.TimeProvider;
+        long count = 0;
+        long lastFlush = time.GetTimestamp();
+        IAsyncEnumerator<ProgramTrade> enumerator = source.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                ValueTask<bool> next = enumerator.MoveNextAsync();
+                if (!next.IsCompleted)
+                {
+                    Task<bool> pending = next.AsTask();
+                    while (!pending.IsCompleted)
+                    {
+                        TimeSpan due = _options.FlushInterval - time.GetElapsedTime(lastFlush);
+                        if (due <= TimeSpan.Zero)
+                        {
+                            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                            lastFlush = time.GetTimestamp();
+                            due = _options.FlushInterval;
+                        }
+
+                        using CancellationTokenSource delayCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        Task delay = Task.Delay(due, time, delayCancel.Token);
+                        await Task.WhenAny(pending, delay).ConfigureAwait(false);
+                        await delayCancel.CancelAsync().ConfigureAwait(false);
+                        if (cancellationToken.IsCancellationRequested && !pending.IsCompleted)
+                        {
+                            // The source may not observe the token; stop waiting for it.
+                            return await FinishAsync(count).ConfigureAwait(false);
+                        }
+                    }
+
+                    next = new ValueTask<bool>(pending);
+                }
+
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                Append(enumerator.Current);
+                count++;
+                if (time.GetElapsedTime(lastFlush) >= _options.FlushInterval)
+                {
+                    await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    lastFlush = time.GetTimestamp();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Normal end of recording.
+        }
+        finally
+        {
+            await DisposeEnumeratorAsync(enumerator).ConfigureAwait(false);
+        }
+
+        return await FinishAsync(count).ConfigureAwait(false);
+    }
+
+    private async ValueTask<long> FinishAsync(long count)
+    {
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return count;
+    }
+
+    private static async ValueTask DisposeEnumeratorAsync(IAsyncEnumerator<ProgramTrade> enumerator)
+    {
+        try
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (NotSupportedException)
+        {
+            // A pending MoveNextAsync (source ignored cancellation) cannot be disposed; it is abandoned.
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>Records a period in which the live session was down (commits buffered updates first).</summary>
+    public ValueTask RecordGapAsync(RecordingGap gap, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(gap);
+        ArgumentNullException.ThrowIfNull(gap.Codes, nameof(gap));
+        ArgumentNullException.ThrowIfNull(gap.Reason, nameof(gap));
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushLocked();
+            try
+            {
+                using DuckDBTransaction tx = _connection.BeginTransaction();
+                using (DuckDBAppender appender = _connection.CreateAppender(StorageSchema.GapsTable))
+                {
+                    IDuckDBAppenderRow row = appender.CreateRow()
+                        .AppendValue(gap.From)
+                        .AppendValue(gap.To);
+                    row = gap.Venue is { } venue ? row.AppendValue(StorageSchema.VenueName(venue)) : row.AppendNullValue();
+                    row.AppendValue<string>(gap.Codes)
+                        .AppendValue(gap.Reason)
+                        .AppendValue(_options.TimeProvider.GetUtcNow())
+                        .EndRow();
+                }
+
+                tx.Commit();
+                _gaps++;
+            }
+            catch (DuckDBException ex)
+            {
+                throw StorageFile.Translate(ex, Path, "record to");
+            }
+        }
+
+        Log.GapRecorded(_logger, gap.From, gap.To, gap.Reason);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A snapshot of the progress (cheap; safe to poll for a progress display).</summary>
+    public RecorderStatistics Statistics
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new RecorderStatistics(
+                    Path, _written, _count, _batches, _perVenue[0], _perVenue[1], _perVenue[2], _nextSeq - 1, _gaps,
+                    StorageFile.SizeOnDisk(Path), _lastFlushAt);
+            }
+        }
+    }
+
+    private void FlushLocked()
+    {
+        if (_count == 0)
+        {
+            return;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        long seq = _nextSeq;
+        Span<long> perVenue = stackalloc long[3];
+        try
+        {
+            using DuckDBTransaction tx = _connection.BeginTransaction();
+            using (DuckDBAppender appender = _connection.CreateAppender(StorageSchema.ProgramTradesTable))
+            {
+                for (int i = 0; i < _count; i++)
+                {
+                    ref readonly ProgramTrade t = ref _buffer[i];
+                    int v = (int)t.Venue;
+                    appender.CreateRow()
+                        .AppendValue(seq++)
+                        .AppendValue(t.TradingDate)
+                        .AppendValue(VenueNames[v])
+                        .AppendValue(TrIds[v])
+                        .AppendValue(t.Code)
+                        .AppendValue(t.Time)
+                        .AppendValue(t.ReceivedAt)
+                        .AppendValue(t.SellVolume)
+                        .AppendValue(t.SellValue)
+                        .AppendValue(t.BuyVolume)
+                        .AppendValue(t.BuyValue)
+                        .AppendValue(t.NetBuyVolume)
+                        .AppendValue(t.NetBuyValue)
+                        .AppendValue(t.AskResidual)
+                        .AppendValue(t.BidResidual)
+                        .AppendValue(t.NetBidResidual)
+                        .AppendValue((int)t.Missing)
+                        .EndRow();
+                    perVenue[v]++;
+                }
+            }
+
+            tx.Commit();
+        }
+        catch (Exception ex) when (ex is DuckDBException or IOException)
+        {
+            Log.FlushFailed(_logger, ex, _count, Path);
+            throw StorageFile.Translate(ex, Path, "record to");
+        }
+
+        int committed = _count;
+        Array.Clear(_buffer, 0, committed);
+        _count = 0;
+        _nextSeq = seq;
+        _written += committed;
+        _batches++;
+        for (int v = 0; v < 3; v++)
+        {
+            _perVenue[v] += perVenue[v];
+        }
+
+        _lastFlushAt = _options.TimeProvider.GetUtcNow();
+        Log.Flushed(_logger, committed, seq - 1, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    /// <summary>Commits the buffer and closes the file.</summary>
+    /// <exception cref="KisStorageException">The final commit failed; the file is closed anyway and earlier batches stay in it.</exception>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Commits the buffer and closes the file.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            try
+            {
+                FlushLocked();
+            }
+            finally
+            {
+                _connection.Dispose();
+                OpenPaths.TryRemove(Path, out _);
+                Log.Closed(_logger, Path, _written, _batches);
+            }
+        }
+    }
+}

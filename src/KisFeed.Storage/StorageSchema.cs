@@ -1,0 +1,94 @@
+namespace KisFeed.Storage;
+
+/// <summary>
+/// The schema of a KisFeed recording (a DuckDB database file). Documented for users in <c>docs/storage.md</c>.
+/// </summary>
+/// <remarks>
+/// <para>Table <c>program_trades</c>, one row per <see cref="ProgramTrade"/>:</para>
+/// <list type="table">
+/// <item><term><c>seq BIGINT NOT NULL</c></term><description>insertion order, 1, 2, 3, … continuing across runs on the same file.</description></item>
+/// <item><term><c>trading_date DATE NOT NULL</c></term><description><see cref="ProgramTrade.TradingDate"/> (KST).</description></item>
+/// <item><term><c>venue VARCHAR NOT NULL</c></term><description><c>krx</c>, <c>nxt</c> or <c>unified</c>.</description></item>
+/// <item><term><c>tr_id VARCHAR NOT NULL</c></term><description><c>H0STPGM0</c>, <c>H0NXPGM0</c> or <c>H0UNPGM0</c>.</description></item>
+/// <item><term><c>code VARCHAR NOT NULL</c></term><description>short stock code, e.g. <c>005930</c>.</description></item>
+/// <item><term><c>kis_time TIME NOT NULL</c></term><description><see cref="ProgramTrade.Time"/> (KST time of day, <c>STCK_CNTG_HOUR</c>).</description></item>
+/// <item><term><c>received_at TIMESTAMPTZ NOT NULL</c></term><description><see cref="ProgramTrade.ReceivedAt"/> as an instant
+/// (DuckDB stores UTC microseconds; the sub-microsecond part is truncated; read back with offset +00:00).</description></item>
+/// <item><term><c>sell_volume</c>, <c>sell_value</c>, <c>buy_volume</c>, <c>buy_value</c>, <c>net_buy_volume</c>,
+/// <c>net_buy_value</c>, <c>ask_residual</c>, <c>bid_residual</c>, <c>net_bid_residual</c> (all <c>BIGINT NOT NULL</c>)</term>
+/// <description>the cumulative amounts as received (shares / KRW).</description></item>
+/// <item><term><c>missing_fields INTEGER NOT NULL</c></term><description><see cref="ProgramTradeFields"/> flags of fields that were empty on the wire.</description></item>
+/// </list>
+/// <para>Table <c>gaps</c>: <c>from_time TIMESTAMPTZ</c>, <c>to_time TIMESTAMPTZ</c>, <c>venue VARCHAR</c> (NULL = all
+/// venues), <c>codes VARCHAR[]</c> (empty = all codes), <c>reason VARCHAR</c>, <c>recorded_at TIMESTAMPTZ</c>.</para>
+/// <para>Table <c>meta</c>: <c>key VARCHAR PRIMARY KEY</c>, <c>value VARCHAR</c>; key <c>schema_version</c> holds
+/// <see cref="Version"/>.</para>
+/// </remarks>
+public static class StorageSchema
+{
+    /// <summary>The schema version this library writes and reads.</summary>
+    public const int Version = 1;
+
+    /// <summary>Name of the table of updates.</summary>
+    public const string ProgramTradesTable = "program_trades";
+
+    /// <summary>Name of the table of live-session gaps.</summary>
+    public const string GapsTable = "gaps";
+
+    /// <summary>Name of the key/value metadata table.</summary>
+    public const string MetaTable = "meta";
+
+    /// <summary>The columns of <c>program_trades</c>, in table order (also the column names of every export).</summary>
+    public static IReadOnlyList<string> ProgramTradeColumns { get; } =
+    [
+        "seq", "trading_date", "venue", "tr_id", "code", "kis_time", "received_at",
+        "sell_volume", "sell_value", "buy_volume", "buy_value", "net_buy_volume", "net_buy_value",
+        "ask_residual", "bid_residual", "net_bid_residual", "missing_fields",
+    ];
+
+    internal const string CreateSql = """
+        CREATE TABLE IF NOT EXISTS program_trades (
+            seq BIGINT NOT NULL,
+            trading_date DATE NOT NULL,
+            venue VARCHAR NOT NULL,
+            tr_id VARCHAR NOT NULL,
+            code VARCHAR NOT NULL,
+            kis_time TIME NOT NULL,
+            received_at TIMESTAMPTZ NOT NULL,
+            sell_volume BIGINT NOT NULL,
+            sell_value BIGINT NOT NULL,
+            buy_volume BIGINT NOT NULL,
+            buy_value BIGINT NOT NULL,
+            net_buy_volume BIGINT NOT NULL,
+            net_buy_value BIGINT NOT NULL,
+            ask_residual BIGINT NOT NULL,
+            bid_residual BIGINT NOT NULL,
+            net_bid_residual BIGINT NOT NULL,
+            missing_fields INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS gaps (
+            from_time TIMESTAMPTZ NOT NULL,
+            to_time TIMESTAMPTZ NOT NULL,
+            venue VARCHAR,
+            codes VARCHAR[] NOT NULL,
+            reason VARCHAR NOT NULL,
+            recorded_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS meta (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+        """;
+
+    /// <summary>The storage name of a venue: <c>krx</c>, <c>nxt</c>, <c>unified</c>.</summary>
+    public static string VenueName(Venue venue) => venue switch
+    {
+        Venue.Krx => "krx",
+        Venue.Nxt => "nxt",
+        Venue.Unified => "unified",
+        _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
+    };
+
+    /// <summary>Columns selected for <c>program_trades</c> exports, in order.</summary>
+    internal static string ColumnList => string.Join(", ", ProgramTradeColumns);
+}
