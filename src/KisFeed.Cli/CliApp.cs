@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using KisFeed.Simulator;
+
 using KisFeed.Storage;
+
 using Microsoft.Extensions.Logging;
+
 using Spectre.Console;
 
 namespace KisFeed.Cli;
@@ -60,7 +62,7 @@ internal static partial class CliApp
 
     private static Option<string> SortOption() => new("--sort") { Description = "Board order: net (program net buy value, largest first) or code.", DefaultValueFactory = _ => "net" };
 
-    private static Option<TimeSpan?> DurationOption() => new("--duration", "-d") { Description = "Stop after this long (e.g. 30s, 00:05:00). Default: until Ctrl-C." , CustomParser = r => ParseDuration(r.Tokens.Single().Value) };
+    private static Option<TimeSpan?> DurationOption() => new("--duration", "-d") { Description = "Stop after this long (e.g. 30s, 00:05:00). Default: until Ctrl-C.", CustomParser = r => ParseDuration(r.Tokens.Single().Value) };
 
     private static Option<bool> VerboseOption() => new("--verbose") { Description = "Log connection details to stderr." };
 
@@ -94,7 +96,7 @@ internal static partial class CliApp
     private static TimeSpan? ParseDuration(string text)
     {
         text = text.Trim();
-        double Number(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+        static double Number(string s) => double.Parse(s, CultureInfo.InvariantCulture);
         if (text.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
         {
             return TimeSpan.FromMilliseconds(Number(text[..^2]));

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+
 using KisFeed.Simulator;
 using KisFeed.Storage;
+
 using Spectre.Console;
 
 namespace KisFeed.Cli;

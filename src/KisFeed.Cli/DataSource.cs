@@ -1,5 +1,7 @@
 using System.Text.Json;
+
 using KisFeed.Simulator;
+
 using Microsoft.Extensions.Logging;
 
 namespace KisFeed.Cli;

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text;
+
 using KisFeed.Protocol;
 using KisFeed.Simulator;
+
 using static KisFeed.IntegrationTests.Client.ClientTestKit;
 
 namespace KisFeed.IntegrationTests.Client;
@@ -29,7 +31,7 @@ public class ClientResilienceTests
             {
                 received.Enqueue(t);
             }
-        });
+        }, TestContext.Current.CancellationToken);
 
         await WaitUntilAsync(() => received.Count >= 20, deadline.Token, "data before the drop");
         long firstSession = sim.Sessions.Single().Id;

@@ -1,4 +1,5 @@
 using KisFeed.Simulator;
+
 using static KisFeed.IntegrationTests.Client.ClientTestKit;
 
 namespace KisFeed.IntegrationTests.Client;
@@ -220,9 +221,9 @@ public class ClientSubscriptionTests
     public void BadArgumentsFailBeforeAnythingConnects()
     {
         var client = new KisRealtimeClient(KisOptions.Default);
-        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync(["00593!"], Venue.Nxt));
-        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync([], Venue.Nxt));
-        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync(["005930"], Array.Empty<Venue>()));
+        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync(["00593!"], Venue.Nxt, TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync([], Venue.Nxt, TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync(["005930"], Array.Empty<Venue>(), TestContext.Current.CancellationToken));
         Assert.Equal(ConnectionState.Disconnected, client.State);
     }
 }

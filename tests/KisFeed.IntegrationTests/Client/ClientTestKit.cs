@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+
 using KisFeed.Simulator;
+
 using Microsoft.Extensions.Logging;
 
 namespace KisFeed.IntegrationTests.Client;
