@@ -479,7 +479,7 @@ public sealed partial class KisRealtimeClient
             try
             {
                 using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(3), Time);
-                await ws.SendCloseAsync(WebSocketCloseStatus.NormalClosure, "client closing", closeTimeout.Token).ConfigureAwait(false);
+                await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "client closing", closeTimeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException or WebSocketException)
             {

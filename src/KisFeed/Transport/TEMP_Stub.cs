@@ -10,7 +10,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
     public bool IsOpen => false;
     public ValueTask<WebSocketMessage> ReceiveAsync(CancellationToken ct) => throw new NotImplementedException();
     public ValueTask SendTextAsync(ReadOnlyMemory<byte> m, CancellationToken ct) => throw new NotImplementedException();
-    public ValueTask SendCloseAsync(WebSocketCloseStatus s, string? d, CancellationToken ct) => throw new NotImplementedException();
+    public ValueTask CloseAsync(WebSocketCloseStatus s, string? d, CancellationToken ct) => throw new NotImplementedException();
     public void Abort() { }
     public ValueTask DisposeAsync() => default;
 }
