@@ -40,6 +40,7 @@ public sealed class KisSimulator : IAsyncDisposable
     private long _framesSent;
     private long _recordsSent;
     private long _pingsSent;
+    private long _unsolicitedPongs;
     private int _disposed;
 
     private KisSimulator(SimulatorOptions options, WebApplication app)
@@ -255,6 +256,11 @@ public sealed class KisSimulator : IAsyncDisposable
     internal Task WaitWhileStalledAsync(CancellationToken ct) => _stallGate.Task.WaitAsync(ct);
 
     internal void CountPing() => Interlocked.Increment(ref _pingsSent);
+
+    internal void CountUnsolicitedPong() => Interlocked.Increment(ref _unsolicitedPongs);
+
+    /// <summary>PONG frames from clients that did not carry the PINGPONG JSON (e.g. .NET keep-alive).</summary>
+    internal long UnsolicitedPongsReceived => Interlocked.Read(ref _unsolicitedPongs);
 
     internal void CountData(int records)
     {

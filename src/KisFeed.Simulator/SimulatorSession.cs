@@ -459,6 +459,11 @@ internal sealed partial class SimulatorSession
             return;
         }
 
+        if (opcode == 0xA)
+        {
+            _owner.CountUnsolicitedPong();
+        }
+
         if (opcode == 0xA && _owner.Options.AbortOnUnsolicitedPong)
         {
             Log.UnsolicitedPong(Logger, Id);

@@ -189,7 +189,7 @@ public sealed class SimulatorHeartbeatAndFaultTests
         ok.Options.KeepAliveInterval = TimeSpan.FromMilliseconds(50);
         await ok.ConnectAsync(lenient.WebSocketUri, cts.Token);
         string key = await ApprovalKeyAsync(lenient, cts.Token);
-        await Task.Delay(300, cts.Token); // several keep-alive PONGs go out meanwhile (a real interval, not a wait for a condition)
+        await WaitUntilAsync(() => lenient.UnsolicitedPongsReceived >= 3, cts.Token, "several keep-alive PONGs arrived");
         await ok.SendAsync(System.Text.Encoding.UTF8.GetBytes(SubscribeJson(key, "H0NXPGM0", "005930")), WebSocketMessageType.Text, true, cts.Token);
         WebSocketReceiveResult r = await ok.ReceiveAsync(new byte[4096], cts.Token);
         Assert.Equal(WebSocketMessageType.Text, r.MessageType);
