@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,7 @@ public sealed class KisSimulator : IAsyncDisposable
     private long _framesSent;
     private long _recordsSent;
     private long _pingsSent;
+    private long _unsolicitedPongs;
     private int _disposed;
 
     private KisSimulator(SimulatorOptions options, WebApplication app)
@@ -109,8 +111,6 @@ public sealed class KisSimulator : IAsyncDisposable
         WebApplication app = builder.Build();
         var sim = new KisSimulator(options, app);
 
-        // KIS sends no RFC 6455 pings of its own; the application-level PINGPONG is the heartbeat (notes §5).
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.MapPost("/oauth2/Approval", sim.HandleApprovalAsync);
         app.MapFallback(sim.HandleFallbackAsync);
 
@@ -256,6 +256,11 @@ public sealed class KisSimulator : IAsyncDisposable
     internal Task WaitWhileStalledAsync(CancellationToken ct) => _stallGate.Task.WaitAsync(ct);
 
     internal void CountPing() => Interlocked.Increment(ref _pingsSent);
+
+    internal void CountUnsolicitedPong() => Interlocked.Increment(ref _unsolicitedPongs);
+
+    /// <summary>PONG frames from clients that did not carry the PINGPONG JSON (e.g. .NET keep-alive).</summary>
+    internal long UnsolicitedPongsReceived => Interlocked.Read(ref _unsolicitedPongs);
 
     internal void CountData(int records)
     {
@@ -404,18 +409,32 @@ public sealed class KisSimulator : IAsyncDisposable
 
     private async Task HandleFallbackAsync(HttpContext context)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        IHttpUpgradeFeature? upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        string? wsKey = context.Request.Headers["Sec-WebSocket-Key"];
+        if (upgrade is not { IsUpgradableRequest: true }
+            || !HttpMethods.IsGet(context.Request.Method)
+            || !string.Equals(context.Request.Headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase)
+            || string.IsNullOrEmpty(wsKey))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
 
         // Any path is accepted: the TR is chosen by the subscribe JSON, not the URL (notes §2).
-        WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        // The RFC 6455 handshake is done here (not by UseWebSockets) so the stream can be wrapped to see the client's
+        // PING/PONG control frames. No RFC pings from the server: PINGPONG is the heartbeat (notes §5).
+        context.Response.Headers.Connection = "Upgrade";
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers["Sec-WebSocket-Accept"] = Convert.ToBase64String(
+            System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.ASCII.GetBytes(wsKey + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        Stream opaque = await upgrade.UpgradeAsync();
         long id = Interlocked.Increment(ref _nextSessionId);
+        SimulatorSession? session = null;
+        var sniffer = new ControlFrameSniffer(opaque, (op, payload) => session?.OnControlFrame(op, payload));
+        using WebSocket socket = WebSocket.CreateFromStream(sniffer, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         var ledger = new List<SimulatorLedgerEntry>();
         _ledgers[id] = ledger;
-        var session = new SimulatorSession(this, id, context, socket, ledger);
+        session = new SimulatorSession(this, id, context, socket, ledger);
         _sessions[id] = session;
         Log.SessionConnected(Logger, id, context.Connection.RemoteIpAddress?.ToString());
         bool clean = false;

@@ -41,6 +41,9 @@ internal static partial class Log
     [LoggerMessage(1011, LogLevel.Error, "Market tick failed")]
     public static partial void TickFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1013, LogLevel.Warning, "Session {SessionId} sent an unsolicited PONG frame (a .NET KeepAliveInterval?); aborting like KIS")]
+    public static partial void UnsolicitedPong(ILogger logger, long sessionId);
+
     [LoggerMessage(1012, LogLevel.Warning, "Session {SessionId} app key {AppKey} refused: already in use")]
     public static partial void AlreadyInUse(ILogger logger, long sessionId, string appKey);
 }

@@ -97,6 +97,14 @@ public sealed record SimulatorOptions
     /// </summary>
     public TimeSpan AppKeyLockAfterAbnormalClose { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// When <see langword="true"/> (default), a WebSocket PONG frame from the client that does not carry the PINGPONG JSON
+    /// aborts the session. This reproduces the drop of .NET clients with the default <c>KeepAliveInterval</c> (which sends
+    /// such unsolicited PONGs every 30 s) reported in notes §5/§10, while a PONG or PING frame that carries the PINGPONG
+    /// JSON counts as an echo (the official python variants of notes §5). The cause is [inferred].
+    /// </summary>
+    public bool AbortOnUnsolicitedPong { get; init; } = true;
+
     /// <summary>Frames queued per session before it counts as too slow and is aborted. Default 4096.</summary>
     public int SendQueueCapacity { get; init; } = 4096;
 

@@ -273,9 +273,18 @@ internal sealed partial class SimulatorSession
     /// <summary>Ends the TCP connection with no close frame.</summary>
     public void Abort()
     {
-        if (Interlocked.Exchange(ref _aborted, 1) == 0)
+        if (Interlocked.Exchange(ref _aborted, 1) != 0 || _ended.Task.IsCompleted)
+        {
+            return;
+        }
+
+        try
         {
             _context.Abort();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request finished between the check and the call: the connection is already gone.
         }
     }
 
@@ -434,6 +443,48 @@ internal sealed partial class SimulatorSession
         }
 
         Reply(outcome, trType, trId, trKey, outcome.MsgCd == "OPSP0000" ? _cipher : null);
+    }
+
+    /// <summary>A client PING (0x9) or PONG (0xA) control frame, seen by <see cref="ControlFrameSniffer"/>.</summary>
+    public void OnControlFrame(byte opcode, byte[] payload)
+    {
+        if (opcode is not (0x9 or 0xA))
+        {
+            return;
+        }
+
+        if (IsPingPongJson(payload))
+        {
+            OnPong(); // notes §5 variants 1 (pong frame) and 3 (ping frame) carry the received JSON
+            return;
+        }
+
+        if (opcode == 0xA)
+        {
+            _owner.CountUnsolicitedPong();
+        }
+
+        if (opcode == 0xA && _owner.Options.AbortOnUnsolicitedPong)
+        {
+            Log.UnsolicitedPong(Logger, Id);
+            Abort();
+        }
+    }
+
+    private static bool IsPingPongJson(byte[] payload)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(payload);
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("header", out JsonElement h)
+                && h.ValueKind == JsonValueKind.Object
+                && Str(h, "tr_id") == "PINGPONG";
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private void OnPong()

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -159,4 +160,97 @@ internal sealed record TestFrame(string TrId, int Count, string[][] Records)
         Assert.Equal(count * 11, fields.Length);
         return new TestFrame(parts[1], count, [.. fields.Chunk(11)]);
     }
+}
+/// <summary>
+/// A hand-rolled RFC 6455 client over TCP, for what ClientWebSocket cannot do: receive invalid UTF-8 in a text frame
+/// (notes §13) and send PING/PONG control frames carrying a payload (notes §5 echo variants).
+/// </summary>
+internal sealed class TcpWebSocket : IDisposable
+{
+    private readonly TcpClient _tcp = new();
+    private NetworkStream _stream = null!;
+
+    public static async Task<TcpWebSocket> ConnectAsync(KisSimulator sim, CancellationToken ct)
+    {
+        var s = new TcpWebSocket();
+        await s._tcp.ConnectAsync(sim.WebSocketUri.Host, sim.WebSocketUri.Port, ct);
+        s._stream = s._tcp.GetStream();
+        string upgrade = $"GET /tryitout HTTP/1.1\r\nHost: {sim.WebSocketUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await s._stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade), ct);
+        var head = new StringBuilder();
+        byte[] one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            await s._stream.ReadExactlyAsync(one, ct);
+            head.Append((char)one[0]);
+        }
+
+        string h = head.ToString();
+        Assert.StartsWith("HTTP/1.1 101", h, StringComparison.Ordinal);
+        // RFC 6455 §1.3 example: this key must be answered with this accept value.
+        Assert.Contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", h, StringComparison.OrdinalIgnoreCase);
+        return s;
+    }
+
+    /// <summary>Sends one masked frame (FIN set).</summary>
+    public async Task SendFrameAsync(byte opcode, byte[] payload, CancellationToken ct)
+    {
+        Assert.True(payload.Length <= 125);
+        byte[] mask = [0x11, 0x22, 0x33, 0x44];
+        byte[] frame = new byte[6 + payload.Length];
+        frame[0] = (byte)(0x80 | opcode);
+        frame[1] = (byte)(0x80 | payload.Length);
+        mask.CopyTo(frame, 2);
+        for (int i = 0; i < payload.Length; i++)
+        {
+            frame[6 + i] = (byte)(payload[i] ^ mask[i & 3]);
+        }
+
+        await _stream.WriteAsync(frame, ct);
+    }
+
+    /// <summary>Reads one unmasked server frame: (first header byte, payload).</summary>
+    public async Task<(byte Head, byte[] Payload)> ReadFrameAsync(CancellationToken ct)
+    {
+        byte[] h = new byte[2];
+        await _stream.ReadExactlyAsync(h, ct);
+        Assert.Equal(0, h[1] & 0x80); // server frames are not masked
+        long len = h[1] & 0x7F;
+        if (len == 126)
+        {
+            byte[] ext = new byte[2];
+            await _stream.ReadExactlyAsync(ext, ct);
+            len = (ext[0] << 8) | ext[1];
+        }
+        else if (len == 127)
+        {
+            byte[] ext = new byte[8];
+            await _stream.ReadExactlyAsync(ext, ct);
+            len = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(ext);
+        }
+
+        byte[] payload = new byte[len];
+        await _stream.ReadExactlyAsync(payload, ct);
+        return (h[0], payload);
+    }
+
+    /// <summary>True once the server closed the TCP connection (read returns 0 or fails).</summary>
+    public async Task<bool> IsClosedByServerAsync(CancellationToken ct)
+    {
+        byte[] buffer = new byte[4096];
+        try
+        {
+            while (await _stream.ReadAsync(buffer, ct) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return true;
+    }
+
+    public void Dispose() => _tcp.Dispose();
 }

@@ -1,6 +1,4 @@
-using System.Net.Sockets;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 
 using KisFeed.Simulator;
@@ -138,41 +136,64 @@ public sealed class SimulatorHeartbeatAndFaultTests
     {
         using CancellationTokenSource cts = Deadline();
         await using KisSimulator sim = await KisSimulator.StartAsync(Quiet, cts.Token);
-
-        // A hand-rolled RFC 6455 client over TCP: ClientWebSocket itself rejects such frames (notes §13).
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(sim.WebSocketUri.Host, sim.WebSocketUri.Port, cts.Token);
-        NetworkStream stream = tcp.GetStream();
-        string upgrade = $"GET /tryitout HTTP/1.1\r\nHost: {sim.WebSocketUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade), cts.Token);
-        string head = await ReadHeadAsync(stream, cts.Token);
-        Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
+        using TcpWebSocket tcp = await TcpWebSocket.ConnectAsync(sim, cts.Token); // ClientWebSocket rejects such frames (notes §13)
         await WaitUntilAsync(() => sim.ActiveSessionCount == 1, cts.Token, "the session is registered");
 
         byte[] payload = [.. "0|H0NXPGM0|001|005930^"u8, 0xFF, .. "^x"u8];
         await sim.SendRawAsync(payload).WaitAsync(cts.Token);
 
-        byte[] h = new byte[2];
-        await stream.ReadExactlyAsync(h, cts.Token);
-        Assert.Equal(0x81, h[0]); // FIN + TEXT
-        Assert.Equal(payload.Length, h[1]); // unmasked, short length
-        byte[] got = new byte[payload.Length];
-        await stream.ReadExactlyAsync(got, cts.Token);
+        (byte head, byte[] got) = await tcp.ReadFrameAsync(cts.Token);
+        Assert.Equal(0x81, head); // FIN + TEXT
         Assert.Equal(payload, got);
+    }
 
-        static async Task<string> ReadHeadAsync(NetworkStream s, CancellationToken ct)
+    [Fact]
+    public async Task PINGPONG_echoed_in_a_PONG_or_PING_frame_counts_and_an_empty_PONG_aborts()
+    {
+        using CancellationTokenSource cts = Deadline();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 7, 8, 10, 0, 0, Kst));
+        await using KisSimulator sim = await KisSimulator.StartAsync(Quiet with { TimeProvider = time, PingInterval = TimeSpan.FromSeconds(30) }, cts.Token);
+        using TcpWebSocket tcp = await TcpWebSocket.ConnectAsync(sim, cts.Token);
+        await WaitUntilAsync(() => sim.ActiveSessionCount == 1, cts.Token, "the session is registered");
+        time.Advance(TimeSpan.FromSeconds(30));
+        (byte head, byte[] ping) = await tcp.ReadFrameAsync(cts.Token);
+        Assert.Equal(0x81, head);
+
+        await tcp.SendFrameAsync(0xA, ping, cts.Token); // OTA kis_auth.py: ws.pong(raw)
+        await WaitUntilAsync(() => sim.Sessions.Single().PongsReceived == 1, cts.Token, "the PONG-frame echo is counted");
+        await tcp.SendFrameAsync(0x9, ping, cts.Token); // OTA Sample01: ws.send(data, OPCODE_PING)
+        (byte pongHead, byte[] pongPayload) = await tcp.ReadFrameAsync(cts.Token);
+        Assert.Equal(0x8A, pongHead); // the server answers an RFC ping with a pong
+        Assert.Equal(ping, pongPayload);
+        await WaitUntilAsync(() => sim.Sessions.Single().PongsReceived == 2, cts.Token, "the PING-frame echo is counted");
+
+        await tcp.SendFrameAsync(0xA, [], cts.Token); // what .NET's default KeepAliveInterval sends
+        Assert.True(await tcp.IsClosedByServerAsync(cts.Token));
+        await WaitUntilAsync(() => sim.ActiveSessionCount == 0, cts.Token, "the session is dropped");
+    }
+
+    [Fact]
+    public async Task A_ClientWebSocket_with_keep_alive_is_dropped_unless_the_quirk_is_off()
+    {
+        using CancellationTokenSource cts = Deadline();
+        await using KisSimulator sim = await KisSimulator.StartAsync(Quiet, cts.Token);
+        using (var ws = new ClientWebSocket())
         {
-            var sb = new StringBuilder();
-            byte[] one = new byte[1];
-            while (!sb.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-            {
-                await s.ReadExactlyAsync(one, ct);
-                sb.Append((char)one[0]);
-            }
-
-            return sb.ToString();
+            ws.Options.KeepAliveInterval = TimeSpan.FromMilliseconds(100); // the .NET default is 30 s
+            await ws.ConnectAsync(sim.WebSocketUri, cts.Token);
+            await Assert.ThrowsAsync<WebSocketException>(async () => await ws.ReceiveAsync(new byte[1024], cts.Token));
         }
+
+        await using KisSimulator lenient = await KisSimulator.StartAsync(Quiet with { AbortOnUnsolicitedPong = false }, cts.Token);
+        using var ok = new ClientWebSocket();
+        ok.Options.KeepAliveInterval = TimeSpan.FromMilliseconds(50);
+        await ok.ConnectAsync(lenient.WebSocketUri, cts.Token);
+        string key = await ApprovalKeyAsync(lenient, cts.Token);
+        await WaitUntilAsync(() => lenient.UnsolicitedPongsReceived >= 3, cts.Token, "several keep-alive PONGs arrived");
+        await ok.SendAsync(System.Text.Encoding.UTF8.GetBytes(SubscribeJson(key, "H0NXPGM0", "005930")), WebSocketMessageType.Text, true, cts.Token);
+        WebSocketReceiveResult r = await ok.ReceiveAsync(new byte[4096], cts.Token);
+        Assert.Equal(WebSocketMessageType.Text, r.MessageType);
+        Assert.Equal(1, lenient.ActiveSessionCount);
     }
 
     [Fact]
