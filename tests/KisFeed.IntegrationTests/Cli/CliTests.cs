@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
+
 using DuckDB.NET.Data;
+
 using KisFeed.Cli;
 using KisFeed.Storage;
+
 using Spectre.Console.Testing;
 
 namespace KisFeed.IntegrationTests.Cli;
