@@ -133,7 +133,10 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                 timeout.CancelAfter(options.ConnectTimeout);
                 try
                 {
-                    await socket.ConnectAsync(new DnsEndPoint(uri.IdnHost, port), timeout.Token);
+                    EndPoint endPoint = IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out IPAddress? address)
+                        ? new IPEndPoint(address, port)
+                        : new DnsEndPoint(uri.IdnHost, port);
+                    await socket.ConnectAsync(endPoint, timeout.Token);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -381,7 +384,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                     return (WebSocketCloseStatus.ProtocolError, "Received a continuation frame with no fragmented message open.");
                 }
 
-                return header.PayloadLength + (ulong)_messageLength > (ulong)_options.MaxMessageSize
+                return header.PayloadLength > (ulong)(_options.MaxMessageSize - _messageLength)
                     ? (WebSocketCloseStatus.MessageTooBig, $"A fragmented message grew to more than {_options.MaxMessageSize} bytes (MaxMessageSize).")
                     : null;
 
@@ -644,10 +647,23 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         return WriteAndFlushAsync(_sendBuffer.AsMemory(0, headerLength + payload.Length), cancellationToken);
     }
 
+    /// <summary>
+    /// Writes a whole frame. A write cancelled midway may leave half a frame on the wire, after which the peer can no
+    /// longer parse the stream, so a cancelled or failed write aborts the connection.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAndFlushAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
-        await _stream.WriteAsync(frame, cancellationToken);
-        await _stream.FlushAsync(cancellationToken);
+        try
+        {
+            await _stream.WriteAsync(frame, cancellationToken);
+            await _stream.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            Abort();
+            throw;
+        }
     }
 
     /// <summary>
