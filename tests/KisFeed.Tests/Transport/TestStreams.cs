@@ -31,6 +31,9 @@ internal sealed class ScriptedStream : Stream
 
     public bool BlockAtEnd { get; init; }
 
+    /// <summary>Counts writes but keeps no bytes (for allocation measurements).</summary>
+    public bool DiscardWrites { get; init; }
+
     public bool Disposed { get; private set; }
 
     public int WriteCalls { get; private set; }
@@ -87,7 +90,11 @@ internal sealed class ScriptedStream : Stream
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
         WriteCalls++;
-        _written.Write(buffer.Span);
+        if (!DiscardWrites)
+        {
+            _written.Write(buffer.Span);
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -96,6 +103,8 @@ internal sealed class ScriptedStream : Stream
     public override void Flush()
     {
     }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 

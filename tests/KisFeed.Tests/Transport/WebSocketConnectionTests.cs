@@ -265,6 +265,48 @@ public class WebSocketConnectionTests
     }
 
     [Fact]
+    public async Task SendTextDoesNotAllocatePerCall()
+    {
+        var stream = new ScriptedStream([]) { DiscardWrites = true };
+        await using WebSocketConnection ws = Connect(stream);
+        byte[] payload = Utf8("{\"header\":{\"tr_id\":\"PINGPONG\",\"datetime\":\"20260710171541\"}}");
+        for (int i = 0; i < 10; i++)
+        {
+            await ws.SendTextAsync(payload, Ct); // warm up: rents the send buffer once
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            ValueTask send = ws.SendTextAsync(payload, CancellationToken.None);
+            Assert.True(send.IsCompletedSuccessfully); // the scripted stream writes synchronously
+            await send;
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+#if DEBUG
+        // Debug builds compile async state machines as classes, so each synchronously completing call boxes them.
+        Assert.True(allocated < 1000 * 256, $"{allocated} bytes allocated for 1000 sends");
+#else
+        Assert.True(allocated < 1000, $"{allocated} bytes allocated for 1000 sends");
+#endif
+        Assert.Equal(1010, stream.WriteCalls);
+    }
+
+    [Fact]
+    public async Task CancelledSendBeforeWritingLeavesTheConnectionUsable()
+    {
+        var stream = new ScriptedStream([]);
+        await using WebSocketConnection ws = Connect(stream);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await ws.SendTextAsync(Utf8("x"), new CancellationToken(canceled: true)));
+
+        Assert.True(ws.IsOpen);
+        await ws.SendTextAsync(Utf8("y"), Ct);
+        Assert.Equal(Utf8("y"), Assert.Single(ParseClient(stream.Written)).Payload);
+    }
+
+    [Fact]
     public async Task ConcurrentSendsProduceWholeFrames()
     {
         var stream = new ScriptedStream([]);
