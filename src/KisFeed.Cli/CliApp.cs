@@ -22,7 +22,8 @@ internal static partial class CliApp
     {
         RootCommand root = Build(console);
         ParseResult parsed = root.Parse(args);
-        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        // Signals are handled by the caller (Program.cs), which cancels cancellationToken.
+        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
         return await parsed.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
     }
 
@@ -133,15 +134,21 @@ internal static partial class CliApp
         : throw new CliException($"'{text}' is not a date: use yyyy-MM-dd, e.g. 2026-11-24.");
 
     /// <summary>Runs a command body, turning expected failures into one clear line and an exit code.</summary>
-    private static async Task<int> Guard(CliConsole console, Func<Task<int>> body, CancellationToken cancellationToken)
+    private static async Task<int> Guard(CliConsole console, Func<CancellationToken, Task<int>> body, TimeSpan? duration, CancellationToken cancellationToken)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (duration is { } d)
+        {
+            stop.CancelAfter(d);
+        }
+
         try
         {
-            return await body().ConfigureAwait(false);
+            return await body(stop.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return 0; // Ctrl-C / SIGTERM: a clean stop
+            return 0; // Ctrl-C / SIGTERM / --duration: a clean stop
         }
         catch (Exception ex) when (ex is KisException or KisStorageException or CliException or ArgumentException)
         {

@@ -25,20 +25,19 @@ internal static partial class CliApp
         {
             codes, venue, demo, config, format, sort, duration, verbose,
         };
-        command.SetAction((parse, ct) => Guard(console, async () =>
+        command.SetAction((parse, ct) => Guard(console, async token =>
         {
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
             BoardSort order = ParseSort(parse.GetValue(sort)!);
-            using CancellationTokenSource stop = Stopper(parse.GetValue(duration), ct);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, stop.Token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, token);
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
-            IAsyncEnumerable<ProgramTrade> stream = client.ProgramTradesAsync(parse.GetValue(codes)!, venues, stop.Token);
-            await ShowAsync(console, stream, lines, order, () => Status(client, source.Description, logging), stop.Token);
+            IAsyncEnumerable<ProgramTrade> stream = client.ProgramTradesAsync(parse.GetValue(codes)!, venues, token);
+            await ShowAsync(console, stream, lines, order, () => Status(client, source.Description, logging), token);
             return 0;
-        }, ct));
+        }, parse.GetValue(duration), ct));
         return command;
     }
 
@@ -55,14 +54,13 @@ internal static partial class CliApp
         {
             codes, venue, db, demo, config, duration, verbose,
         };
-        command.SetAction((parse, ct) => Guard(console, async () =>
+        command.SetAction((parse, ct) => Guard(console, async token =>
         {
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
-            using CancellationTokenSource stop = Stopper(parse.GetValue(duration), ct);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
-            await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { LoggerFactory = logging.Factory }, stop.Token);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, stop.Token);
+            await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { LoggerFactory = logging.Factory }, token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, token);
             await console.Out.WriteLineAsync(source.Description);
             await console.Out.WriteLineAsync($"Recording {string.Join(' ', parse.GetValue(codes)!)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
             await using var client = new KisRealtimeClient(source.Options);
@@ -74,9 +72,9 @@ internal static partial class CliApp
             long count;
             try
             {
-                count = await recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(parse.GetValue(codes)!, venues, stop.Token), gaps, recorder), stop.Token);
+                count = await recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(parse.GetValue(codes)!, venues, token), gaps, recorder), token);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 count = recorder.Statistics.RecordsWritten;
             }
@@ -87,7 +85,7 @@ internal static partial class CliApp
             Progress(console, recorder, client, clock.Elapsed);
             await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}.");
             return 0;
-        }, ct));
+        }, parse.GetValue(duration), ct));
         return command;
     }
 
@@ -104,7 +102,7 @@ internal static partial class CliApp
         {
             db, date, codes, venue, speed, format, sort,
         };
-        command.SetAction((parse, ct) => Guard(console, async () =>
+        command.SetAction((parse, ct) => Guard(console, async token =>
         {
             string path = parse.GetValue(db)!;
             if (!File.Exists(path))
@@ -112,7 +110,7 @@ internal static partial class CliApp
                 throw new CliException($"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
             }
 
-            DateOnly? day = ParseDate(parse.GetValue(date)) ?? await ProgramTradeCatalog.LatestDateAsync(path, ct);
+            DateOnly? day = ParseDate(parse.GetValue(date)) ?? await ProgramTradeCatalog.LatestDateAsync(path, token);
             if (day is null)
             {
                 throw new CliException($"'{path}' holds no records yet.");
@@ -127,15 +125,15 @@ internal static partial class CliApp
             string description = $"Replay of {day:yyyy-MM-dd} from {path} at {(pace is null ? "max speed" : $"{pace}x")}";
             Announce(console, lines, description);
             long replayed = 0;
-            IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, ct), () => replayed++);
-            await ShowAsync(console, stream, lines, ParseSort(parse.GetValue(sort)!), () => new BoardStatus(description, "Replaying", replayed, 0, 0, 0), ct);
+            IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, token), () => replayed++);
+            await ShowAsync(console, stream, lines, ParseSort(parse.GetValue(sort)!), () => new BoardStatus(description, "Replaying", replayed, 0, 0, 0), token);
             if (lines is not null)
             {
                 await console.Error.WriteLineAsync($"Replayed {replayed:N0} record(s).");
             }
 
             return 0;
-        }, ct));
+        }, null, ct));
         return command;
     }
 
@@ -151,7 +149,7 @@ internal static partial class CliApp
         {
             db, format, output, date, codes, venue,
         };
-        command.SetAction((parse, ct) => Guard(console, async () =>
+        command.SetAction((parse, ct) => Guard(console, async token =>
         {
             string path = parse.GetValue(db)!;
             if (!File.Exists(path))
@@ -170,10 +168,10 @@ internal static partial class CliApp
             string ext = fmt switch { ExportFormat.Csv => "csv", ExportFormat.Parquet => "parquet", _ => "jsonl" };
             string target = parse.GetValue(output) ?? $"kisfeed-{(day is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "all")}.{ext}";
             var query = ExportQuery.Default with { Date = day, Codes = parse.GetValue(codes) ?? [], Venues = ParseVenues(parse.GetValue(venue)!) };
-            long rows = await ProgramTradeExporter.ExportAsync(path, fmt, target, query, ct);
+            long rows = await ProgramTradeExporter.ExportAsync(path, fmt, target, query, token);
             await console.Out.WriteLineAsync($"Exported {rows:N0} row(s) to {Path.GetFullPath(target)}");
             return 0;
-        }, ct));
+        }, null, ct));
         return command;
     }
 
@@ -189,9 +187,8 @@ internal static partial class CliApp
         {
             port, host, seed, rate, realHours, duration,
         };
-        command.SetAction((parse, ct) => Guard(console, async () =>
+        command.SetAction((parse, ct) => Guard(console, async token =>
         {
-            using CancellationTokenSource stop = Stopper(parse.GetValue(duration), ct);
             var options = SimulatorOptions.Default with
             {
                 Port = parse.GetValue(port),
@@ -203,7 +200,7 @@ internal static partial class CliApp
             KisSimulator sim;
             try
             {
-                sim = await KisSimulator.StartAsync(options, stop.Token);
+                sim = await KisSimulator.StartAsync(options, token);
             }
             catch (IOException ex)
             {
@@ -220,10 +217,10 @@ internal static partial class CliApp
                 await o.WriteLineAsync($"  Demo app secret : {SimulatorCredential.Demo.AppSecret}");
                 await o.WriteLineAsync("  (demo credentials of the simulator only, not KIS secrets)");
                 await o.WriteLineAsync($"Try: KIS_WS_URL={sim.WebSocketUri} KIS_REST_URL={sim.RestBaseUri} KIS_APPKEY=<demo key> KIS_APPSECRET=<demo secret> kisfeed watch 005930");
-                await o.FlushAsync(stop.Token);
+                await o.FlushAsync(token);
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, stop.Token);
+                    await Task.Delay(Timeout.Infinite, token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -233,22 +230,11 @@ internal static partial class CliApp
             }
 
             return 0;
-        }, ct));
+        }, parse.GetValue(duration), ct));
         return command;
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
-
-    private static CancellationTokenSource Stopper(TimeSpan? duration, CancellationToken ct)
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (duration is { } d)
-        {
-            cts.CancelAfter(d);
-        }
-
-        return cts;
-    }
 
     private static void Announce(CliConsole console, LineFormat? lines, string description)
     {

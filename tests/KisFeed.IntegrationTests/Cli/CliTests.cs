@@ -178,22 +178,36 @@ public sealed class CliTests : IDisposable
         };
         start.Environment.Remove("KIS_APPKEY");
         using var process = Process.Start(start)!;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) => errors.Enqueue(e.Data ?? string.Empty);
+        process.BeginErrorReadLine();
         long reported = 0;
+        var seen = new List<string>();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(60));
-        while (reported < 20)
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        try
         {
-            string? line = await process.StandardOutput.ReadLineAsync(deadline.Token);
-            Assert.True(line is not null, "the recorder exited early: " + await process.StandardError.ReadToEndAsync(deadline.Token));
-            System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(line!, @"· ([\d,]+) written");
-            if (m.Success)
+            while (reported < 20)
             {
-                reported = long.Parse(m.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+                string? line = await process.StandardOutput.ReadLineAsync(deadline.Token);
+                Assert.True(line is not null, "the recorder exited early: " + string.Join('\n', seen) + string.Join('\n', errors));
+                seen.Add(line!);
+                System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(line!, @"([\d,]+) written");
+                if (m.Success)
+                {
+                    reported = long.Parse(m.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+                }
             }
         }
-
-        process.Kill(); // SIGKILL: no flush, no clean close
-        await process.WaitForExitAsync(deadline.Token);
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no progress line reported 20 records (exited: {process.HasExited}); output so far:\n{string.Join('\n', seen)}\nstderr:\n{string.Join('\n', errors)}");
+        }
+        finally
+        {
+            process.Kill(); // SIGKILL: no flush, no clean close
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
 
         List<ProgramTrade> afterKill = [];
         await foreach (ProgramTrade t in ProgramTradeReplay.ReadAsync(db, ReplayQuery.Default, deadline.Token))
@@ -203,7 +217,7 @@ public sealed class CliTests : IDisposable
 
         Assert.True(afterKill.Count >= reported, $"{afterKill.Count} rows after kill, {reported} were reported committed");
 
-        (int exit, _, string stderr) = await RunAsync("record", "005930", "--db", db, "--duration", "2s");
+        (int exit, _, string stderr) = await RunAsync("record", "005930", "000660", "--venue", "all", "--db", db, "--duration", "4s");
         Assert.True(exit == 0, stderr);
         List<ProgramTrade> afterRestart = [];
         await foreach (ProgramTrade t in ProgramTradeReplay.ReadAsync(db, ReplayQuery.Default, deadline.Token))

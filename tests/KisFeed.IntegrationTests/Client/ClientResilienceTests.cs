@@ -134,7 +134,7 @@ public class ClientResilienceTests
         client.FrameRejected += (_, e) => rejected.Enqueue(e);
         await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
 
-        byte[] invalidUtf8 = [.. Encoding.ASCII.GetBytes("0|H0NXPGM0|001|005930^092237^1^2^3^4^2^2^5^6^1^"), 0xFF, 0xFE];
+        byte[] invalidUtf8 = [.. Encoding.ASCII.GetBytes("0|H0NXPGM0|001|005930^092237^1^2^3^4^2^2^5^6^"), 0xFF, 0xFE];
         byte[][] bad =
         [
             invalidUtf8,
