@@ -74,7 +74,7 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue)
         table.AddColumn(new TableColumn("[red]매수 Buy[/]").RightAligned());
         table.AddColumn(new TableColumn("순매수 Net").RightAligned());
         table.AddColumn(new TableColumn("순매수 Net 억원").RightAligned());
-        table.AddColumn(new TableColumn("Δ 억원").RightAligned());
+        table.AddColumn(new TableColumn("Δ 백만원").RightAligned());
         table.AddColumn(new TableColumn("[red]매수잔량 Bid[/]").RightAligned());
         table.AddColumn(new TableColumn("[blue]매도잔량 Ask[/]").RightAligned());
         table.AddColumn(new TableColumn("순잔량 Net").RightAligned());
@@ -96,7 +96,7 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue)
                     new Markup($"[red]{t.BuyVolume.ToString("N0", Inv)}[/]"),
                     Signed(t.NetBuyVolume, t.NetBuyVolume.ToString("N0", Inv)),
                     Signed(t.NetBuyValue, LineWriter.Eok(t.NetBuyValue)),
-                    r.Delta.IsFirstOfDay ? new Markup("[grey]–[/]") : Signed(r.Delta.NetBuyValue, (r.Delta.NetBuyValue > 0 ? "+" : string.Empty) + LineWriter.Eok(r.Delta.NetBuyValue)),
+                    r.Delta.IsFirstOfDay ? new Markup("[grey]–[/]") : Signed(r.Delta.NetBuyValue, (r.Delta.NetBuyValue > 0 ? "+" : string.Empty) + (r.Delta.NetBuyValue / 1_000_000d).ToString("N0", Inv)),
                     new Markup($"[red]{t.BidResidual.ToString("N0", Inv)}[/]"),
                     new Markup($"[blue]{t.AskResidual.ToString("N0", Inv)}[/]"),
                     Signed(t.NetBidResidual, t.NetBidResidual.ToString("N0", Inv)),

@@ -158,7 +158,7 @@ public sealed class CliTests : IDisposable
         int hynix = Array.FindIndex(rows, r => r.Contains("000660", StringComparison.Ordinal));
         Assert.True(samsung >= 0 && hynix > samsung, "sorted by net value, largest first");
         Assert.Contains("12.5", rows[samsung]);   // 1,250,000,000 KRW = 12.5 억
-        Assert.Contains("+2.5", rows[samsung]);   // change since the previous update
+        Assert.Contains("+250", rows[samsung]);   // change since the previous update: 250,000,000 KRW = 250 백만원
         Assert.Contains("-25.0", rows[hynix]);
         Assert.Contains("Connected", screen);
         Assert.Contains("reconnects 1", screen);
