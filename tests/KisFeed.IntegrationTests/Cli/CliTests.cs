@@ -229,6 +229,68 @@ public sealed class CliTests : IDisposable
         Assert.Equal(afterKill, afterRestart.Take(afterKill.Count));
     }
 
+    [Fact]
+    public async Task SigtermFlushesEverythingAndExitsCleanly()
+    {
+        string db = Path.Combine(_dir, "term.duckdb");
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll"), "record", "005930", "000660", "--venue", "all", "--db", db, "--demo"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        process.BeginErrorReadLine();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        var lines = new List<string>();
+        try
+        {
+            while (!lines.Any(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"[1-9][\d,]* written")))
+            {
+                string? line = await process.StandardOutput.ReadLineAsync(deadline.Token);
+                Assert.True(line is not null, "the recorder exited early:\n" + string.Join('\n', lines));
+                lines.Add(line!);
+            }
+
+            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync(deadline.Token);
+            }
+
+            string rest = await process.StandardOutput.ReadToEndAsync(deadline.Token);
+            await process.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, process.ExitCode);
+            System.Text.RegularExpressions.Match stopped = System.Text.RegularExpressions.Regex.Match(rest, @"Stopped\. ([\d,]+) record");
+            Assert.True(stopped.Success, rest);
+            long said = long.Parse(stopped.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+            List<ProgramTrade> rows = [];
+            await foreach (ProgramTrade t in ProgramTradeReplay.ReadAsync(db, ReplayQuery.Default, deadline.Token))
+            {
+                rows.Add(t);
+            }
+
+            Assert.Equal(said, rows.Count);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SimulatePrintsItsEndpointsAndDemoCredentials()
+    {
+        (int exit, string stdout, string stderr) = await RunAsync("simulate", "--port", "0", "--duration", "1s");
+        Assert.True(exit == 0, stderr);
+        Assert.Matches(@"WebSocket : ws://127\.0\.0\.1:\d+/", stdout);
+        Assert.Matches(@"REST      : http://127\.0\.0\.1:\d+/", stdout);
+        Assert.Contains(KisFeed.Simulator.SimulatorCredential.Demo.AppKey, stdout);
+        Assert.Contains("Stopped:", stdout);
+    }
+
     private static ProgramTrade Trade(string code, Venue venue, long netValue, DateTimeOffset at)
     {
         long sellValue = 10_000_000_000;
