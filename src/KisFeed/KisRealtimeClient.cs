@@ -136,7 +136,7 @@ public sealed partial class KisRealtimeClient : IAsyncDisposable
         return SubscribeAsync(BuildRegistrations(codes, venues), cancellationToken);
     }
 
-    private async Task<ProgramTradeSubscription> SubscribeAsync(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken)
+    internal async Task<ProgramTradeSubscription> SubscribeAsync(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken)
     {
         var subscription = new ProgramTradeSubscription(this, registrations, _options.ConsumerBufferCapacity, _options.ConsumerFullMode);
         List<Registration> added = [];
