@@ -71,18 +71,43 @@ Console.WriteLine("elapsed   state        sim_sent   recorded  reconnects gaps d
 var clock = Stopwatch.StartNew();
 var faults = FaultLoopAsync(stop.Token);
 var report = ReportLoopAsync(stop.Token);
-long recorded;
+// The recording stops only after the simulator went quiet and the consumer's buffer is drained, so the final
+// counts compare what was sent with what was stored (not with what was still in flight).
+using var stopRecording = new CancellationTokenSource();
+Task<long> recording = recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(codes, venues, stopRecording.Token)), stopRecording.Token);
 try
 {
-    recorded = await recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(codes, venues, stop.Token)), stop.Token);
+    await Task.WhenAny(recording, Task.Delay(Timeout.Infinite, stop.Token));
 }
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
+catch (OperationCanceledException)
 {
-    recorded = recorder.Statistics.RecordsWritten;
 }
 
 await faults;
 await report;
+sim.Stall(true);
+var drain = Stopwatch.StartNew();
+while (drain.Elapsed < TimeSpan.FromSeconds(10) && !recording.IsCompleted)
+{
+    await recorder.FlushAsync();
+    KisClientStatistics s = client.GetStatistics();
+    if (recorder.Statistics.RecordsWritten + s.RecordsDropped >= s.RecordsReceived)
+    {
+        break;
+    }
+
+    await Task.Delay(100);
+}
+
+await stopRecording.CancelAsync();
+try
+{
+    await recording;
+}
+catch (OperationCanceledException)
+{
+}
+
 await recorder.FlushAsync();
 await DrainGapsAsync();
 await recorder.FlushAsync();
@@ -136,7 +161,10 @@ async Task FaultLoopAsync(CancellationToken ct)
     }
     finally
     {
-        sim.Stall(false);
+        if (!ct.IsCancellationRequested)
+        {
+            sim.Stall(false);
+        }
     }
 }
 
