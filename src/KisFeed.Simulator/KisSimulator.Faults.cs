@@ -87,6 +87,7 @@ public static class MalformedFrames
         ("too few fields", Encoding.ASCII.GetBytes("0|H0STPGM0|001|" + code + "^100000^1200")),
         ("unknown TR id", Encoding.ASCII.GetBytes("0|H0ZZPGM0|001|" + Record(code))),
         ("JSON reply with no header", Encoding.ASCII.GetBytes("{\"body\":{\"rt_cd\":\"9\",\"msg_cd\":\"OPSP9999\",\"msg1\":\"JSON PARSING ERROR : invalid json format\"}}")),
+        ("invalid UTF-8 inside a JSON string", [.. Encoding.ASCII.GetBytes("{\"header\":{\"tr_id\":\"(null)\"},\"body\":{\"rt_cd\":\"9\",\"msg_cd\":\"OPSP"), 0xFE, .. Encoding.ASCII.GetBytes("\",\"msg1\":\"x\"}}")]),
         ("not JSON", Encoding.ASCII.GetBytes("{\"header\":")),
         ("garbage", [0x00, 0x01, 0x02, 0xC3, 0x28]),
         ("empty", []),
