@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Session {SessionId} app key {AppKey} refused: already in use")]
     public static partial void AlreadyInUse(ILogger logger, long sessionId, string appKey);
+
+    [LoggerMessage(1014, LogLevel.Warning, "Session {SessionId}: control reply {MsgCd} fault injected ({Fault})")]
+    public static partial void ReplyFault(ILogger logger, long sessionId, ControlReplyFault fault, string msgCd);
 }

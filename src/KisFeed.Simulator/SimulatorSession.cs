@@ -500,7 +500,27 @@ internal sealed partial class SimulatorSession
     private void Reply(ControlReply reply, string? trType, string? trId, string? trKey, (string, string)? output)
     {
         Log.ControlHandled(Logger, Id, trType, trId, trKey, reply.MsgCd);
-        Enqueue(new Outgoing(OutKind.Text, reply.ToUtf8(trId, trKey, output)));
+        byte[] bytes = reply.ToUtf8(trId, trKey, output);
+        (ControlReplyFault fault, TimeSpan delay) = _owner.TakeReplyFault();
+        switch (fault)
+        {
+            case ControlReplyFault.Drop:
+                Log.ReplyFault(Logger, Id, fault, reply.MsgCd);
+                return;
+            case ControlReplyFault.Duplicate:
+                Log.ReplyFault(Logger, Id, fault, reply.MsgCd);
+                Enqueue(new Outgoing(OutKind.Text, bytes));
+                Enqueue(new Outgoing(OutKind.Text, bytes));
+                return;
+            case ControlReplyFault.Delay:
+                Log.ReplyFault(Logger, Id, fault, reply.MsgCd);
+                _ = _owner.DelayAsync(delay).ContinueWith(
+                    _ => Enqueue(new Outgoing(OutKind.Text, bytes)), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                return;
+            default:
+                Enqueue(new Outgoing(OutKind.Text, bytes));
+                return;
+        }
     }
 
     private static string? Str(JsonElement obj, string name) =>

@@ -32,10 +32,20 @@ public sealed partial class KisRealtimeClient
                 switch (KisMessage.Classify(payload.Span))
                 {
                     case KisMessageKind.Data:
-                        OnDataFrame(payload.Span);
+                        try
+                        {
+                            OnDataFrame(payload.Span);
+                        }
+                        catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
+                        {
+                            // One bad frame must never end the session (a reconnect would turn it into a data gap).
+                            _batch.Clear();
+                            Reject(FrameError.BadField, $"the frame could not be read ({ex.GetType().Name}: {ex.Message})", payload.Span, 0);
+                        }
+
                         break;
                     case KisMessageKind.Json:
-                        ControlReply? reply = ControlReply.TryParse(payload.Span);
+                        ControlReply? reply = SafeParseReply(payload.Span);
                         Interlocked.Increment(ref _controls);
                         if (reply is null)
                         {
@@ -70,6 +80,18 @@ public sealed partial class KisRealtimeClient
         finally
         {
             _pending?.Reply.TrySetResult(null);
+        }
+    }
+
+    private static ControlReply? SafeParseReply(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return ControlReply.TryParse(json);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null; // reported as BadJson by the caller
         }
     }
 

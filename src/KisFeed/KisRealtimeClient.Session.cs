@@ -136,7 +136,7 @@ public sealed partial class KisRealtimeClient
                     if (downSince is { } from)
                     {
                         DateTimeOffset to = Time.GetUtcNow();
-                        Log.DataGap(_log, from, to, restored.Count, downReason);
+                        Log.DataGap(_log, from, to, restored.Count, downReason, string.Join(' ', restored));
                         Raise(DataGap, new DataGapEventArgs(from, to, restored, downReason));
                     }
 
@@ -161,7 +161,9 @@ public sealed partial class KisRealtimeClient
                 break;
             }
 
-            downSince ??= Time.GetUtcNow();
+            // The gap starts at the last message the connection delivered, not when the loss was noticed: after a
+            // silent stall the watchdog notices IdleTimeout later, and updates KIS sent meanwhile are lost too.
+            downSince ??= LastMessageAt() ?? Time.GetUtcNow();
             downReason = _abortReason ?? reason;
             if (_abortReason is null)
             {
@@ -176,6 +178,12 @@ public sealed partial class KisRealtimeClient
         }
 
         SetState(_disposed != 0 ? ConnectionState.Closed : ConnectionState.Disconnected, "stopped", null, attempt, null);
+    }
+
+    private DateTimeOffset? LastMessageAt()
+    {
+        long last = Interlocked.Read(ref _lastMessageTimestamp);
+        return last == 0 ? null : Time.GetUtcNow() - Time.GetElapsedTime(last);
     }
 
     private async Task EnsureApprovalKeyAsync(CancellationToken cancellationToken)

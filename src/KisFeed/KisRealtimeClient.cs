@@ -76,8 +76,7 @@ public sealed partial class KisRealtimeClient : IAsyncDisposable
     /// <summary>Counters since the client was created.</summary>
     public KisClientStatistics GetStatistics()
     {
-        long last = Interlocked.Read(ref _lastMessageTimestamp);
-        DateTimeOffset? lastAt = last == 0 ? null : Time.GetUtcNow() - Time.GetElapsedTime(last);
+        DateTimeOffset? lastAt = LastMessageAt();
         int registrations;
         long dropped = 0;
         lock (_gate)

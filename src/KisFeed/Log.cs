@@ -29,8 +29,8 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Warning, "Unsolicited control message: rt_cd={RtCd} {MsgCd} {Msg1} (tr_id {TrId})")]
     public static partial void UnsolicitedControl(ILogger logger, string? rtCd, string? msgCd, string? msg1, string? trId);
 
-    [LoggerMessage(1008, LogLevel.Warning, "Data gap: session was down from {From:O} to {To:O} for {Count} registration(s) ({Reason})")]
-    public static partial void DataGap(ILogger logger, DateTimeOffset from, DateTimeOffset to, int count, string reason);
+    [LoggerMessage(1008, LogLevel.Warning, "Data gap: session was down from {From:O} to {To:O} for {Count} registration(s) ({Reason}): {Registrations}")]
+    public static partial void DataGap(ILogger logger, DateTimeOffset from, DateTimeOffset to, int count, string reason, string registrations);
 
     [LoggerMessage(1009, LogLevel.Information, "Session closed")]
     public static partial void Closed(ILogger logger);

@@ -129,8 +129,9 @@ internal sealed record ControlReply(
 
             return new ControlReply(trId, trKey, encrypt, rtCd, msgCd, msg1, iv, key);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string with invalid UTF-8 (GetString cannot transcode it); found by the fuzzer.
             return null;
         }
     }
