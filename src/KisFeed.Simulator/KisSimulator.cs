@@ -21,7 +21,7 @@ namespace KisFeed.Simulator;
 /// endpoint (any path) with KIS control replies, PINGPONG, program-trading data frames and fault hooks.
 /// Written from the protocol notes (kis-protocol.md), independently of the KisFeed client.
 /// </summary>
-public sealed class KisSimulator : IAsyncDisposable
+public sealed partial class KisSimulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<long, SimulatorSession> _sessions = new();
