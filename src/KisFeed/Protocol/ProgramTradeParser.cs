@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -238,6 +239,19 @@ internal sealed class ProgramTradeParser
         return true;
     }
 
+    private static ReadOnlySpan<long> Pow10 => [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+    /// <summary>Eight digit values (0–9, first digit in the lowest byte) to their number (fast_float's SWAR conversion).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong EightDigits(ulong v)
+    {
+        const ulong Mask = 0x000000FF000000FF;
+        const ulong Mul1 = 100 + (1_000_000UL << 32);
+        const ulong Mul2 = 1 + (10_000UL << 32);
+        v = (v * 10) + (v >> 8);
+        return (((v & Mask) * Mul1) + (((v >> 16) & Mask) * Mul2)) >> 32;
+    }
+
     /// <summary>An optionally signed run of 1–18 digits ended by '^' (or, for the last field, by the end of the payload).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FastNumber(ReadOnlySpan<byte> p, ref int pos, bool last, out long value)
@@ -258,6 +272,35 @@ internal sealed class ProgramTradeParser
 
         int start = i;
         long acc = 0;
+
+        // Eight bytes at a time (SWAR): find the first non-digit in the word, convert the digits before it at once.
+        ref byte origin = ref MemoryMarshal.GetReference(p);
+        while (i <= p.Length - 8)
+        {
+            ulong t = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, i)) ^ 0x3030303030303030UL;
+            ulong notDigit = ((t + 0x7676767676767676UL) | t) & 0x8080808080808080UL;
+            if (notDigit == 0)
+            {
+                acc = (acc * 100_000_000) + (long)EightDigits(t);
+                i += 8;
+                if (i - start > 18)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            int len = BitOperations.TrailingZeroCount(notDigit) >> 3;
+            if (len > 0)
+            {
+                acc = (acc * Pow10[len]) + (long)EightDigits(t << ((8 - len) * 8));
+                i += len;
+            }
+
+            goto Digits;
+        }
+
         while ((uint)i < (uint)p.Length)
         {
             uint d = (uint)(p[i] - '0');
@@ -270,6 +313,7 @@ internal sealed class ProgramTradeParser
             i++;
         }
 
+    Digits:
         int digits = i - start;
         if (digits is 0 or > 18)
         {
