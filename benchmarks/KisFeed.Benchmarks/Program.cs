@@ -4,11 +4,16 @@ namespace KisFeed.Benchmarks;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "quick")
         {
-            return QuickReport.Run(args[1..]);
+            return await QuickReport.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "sim-child")
+        {
+            return await Scenarios.SimChildAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,55 +1,107 @@
-using System.Diagnostics;
-
-using KisFeed.Protocol;
+using System.Globalization;
 
 namespace KisFeed.Benchmarks;
 
 /// <summary>
-/// `quick`: a short side-by-side run printing one table of figures (records/s, bytes allocated per record).
-/// BenchmarkDotNet (`--filter *`) gives the rigorous numbers; this is the few-seconds check.
+/// `quick [--seconds S] [--memory-seconds M] [--records N]`: every figure of the performance issue in one short
+/// table (figure, target, met/missed), side by side in one run. BenchmarkDotNet (`--filter '*'`) gives the rigorous numbers.
 /// </summary>
 internal static class QuickReport
 {
-    public static int Run(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-        Console.WriteLine($"{"what",-34} {"records/s",14} {"B alloc/record",15}");
-        foreach (int records in new[] { 1, 10 })
+        double seconds = Arg(args, "--seconds", 4);
+        double memorySeconds = Arg(args, "--memory-seconds", 20);
+        int storageRecords = (int)Arg(args, "--records", 2_000_000);
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, load {Load()}");
+
+        var rows = new List<(string What, string Figure, string Target, bool Met)>();
+        int only = Array.IndexOf(args, "--only");
+        string? pick = only >= 0 && only + 1 < args.Length ? args[only + 1] : null;
+        bool Run(string name) => pick is null || pick.Split(',').Contains(name);
+
+        if (Run("parse"))
         {
-            byte[] frame = Frames.Build(records);
-            var output = new List<ProgramTrade>(16);
-            var now = DateTimeOffset.UtcNow;
-            var parser = new ProgramTradeParser();
-            Row($"parse KisFeed ({records}-record frames)", records, () => { output.Clear(); parser.ParseFrame(frame, now, output); });
-            Row($"parse naive split ({records}-record frames)", records, () => { output.Clear(); NaiveParser.Parse(frame, now, output); });
+            Scenarios.ParseFigures p1 = Scenarios.Parse(1, TimeSpan.FromSeconds(1.5));
+            Scenarios.ParseFigures p10 = Scenarios.Parse(10, TimeSpan.FromSeconds(1.5));
+            rows.Add(("parse",
+                $"10-rec {p10.KisFeedPerCpuSecond / 1e6:F1} M/s ({p10.KisFeedPerCpuSecond / p10.NaivePerCpuSecond:F1}x naive {p10.NaivePerCpuSecond / 1e6:F2} M/s), 1-rec {p1.KisFeedPerCpuSecond / 1e6:F1} M/s ({p1.KisFeedPerCpuSecond / p1.NaivePerCpuSecond:F1}x); {Math.Max(p1.KisFeedBytesPerRecord, p10.KisFeedBytesPerRecord):F1} B/rec",
+                ">= 10 M/s, 0 B/rec, >= 2x naive",
+                p10.KisFeedPerCpuSecond >= 10e6 && p1.KisFeedPerCpuSecond >= 10e6 && p10.KisFeedBytesPerRecord < 0.5 && p1.KisFeedBytesPerRecord < 0.5
+                    && p10.KisFeedPerCpuSecond >= 2 * p10.NaivePerCpuSecond && p1.KisFeedPerCpuSecond >= 2 * p1.NaivePerCpuSecond));
+
+        }
+
+        if (Run("e2e"))
+        {
+            Scenarios.EndToEndFigures e10 = await Scenarios.EndToEndAsync(10, TimeSpan.FromSeconds(seconds));
+            Scenarios.EndToEndFigures e1 = await Scenarios.EndToEndAsync(1, TimeSpan.FromSeconds(seconds));
+            rows.Add(("end to end",
+                $"10-rec {e10.RecordsPerSecond / 1e6:F2} M rec/s ({e10.ClientCpuMicrosPerRecord:F2} us CPU/rec, {e10.Dropped} dropped); 1-rec {e1.FramesPerSecond / 1e3:F0} k frames/s ({e1.ClientCpuMicrosPerRecord:F2} us CPU/rec)",
+                ">= 1 M rec/s (10-rec), >= 200 k frames/s (1-rec)",
+                e10.RecordsPerSecond >= 1e6 && e1.FramesPerSecond >= 200e3 && e10.Dropped == 0 && e1.Dropped == 0));
+
+        }
+
+        if (Run("latency"))
+        {
+            Scenarios.LatencyFigures lat = await Scenarios.LatencyAsync(10_000, TimeSpan.FromSeconds(seconds));
+            rows.Add(("latency", $"p50 {lat.P50Micros:F0} us, p99 {lat.P99Micros:F0} us, max {lat.MaxMicros:F0} us ({lat.Samples} records)", "p99 < 1 ms at 10 k rec/s", lat.P99Micros < 1000));
+
+        }
+
+        if (Run("storage"))
+        {
+            Scenarios.StorageFigures st = await Scenarios.StorageAsync(storageRecords);
+            rows.Add(("ingest", $"{st.IngestPerSecond / 1e6:F2} M rec/s, {st.BytesPerRecord:F1} B on disk/rec ({storageRecords:N0} records)", ">= 1 M rec/s", st.IngestPerSecond >= 1e6));
+            rows.Add(("replay", $"{st.ReplayPerSecond / 1e6:F2} M rec/s (seq order: {(st.ReplayInOrder ? "yes" : "NO")})", ">= 2 M rec/s", st.ReplayPerSecond >= 2e6 && st.ReplayInOrder));
+
+        }
+
+        if (Run("memory"))
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Scenarios.EndToEndFigures mem = await Scenarios.EndToEndAsync(10, TimeSpan.FromSeconds(memorySeconds), MemoryRate);
+            List<long> ws = mem.WorkingSetSamples;
+            (double early, double late, bool flat) = Flatness(ws);
+            rows.Add(("memory", $"working set {early / 1e6:F0} -> {late / 1e6:F0} MB (max {ws.DefaultIfEmpty().Max() / 1e6:F0} MB) over {memorySeconds:F0} s at {MemoryRate / 1e3:F0} k rec/s, {mem.Received:N0} records", "flat", flat));
+
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"what",-11} {"figure (as measured)",-100} {"target",-48} result");
+        foreach ((string what, string figure, string target, bool met) in rows)
+        {
+            Console.WriteLine($"{what,-11} {figure,-100} {target,-48} {(met ? "met" : "MISSED")}");
         }
 
         return 0;
     }
 
-    private static void Row(string name, int recordsPerCall, Action action)
+    /// <summary>The memory row streams at a steady rate the consumer keeps up with, so growth means a leak, not a backlog.</summary>
+    private const double MemoryRate = 500_000;
+
+    /// <summary>Mean working set of the second quarter vs the last quarter of the samples (the first quarter is warm-up); flat = grew less than 10 %.</summary>
+    private static (double Early, double Late, bool Flat) Flatness(List<long> ws)
     {
-        for (int i = 0; i < 200_000; i++)
+        if (ws.Count < 4)
         {
-            action(); // warm up (tiered JIT)
+            return (ws.DefaultIfEmpty().Average(), ws.DefaultIfEmpty().Average(), false);
         }
 
-        long calls = 0;
-        long allocBefore = GC.GetAllocatedBytesForCurrentThread();
-        var sw = Stopwatch.StartNew();
-        while (sw.ElapsedMilliseconds < 1500)
-        {
-            for (int i = 0; i < 10_000; i++)
-            {
-                action();
-            }
-
-            calls += 10_000;
-        }
-
-        sw.Stop();
-        long alloc = GC.GetAllocatedBytesForCurrentThread() - allocBefore;
-        double records = (double)calls * recordsPerCall;
-        Console.WriteLine($"{name,-34} {records / sw.Elapsed.TotalSeconds,14:N0} {alloc / records,15:N1}");
+        int q = ws.Count / 4;
+        double early = ws.Skip(q).Take(q).Average();
+        double late = ws.Skip(ws.Count - q).Average();
+        return (early, late, late <= early * 1.10);
     }
+
+    private static double Arg(string[] args, string name, double fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 }

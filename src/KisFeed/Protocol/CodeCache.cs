@@ -7,10 +7,13 @@ namespace KisFeed.Protocol;
 internal sealed class CodeCache
 {
     private const int MaxCodeLength = 16;
+    private const int RecentSize = 256;
     private readonly Dictionary<string, string> _codes = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, string> _short = [];
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly int _capacity;
+    private readonly ulong[] _recentKeys = new ulong[RecentSize];
+    private readonly string?[] _recentCodes = new string?[RecentSize];
 
     public CodeCache(int capacity = 8192)
     {
@@ -54,9 +57,31 @@ internal sealed class CodeCache
         return Slow(ascii);
     }
 
+    /// <summary>
+    /// <see cref="Get"/> for a code of 1–8 bytes already packed little-endian into <paramref name="packed"/>: a
+    /// direct-mapped array in front of the dictionary makes the usual hit a multiply, a shift and a compare.
+    /// </summary>
+    public string? GetPacked(ulong packed, ReadOnlySpan<byte> ascii)
+    {
+        int slot = (int)((packed * 0x9E3779B97F4A7C15UL) >> 56);
+        string? code = _recentCodes[slot];
+        if (code is not null && _recentKeys[slot] == packed)
+        {
+            return code;
+        }
+
+        code = Get(ascii);
+        if (code is not null)
+        {
+            _recentKeys[slot] = packed;
+            _recentCodes[slot] = code;
+        }
+
+        return code;
+    }
+
     private string? Slow(ReadOnlySpan<byte> ascii)
     {
-
         Span<char> chars = stackalloc char[MaxCodeLength];
         for (int i = 0; i < ascii.Length; i++)
         {

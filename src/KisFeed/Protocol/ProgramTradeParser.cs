@@ -1,4 +1,7 @@
 using System.Buffers.Text;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace KisFeed.Protocol;
 
@@ -31,6 +34,9 @@ internal sealed class ProgramTradeParser
 
     private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
     private readonly CodeCache _codes;
+    private DateOnly _day;
+    private long _dayStartUtcTicks = long.MaxValue;
+    private long _dayEndUtcTicks = long.MinValue;
 
     public ProgramTradeParser(CodeCache? codes = null) => _codes = codes ?? new CodeCache();
 
@@ -86,16 +92,31 @@ internal sealed class ProgramTradeParser
             return new ParseResult(FrameError.CountMismatch, 0, 0, width, $"the header says {count} record(s) but the payload holds {values / FieldCount}");
         }
 
-        DateOnly tradingDate = KoreanDate(receivedAt);
+        DateOnly tradingDate = TradingDate(receivedAt);
         int parsed = 0;
         int skipped = 0;
         string? detail = null;
+
+        // Records are written straight into the list's storage (no copy through an out parameter and Add).
+        int start = output.Count;
+        CollectionsMarshal.SetCount(output, start + count);
+        Span<ProgramTrade> slots = CollectionsMarshal.AsSpan(output).Slice(start, count);
+        int pos = 0;
         for (int r = 0; r < count; r++)
         {
-            if (TryReadRecord(ref payload, venue, width, tradingDate, receivedAt, out ProgramTrade trade, out string? why))
+            if (width == FieldCount && TryReadFast(payload, ref pos, venue, tradingDate, receivedAt, ref slots[parsed]))
             {
-                output.Add(trade);
                 parsed++;
+                continue;
+            }
+
+            // Anything unusual (absent/(null) fields, extra fields, bad values, long codes): the exact path below.
+            ReadOnlySpan<byte> rest = payload[pos..];
+            bool ok = TryReadRecord(ref rest, venue, width, tradingDate, receivedAt, out ProgramTrade trade, out string? why);
+            pos = payload.Length - rest.Length;
+            if (ok)
+            {
+                slots[parsed++] = trade;
             }
             else
             {
@@ -104,9 +125,218 @@ internal sealed class ProgramTradeParser
             }
         }
 
+        if (parsed != count)
+        {
+            CollectionsMarshal.SetCount(output, start + parsed);
+        }
+
         return skipped == 0
             ? new ParseResult(FrameError.None, parsed, 0, width, null)
             : new ParseResult(FrameError.BadField, parsed, skipped, width, detail);
+    }
+
+    /// <summary>The trading date of <paramref name="receivedAt"/>, cached for the whole day (one computation per day, not per frame).</summary>
+    private DateOnly TradingDate(DateTimeOffset receivedAt)
+    {
+        long utcTicks = receivedAt.UtcTicks;
+        if (utcTicks >= _dayStartUtcTicks && utcTicks < _dayEndUtcTicks)
+        {
+            return _day;
+        }
+
+        DateOnly day = KoreanDate(receivedAt);
+        long start = day.ToDateTime(TimeOnly.MinValue).Ticks - Kst.Ticks;
+        _day = day;
+        _dayStartUtcTicks = start;
+        _dayEndUtcTicks = start + TimeSpan.TicksPerDay;
+        return day;
+    }
+
+    /// <summary>
+    /// The common case in one forward pass over the bytes: a known 1–8 byte code, HHMMSS, nine plain numbers, each
+    /// followed by '^' (or the end of the payload for the last field). Returns false without consuming anything
+    /// when the record is anything else; the caller then reads it with <see cref="TryReadRecord"/>.
+    /// </summary>
+    private bool TryReadFast(ReadOnlySpan<byte> p, ref int pos, Venue venue, DateOnly tradingDate, DateTimeOffset receivedAt, ref ProgramTrade slot)
+    {
+        int i = pos;
+
+        // Code: pack up to 8 bytes into one key while looking for the '^'.
+        ulong key = 0;
+        int codeStart = i;
+        while (true)
+        {
+            if ((uint)i >= (uint)p.Length)
+            {
+                return false;
+            }
+
+            byte b = p[i];
+            if (b == (byte)'^')
+            {
+                break;
+            }
+
+            if (i - codeStart == 8 || b == 0)
+            {
+                return false;
+            }
+
+            key |= (ulong)b << (8 * (i - codeStart));
+            i++;
+        }
+
+        if (i == codeStart)
+        {
+            return false;
+        }
+
+        string? code = _codes.GetPacked(key, p[codeStart..i]);
+        if (code is null)
+        {
+            return false;
+        }
+
+        i++;
+
+        // Time: exactly six digits and a '^'.
+        if ((uint)(i + 6) >= (uint)p.Length || p[i + 6] != (byte)'^')
+        {
+            return false;
+        }
+
+        uint h1 = (uint)(p[i] - '0'), h0 = (uint)(p[i + 1] - '0');
+        uint m1 = (uint)(p[i + 2] - '0'), m0 = (uint)(p[i + 3] - '0');
+        uint s1 = (uint)(p[i + 4] - '0'), s0 = (uint)(p[i + 5] - '0');
+        if ((h1 | h0 | m1 | m0 | s1 | s0) > 9)
+        {
+            return false;
+        }
+
+        uint hours = (h1 * 10) + h0, minutes = (m1 * 10) + m0, seconds = (s1 * 10) + s0;
+        if (hours > 23 || minutes > 59 || seconds > 59)
+        {
+            return false;
+        }
+
+        i += 7;
+        if (!FastNumber(p, ref i, false, out long sellVolume)
+            || !FastNumber(p, ref i, false, out long sellValue)
+            || !FastNumber(p, ref i, false, out long buyVolume)
+            || !FastNumber(p, ref i, false, out long buyValue)
+            || !FastNumber(p, ref i, false, out long netVolume)
+            || !FastNumber(p, ref i, false, out long netValue)
+            || !FastNumber(p, ref i, false, out long askResidual)
+            || !FastNumber(p, ref i, false, out long bidResidual)
+            || !FastNumber(p, ref i, true, out long netResidual))
+        {
+            return false;
+        }
+
+        var time = new TimeOnly((hours * TimeSpan.TicksPerHour) + (minutes * TimeSpan.TicksPerMinute) + (seconds * TimeSpan.TicksPerSecond));
+        slot = new ProgramTrade(venue, code, tradingDate, time, sellVolume, sellValue, buyVolume, buyValue, netVolume, netValue, askResidual, bidResidual, netResidual, receivedAt);
+        pos = i;
+        return true;
+    }
+
+    private static ReadOnlySpan<long> Pow10 => [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+    /// <summary>Eight digit values (0–9, first digit in the lowest byte) to their number (fast_float's SWAR conversion).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong EightDigits(ulong v)
+    {
+        const ulong Mask = 0x000000FF000000FF;
+        const ulong Mul1 = 100 + (1_000_000UL << 32);
+        const ulong Mul2 = 1 + (10_000UL << 32);
+        v = (v * 10) + (v >> 8);
+        return (((v & Mask) * Mul1) + (((v >> 16) & Mask) * Mul2)) >> 32;
+    }
+
+    /// <summary>An optionally signed run of 1–18 digits ended by '^' (or, for the last field, by the end of the payload).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastNumber(ReadOnlySpan<byte> p, ref int pos, bool last, out long value)
+    {
+        int i = pos;
+        value = 0;
+        if ((uint)i >= (uint)p.Length)
+        {
+            return false;
+        }
+
+        bool negative = false;
+        if (p[i] is (byte)'-' or (byte)'+')
+        {
+            negative = p[i] == (byte)'-';
+            i++;
+        }
+
+        int start = i;
+        long acc = 0;
+
+        // Eight bytes at a time (SWAR): find the first non-digit in the word, convert the digits before it at once.
+        ref byte origin = ref MemoryMarshal.GetReference(p);
+        while (i <= p.Length - 8)
+        {
+            ulong t = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, i)) ^ 0x3030303030303030UL;
+            ulong notDigit = ((t + 0x7676767676767676UL) | t) & 0x8080808080808080UL;
+            if (notDigit == 0)
+            {
+                acc = (acc * 100_000_000) + (long)EightDigits(t);
+                i += 8;
+                if (i - start > 18)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            int len = BitOperations.TrailingZeroCount(notDigit) >> 3;
+            if (len > 0)
+            {
+                acc = (acc * Pow10[len]) + (long)EightDigits(t << ((8 - len) * 8));
+                i += len;
+            }
+
+            goto Digits;
+        }
+
+        while ((uint)i < (uint)p.Length)
+        {
+            uint d = (uint)(p[i] - '0');
+            if (d > 9)
+            {
+                break;
+            }
+
+            acc = (acc * 10) + d;
+            i++;
+        }
+
+    Digits:
+        int digits = i - start;
+        if (digits is 0 or > 18)
+        {
+            return false;
+        }
+
+        if ((uint)i < (uint)p.Length)
+        {
+            if (p[i] != (byte)'^')
+            {
+                return false;
+            }
+
+            i++;
+        }
+        else if (!last)
+        {
+            return false; // the payload ends before the record does
+        }
+
+        value = negative ? -acc : acc;
+        pos = i;
+        return true;
     }
 
     private bool TryReadRecord(ref ReadOnlySpan<byte> payload, Venue venue, int width, DateOnly tradingDate, DateTimeOffset receivedAt, out ProgramTrade trade, out string? why)
