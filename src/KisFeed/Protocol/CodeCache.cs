@@ -6,7 +6,8 @@ namespace KisFeed.Protocol;
 /// </summary>
 internal sealed class CodeCache
 {
-    private const int MaxCodeLength = 16;
+    // MKSC_SHRN_ISCD is at most 9 characters (KIS portal); a longer field means a lost separator, not a code.
+    private const int MaxCodeLength = 9;
     private const int RecentSize = 256;
     private readonly Dictionary<string, string> _codes = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, string> _short = [];
@@ -23,7 +24,7 @@ internal sealed class CodeCache
 
     public int Count => _codes.Count;
 
-    /// <summary>Returns the code as a string, or null when the bytes are not a plausible code (1–16 ASCII letters or digits).</summary>
+    /// <summary>Returns the code as a string, or null when the bytes are not a plausible code (1–9 ASCII letters or digits).</summary>
     public string? Get(ReadOnlySpan<byte> ascii)
     {
         if (ascii.IsEmpty || ascii.Length > MaxCodeLength)

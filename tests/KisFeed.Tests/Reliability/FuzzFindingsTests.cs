@@ -20,7 +20,8 @@ public sealed class FuzzFindingsTests
         Assert.Null(ControlReply.TryParse(inName));
     }
 
-    [Fact(Skip = "Fuzz finding 2, in ProgramTradeParser/CodeCache (owned by the perf engineer): a record whose code field is 10-16 characters (e.g. code and time merged by a lost '^') is delivered with that code. Notes §7.1: MKSC_SHRN_ISCD is at most 9 characters; the parser's own count check uses 6-9.")]
+    // Fuzz finding 2: a code field of 10-16 characters (code and time merged by a lost separator) was delivered as a code.
+    [Fact]
     public void ARecordWithACodeLongerThanNineCharactersIsRejected()
     {
         var parser = new ProgramTradeParser();
