@@ -178,7 +178,7 @@ public sealed class NoSilentLossTests : IDisposable
         }
     }
 
-    private static List<DataGapEventArgs> ReadGaps(string path)
+    internal static List<DataGapEventArgs> ReadGaps(string path)
     {
         using var connection = new DuckDBConnection($"Data Source={path}");
         connection.Open();
