@@ -183,9 +183,11 @@ internal static partial class CliApp
         Option<double> rate = new("--rate") { Description = "Average updates per second per subscription.", DefaultValueFactory = _ => 2.0 };
         Option<bool> realHours = new("--real-hours") { Description = "Publish only in session hours (NXT 08:00–08:50, 09:00:30–15:20, 15:40–20:00; KRX 09:00–15:30 KST). Default: always open." };
         Option<TimeSpan?> duration = DurationOption();
+        Option<string?> scenario = new("--scenario") { Description = "Fault script, one step a line, e.g. 'every 30s drop abort', 'at 10s stall 5s', 'every 60s invalidate-keys', 'every 45s malformed', 'at 20s reply-fault drop 2' (see SimulatorScenario)." };
+        Option<double> appKeyLock = new("--app-key-lock") { Description = "Seconds an app key stays 'ALREADY IN USE' (OPSP8996) after an abnormal close, like KIS. Default 0 (off).", DefaultValueFactory = _ => 0.0 };
         var command = new Command("simulate", "Run the KIS-compatible simulator as a server for any KIS client.\nExample: kisfeed simulate --port 21000, then KIS_WS_URL=ws://127.0.0.1:21000 KIS_REST_URL=http://127.0.0.1:21000")
         {
-            port, host, seed, rate, realHours, duration,
+            port, host, seed, rate, realHours, duration, scenario, appKeyLock,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
@@ -196,7 +198,18 @@ internal static partial class CliApp
                 Seed = parse.GetValue(seed),
                 UpdatesPerSecond = parse.GetValue(rate),
                 Hours = parse.GetValue(realHours) ? MarketHours.Real : MarketHours.AlwaysOpen,
+                AppKeyLockAfterAbnormalClose = TimeSpan.FromSeconds(parse.GetValue(appKeyLock)),
             };
+            SimulatorScenario? faults;
+            try
+            {
+                faults = parse.GetValue(scenario) is { } file ? SimulatorScenario.Parse(await File.ReadAllTextAsync(file, stop.Token)) : null;
+            }
+            catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+            {
+                throw new CliException($"Cannot use the scenario: {ex.Message}");
+            }
+
             KisSimulator sim;
             try
             {
@@ -226,6 +239,7 @@ internal static partial class CliApp
                 {
                 }
 
+                await script;
                 await o.WriteLineAsync($"Stopped: {sim.ApprovalsIssued} approval key(s), {sim.FramesSent:N0} frame(s), {sim.RecordsSent:N0} record(s) sent.");
             }
 

@@ -132,10 +132,11 @@ public sealed partial class KisRealtimeClient
                 IReadOnlyList<Registration> restored = await RestoreRegistrationsAsync(ws, stop).ConfigureAwait(false);
                 if (ws.IsOpen && _abortReason is null)
                 {
-                    SetState(ConnectionState.Connected, $"reconnected; {restored.Count} registration(s) restored", null, attempt, null);
+                    DateTimeOffset to = Time.GetUtcNow();
+                    string gap = downSince is { } down ? $"; data gap {down:O} to {to:O} for {string.Join(' ', restored)}" : string.Empty;
+                    SetState(ConnectionState.Connected, $"reconnected; {restored.Count} registration(s) restored{gap}", null, attempt, null);
                     if (downSince is { } from)
                     {
-                        DateTimeOffset to = Time.GetUtcNow();
                         Log.DataGap(_log, from, to, restored.Count, downReason, string.Join(' ', restored));
                         Raise(DataGap, new DataGapEventArgs(from, to, restored, downReason));
                     }

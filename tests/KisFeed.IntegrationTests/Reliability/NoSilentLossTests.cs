@@ -166,6 +166,7 @@ public sealed class NoSilentLossTests : IDisposable
         Assert.True(gaps.Count >= 7, $"{gaps.Count} gaps");
         Assert.Equal(gaps.Count, logs.Lines.Count(l => l.Contains("KisRealtimeClient[", StringComparison.Ordinal) && l.Contains("gap", StringComparison.OrdinalIgnoreCase) && l.Contains("H0STPGM0/005930", StringComparison.Ordinal)));
         Assert.True(states.Count(s => s.Current == ConnectionState.Reconnecting) >= 7);
+        Assert.Equal(gaps.Count, states.Count(s => s.Current == ConnectionState.Connected && s.Reason.Contains("data gap", StringComparison.Ordinal) && s.Reason.Contains("H0UNPGM0/000660", StringComparison.Ordinal)));
         Assert.Contains("0|H0ZZPGM0|001|005930", log, StringComparison.Ordinal); // malformed frames are logged raw
 
         async IAsyncEnumerable<ProgramTrade> Tee(IAsyncEnumerable<ProgramTrade> source)
@@ -178,7 +179,7 @@ public sealed class NoSilentLossTests : IDisposable
         }
     }
 
-    private static List<DataGapEventArgs> ReadGaps(string path)
+    internal static List<DataGapEventArgs> ReadGaps(string path)
     {
         using var connection = new DuckDBConnection($"Data Source={path}");
         connection.Open();
