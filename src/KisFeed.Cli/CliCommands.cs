@@ -203,7 +203,7 @@ internal static partial class CliApp
             SimulatorScenario? faults;
             try
             {
-                faults = parse.GetValue(scenario) is { } file ? SimulatorScenario.Parse(await File.ReadAllTextAsync(file, stop.Token)) : null;
+                faults = parse.GetValue(scenario) is { } file ? SimulatorScenario.Parse(await File.ReadAllTextAsync(file, token)) : null;
             }
             catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
             {
@@ -231,6 +231,7 @@ internal static partial class CliApp
                 await o.WriteLineAsync("  (demo credentials of the simulator only, not KIS secrets)");
                 await o.WriteLineAsync($"Try: KIS_WS_URL={sim.WebSocketUri} KIS_REST_URL={sim.RestBaseUri} KIS_APPKEY=<demo key> KIS_APPSECRET=<demo secret> kisfeed watch 005930");
                 await o.FlushAsync(token);
+                Task script = faults?.RunAsync(sim, step => o.WriteLine($"{DateTime.Now:HH:mm:ss} fault: {step}"), token) ?? Task.CompletedTask;
                 try
                 {
                     await Task.Delay(Timeout.Infinite, token);
@@ -239,7 +240,14 @@ internal static partial class CliApp
                 {
                 }
 
-                await script;
+                try
+                {
+                    await script;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
                 await o.WriteLineAsync($"Stopped: {sim.ApprovalsIssued} approval key(s), {sim.FramesSent:N0} frame(s), {sim.RecordsSent:N0} record(s) sent.");
             }
 
