@@ -42,13 +42,42 @@ public sealed partial class KisRealtimeClient
             if (_supervisor is null || _supervisor.IsCompleted)
             {
                 _firstConnect = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _supervisor = Task.Run(SuperviseAsync);
+                _supervisor = Task.Run(SuperviseSafelyAsync);
             }
 
             wait = _firstConnect!.Task;
         }
 
         return wait.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the supervisor; should it ever fail unexpectedly, consumers are told (their streams end with the error)
+    /// instead of waiting forever on a session that no longer reconnects.
+    /// </summary>
+    private async Task SuperviseSafelyAsync()
+    {
+        try
+        {
+            await SuperviseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var error = new KisConnectionException($"The session stopped after an unexpected error: {ex.Message}", ex);
+            Log.ReconnectFatal(_log, error.Message);
+            SetState(ConnectionState.Disconnected, error.Message, error, 0, null);
+            _firstConnect?.TrySetException(error);
+            List<ProgramTradeSubscription> subscriptions;
+            lock (_gate)
+            {
+                subscriptions = [.. _routes.Values.SelectMany(l => l).Distinct()];
+            }
+
+            foreach (ProgramTradeSubscription s in subscriptions)
+            {
+                s.Complete(error);
+            }
+        }
     }
 
     private async Task SuperviseAsync()

@@ -40,17 +40,17 @@ public sealed class ScenarioTests
             at 3s stall 1s               # silent; the watchdog (600 ms) reconnects
             at 5s invalidate-keys
             at 5s drop close-normal
-            at 6500ms malformed
             """);
         var executed = new ConcurrentQueue<string>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task run = scenario.RunAsync(sim, executed.Enqueue, stop.Token);
-        await ClientTestKit.WaitUntilAsync(() => executed.Count == 7 && gaps.Count >= 4, ct, $"the scenario ({executed.Count} steps, {gaps.Count} gaps)");
+        // Malformed frames have their own test (EachMalformedFrameIsCountedLoggedRawAndTheStreamGoesOn); here they would
+        // race the reconnect after the last drop and might reach no session at all.
+        await ClientTestKit.WaitUntilAsync(() => executed.Count == 6 && gaps.Count >= 4, ct, $"the scenario ({executed.Count} steps, {gaps.Count} gaps)");
         await ClientTestKit.ReadUntilAsync(sub, s => s.Count >= 5, ct, "data after the scenario");
         await stop.CancelAsync();
         await run;
         Assert.Equal(ConnectionState.Connected, client.State);
-        Assert.True(client.GetStatistics().RejectedFrames >= MalformedFrames.Broken().Count - 1);
     }
 
     [Fact]
