@@ -102,7 +102,7 @@ public sealed partial class KisRealtimeClient
         FrameError error = DataFrame.TryRead(frame, out DataFrame data);
         if (error != FrameError.None)
         {
-            Reject(error, error == FrameError.BadCount ? "the record count is not a positive number" : "not of the form 0|TR|NNN|payload", frame, 0);
+            Reject(error, DataFrame.Describe(error), frame, 0);
             return;
         }
 

@@ -22,6 +22,11 @@ internal readonly ref struct DataFrame
     /// <summary>Everything after the third <c>|</c>; it may itself contain <c>|</c>.</summary>
     public ReadOnlySpan<byte> Payload { get; }
 
+    /// <summary>Words for a header error from <see cref="TryRead"/>.</summary>
+    public static string Describe(FrameError error) => error == FrameError.BadCount
+        ? "the record count is not a positive number"
+        : "not of the form 0|TR|NNN|payload";
+
     /// <summary>Splits a frame into its header parts. Only the first three <c>|</c> separate; the payload is left whole.</summary>
     public static FrameError TryRead(ReadOnlySpan<byte> frame, out DataFrame result)
     {

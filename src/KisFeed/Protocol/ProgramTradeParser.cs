@@ -49,7 +49,7 @@ internal sealed class ProgramTradeParser
         FrameError error = DataFrame.TryRead(frame, out DataFrame data);
         if (error != FrameError.None)
         {
-            return new ParseResult(error, 0, 0, 0, error == FrameError.BadCount ? "the record count is not a positive number" : "not of the form 0|TR|NNN|payload");
+            return new ParseResult(error, 0, 0, 0, DataFrame.Describe(error));
         }
 
         if (data.Encrypted)
