@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace KisFeed;
 
 /// <summary>The market whose program trading a subscription follows. The KIS TR id is derived from it.</summary>
@@ -31,12 +33,22 @@ public static class VenueExtensions
     /// <summary>Reads a program-trading TR id (ASCII bytes) back into a venue.</summary>
     public static bool TryFromProgramTradeTrId(ReadOnlySpan<byte> trId, out Venue venue)
     {
-        if (trId.SequenceEqual("H0NXPGM0"u8)) { venue = Venue.Nxt; return true; }
-        if (trId.SequenceEqual("H0STPGM0"u8)) { venue = Venue.Krx; return true; }
-        if (trId.SequenceEqual("H0UNPGM0"u8)) { venue = Venue.Unified; return true; }
+        if (trId.Length == 8)
+        {
+            // One 8-byte comparison per TR id (every frame's header goes through here).
+            ulong word = MemoryMarshal.Read<ulong>(trId);
+            if (word == NxtWord) { venue = Venue.Nxt; return true; }
+            if (word == KrxWord) { venue = Venue.Krx; return true; }
+            if (word == UnifiedWord) { venue = Venue.Unified; return true; }
+        }
+
         venue = default;
         return false;
     }
+
+    private static readonly ulong NxtWord = MemoryMarshal.Read<ulong>("H0NXPGM0"u8);
+    private static readonly ulong KrxWord = MemoryMarshal.Read<ulong>("H0STPGM0"u8);
+    private static readonly ulong UnifiedWord = MemoryMarshal.Read<ulong>("H0UNPGM0"u8);
 
     /// <summary>Reads a program-trading TR id back into a venue.</summary>
     public static bool TryFromProgramTradeTrId(string trId, out Venue venue) => trId switch

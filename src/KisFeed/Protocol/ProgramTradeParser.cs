@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace KisFeed.Protocol;
 
@@ -34,9 +35,17 @@ internal sealed class ProgramTradeParser
 
     private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
     private readonly CodeCache _codes;
+
+    // Offsets of the '^' of the payload being read (reused: no allocation per frame).
+    private int[] _carets = new int[256];
+    private int _caretCount;
     private DateOnly _day;
     private long _dayStartUtcTicks = long.MaxValue;
     private long _dayEndUtcTicks = long.MinValue;
+
+    /// <summary>Records that were not of the plain shape and went through the exact (slower) path; tests check that
+    /// ordinary records never do.</summary>
+    internal long FallbackRecords { get; private set; }
 
     public ProgramTradeParser(CodeCache? codes = null) => _codes = codes ?? new CodeCache();
 
@@ -68,8 +77,12 @@ internal sealed class ProgramTradeParser
     /// <summary>Reads <paramref name="count"/> records of <paramref name="venue"/> from a payload.</summary>
     public ParseResult ParsePayload(Venue venue, int count, ReadOnlySpan<byte> payload, DateTimeOffset receivedAt, List<ProgramTrade> output)
     {
-        int values = payload.Count((byte)'^') + 1;
-        if (values % count != 0 && payload.Length > 0 && payload[^1] == (byte)'^')
+        _caretCount = FindCarets(payload);
+        int values = _caretCount + 1;
+        // A trailing '^': with several records it shows as a count that does not divide; with one record (the usual
+        // frame) any count divides, so a final '^' after at least 11 values is taken as the trailing separator too.
+        // (Read as an empty 12th field it would give the same values, but through the exact path.)
+        if ((values % count != 0 || (count == 1 && values > FieldCount)) && payload.Length > 0 && payload[^1] == (byte)'^')
         {
             payload = payload[..^1]; // a trailing '^'
             values--;
@@ -104,13 +117,15 @@ internal sealed class ProgramTradeParser
         int pos = 0;
         for (int r = 0; r < count; r++)
         {
-            if (width == FieldCount && TryReadFast(payload, ref pos, venue, tradingDate, receivedAt, ref slots[parsed]))
+            if (width == FieldCount && TryReadPlain(payload, r * FieldCount, venue, tradingDate, receivedAt, ref slots[parsed]))
             {
                 parsed++;
+                pos = r + 1 < count ? _carets[((r + 1) * FieldCount) - 1] + 1 : payload.Length;
                 continue;
             }
 
             // Anything unusual (absent/(null) fields, extra fields, bad values, long codes): the exact path below.
+            FallbackRecords++;
             ReadOnlySpan<byte> rest = payload[pos..];
             bool ok = TryReadRecord(ref rest, venue, width, tradingDate, receivedAt, out ProgramTrade trade, out string? why);
             pos = payload.Length - rest.Length;
@@ -152,94 +167,165 @@ internal sealed class ProgramTradeParser
         return day;
     }
 
-    /// <summary>
-    /// The common case in one forward pass over the bytes: a known 1–8 byte code, HHMMSS, nine plain numbers, each
-    /// followed by '^' (or the end of the payload for the last field). Returns false without consuming anything
-    /// when the record is anything else; the caller then reads it with <see cref="TryReadRecord"/>.
-    /// </summary>
-    private bool TryReadFast(ReadOnlySpan<byte> p, ref int pos, Venue venue, DateOnly tradingDate, DateTimeOffset receivedAt, ref ProgramTrade slot)
+    /// <summary>Stores the offset of every '^' of <paramref name="payload"/> in <see cref="_carets"/>; returns how many.</summary>
+    private int FindCarets(ReadOnlySpan<byte> payload)
     {
-        int i = pos;
-
-        // Code: pack up to 8 bytes into one key while looking for the '^'.
-        ulong key = 0;
-        int codeStart = i;
-        while (true)
+        if (_carets.Length < payload.Length + 1)
         {
-            if ((uint)i >= (uint)p.Length)
+            _carets = new int[Math.Max(payload.Length + 1, _carets.Length * 2)];
+        }
+
+        int[] carets = _carets;
+        int n = 0;
+        int i = 0;
+        ref byte origin = ref MemoryMarshal.GetReference(payload);
+        if (Vector256.IsHardwareAccelerated && payload.Length >= Vector256<byte>.Count)
+        {
+            Vector256<byte> caret = Vector256.Create((byte)'^');
+            int lastBlock = payload.Length - Vector256<byte>.Count;
+            while (true)
             {
-                return false;
-            }
+                int at = Math.Min(i, lastBlock);
+                uint mask = Vector256.Equals(Vector256.LoadUnsafe(ref origin, (nuint)at), caret).ExtractMostSignificantBits();
+                mask = at < i ? mask >> (i - at) << (i - at) : mask; // the last block overlaps bytes already seen
+                while (mask != 0)
+                {
+                    carets[n++] = at + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                }
 
-            byte b = p[i];
-            if (b == (byte)'^')
+                if (at == lastBlock)
+                {
+                    return n;
+                }
+
+                i += Vector256<byte>.Count;
+            }
+        }
+
+        for (; i < payload.Length; i++)
+        {
+            if (payload[i] == (byte)'^')
             {
-                break;
+                carets[n++] = i;
             }
-
-            if (i - codeStart == 8 || b == 0)
-            {
-                return false;
-            }
-
-            key |= (ulong)b << (8 * (i - codeStart));
-            i++;
         }
 
-        if (i == codeStart)
+        return n;
+    }
+
+    /// <summary>
+    /// The common record shape, read with the field bounds already known from <see cref="_carets"/>: a known 1–8 byte
+    /// code, HHMMSS, and nine optionally signed numbers of 1–16 digits. False (nothing written) for anything else.
+    /// </summary>
+    private bool TryReadPlain(ReadOnlySpan<byte> p, int firstCaret, Venue venue, DateOnly tradingDate, DateTimeOffset receivedAt, ref ProgramTrade slot)
+    {
+        int[] carets = _carets;
+        if ((uint)(firstCaret + FieldCount - 1) > (uint)carets.Length)
         {
             return false;
         }
 
-        string? code = _codes.GetPacked(key, p[codeStart..i]);
-        if (code is null)
+        ref byte b = ref MemoryMarshal.GetReference(p);
+        int start = firstCaret == 0 ? 0 : carets[firstCaret - 1] + 1;
+        int codeEnd = carets[firstCaret];
+        int codeLength = codeEnd - start;
+        if ((uint)(codeLength - 1) >= 8u || codeEnd + 8 > p.Length)
         {
             return false;
         }
 
-        i++;
-
-        // Time: exactly six digits and a '^'.
-        if ((uint)(i + 6) >= (uint)p.Length || p[i + 6] != (byte)'^')
+        ulong key = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, start)) & (ulong.MaxValue >> ((8 - codeLength) * 8));
+        string? code = _codes.GetPacked(key, p.Slice(start, codeLength));
+        if (code is null || code.Length != codeLength)
         {
             return false;
         }
 
-        uint h1 = (uint)(p[i] - '0'), h0 = (uint)(p[i + 1] - '0');
-        uint m1 = (uint)(p[i + 2] - '0'), m0 = (uint)(p[i + 3] - '0');
-        uint s1 = (uint)(p[i + 4] - '0'), s0 = (uint)(p[i + 5] - '0');
-        if ((h1 | h0 | m1 | m0 | s1 | s0) > 9)
+        // Time: six digits, read as one word (the bytes after it exist: '^' and more fields follow).
+        int timeStart = codeEnd + 1;
+        if (carets[firstCaret + 1] - timeStart != 6)
         {
             return false;
         }
 
-        uint hours = (h1 * 10) + h0, minutes = (m1 * 10) + m0, seconds = (s1 * 10) + s0;
+        ulong tw = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, timeStart)) ^ 0x3030303030303030UL) & 0x0000FFFFFFFFFFFFUL;
+        if ((((tw + 0x7676767676767676UL) | tw) & 0x8080808080808080UL) != 0)
+        {
+            return false;
+        }
+
+        uint hours = ((uint)(tw & 0xFF) * 10) + (uint)((tw >> 8) & 0xFF);
+        uint minutes = ((uint)((tw >> 16) & 0xFF) * 10) + (uint)((tw >> 24) & 0xFF);
+        uint seconds = ((uint)((tw >> 32) & 0xFF) * 10) + (uint)((tw >> 40) & 0xFF);
         if (hours > 23 || minutes > 59 || seconds > 59)
         {
             return false;
         }
 
-        i += 7;
-        if (!FastNumber(p, ref i, false, out long sellVolume)
-            || !FastNumber(p, ref i, false, out long sellValue)
-            || !FastNumber(p, ref i, false, out long buyVolume)
-            || !FastNumber(p, ref i, false, out long buyValue)
-            || !FastNumber(p, ref i, false, out long netVolume)
-            || !FastNumber(p, ref i, false, out long netValue)
-            || !FastNumber(p, ref i, false, out long askResidual)
-            || !FastNumber(p, ref i, false, out long bidResidual)
-            || !FastNumber(p, ref i, true, out long netResidual))
+        int last = firstCaret + FieldCount - 1; // the caret after the last field, or none at the payload's end
+        int end10 = last < _caretCount ? carets[last] : p.Length;
+        if (!Field(ref b, carets[firstCaret + 1] + 1, carets[firstCaret + 2], out long sellVolume)
+            || !Field(ref b, carets[firstCaret + 2] + 1, carets[firstCaret + 3], out long sellValue)
+            || !Field(ref b, carets[firstCaret + 3] + 1, carets[firstCaret + 4], out long buyVolume)
+            || !Field(ref b, carets[firstCaret + 4] + 1, carets[firstCaret + 5], out long buyValue)
+            || !Field(ref b, carets[firstCaret + 5] + 1, carets[firstCaret + 6], out long netVolume)
+            || !Field(ref b, carets[firstCaret + 6] + 1, carets[firstCaret + 7], out long netValue)
+            || !Field(ref b, carets[firstCaret + 7] + 1, carets[firstCaret + 8], out long askResidual)
+            || !Field(ref b, carets[firstCaret + 8] + 1, carets[firstCaret + 9], out long bidResidual)
+            || !Field(ref b, carets[firstCaret + 9] + 1, end10, out long netResidual))
         {
             return false;
         }
 
         var time = new TimeOnly((hours * TimeSpan.TicksPerHour) + (minutes * TimeSpan.TicksPerMinute) + (seconds * TimeSpan.TicksPerSecond));
         slot = new ProgramTrade(venue, code, tradingDate, time, sellVolume, sellValue, buyVolume, buyValue, netVolume, netValue, askResidual, bidResidual, netResidual, receivedAt);
-        pos = i;
         return true;
     }
 
-    private static ReadOnlySpan<long> Pow10 => [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+    /// <summary>
+    /// The number in bytes [start, end): an optional sign and 1–16 digits, read as one or two 8-byte words that end at
+    /// <paramref name="end"/> (bytes before the field are masked off, so the words may start before it; every number
+    /// field follows the code and time, so at least 14 bytes precede it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Field(ref byte b, int start, int end, out long value)
+    {
+        value = 0;
+        bool negative = Unsafe.Add(ref b, start) == (byte)'-';
+        start += (negative || Unsafe.Add(ref b, start) == (byte)'+') ? 1 : 0;
+        int digits = end - start;
+        if ((uint)(digits - 1) >= 16u)
+        {
+            return false;
+        }
+
+        const ulong Zeros = 0x3030303030303030UL;
+        ulong lo = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, end - 8)) ^ Zeros;
+        if (digits <= 8)
+        {
+            lo &= ulong.MaxValue << ((8 - digits) * 8); // digits == 8: a shift of 0
+            if ((((lo + 0x7676767676767676UL) | lo) & 0x8080808080808080UL) != 0)
+            {
+                return false;
+            }
+
+            value = (long)EightDigits(lo);
+        }
+        else
+        {
+            ulong hi = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, end - 16)) ^ Zeros) & (ulong.MaxValue << ((16 - digits) * 8));
+            if ((((lo + 0x7676767676767676UL) | lo | (hi + 0x7676767676767676UL) | hi) & 0x8080808080808080UL) != 0)
+            {
+                return false;
+            }
+
+            value = ((long)EightDigits(hi) * 100_000_000) + (long)EightDigits(lo);
+        }
+
+        value = negative ? -value : value;
+        return true;
+    }
 
     /// <summary>Eight digit values (0–9, first digit in the lowest byte) to their number (fast_float's SWAR conversion).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -250,93 +336,6 @@ internal sealed class ProgramTradeParser
         const ulong Mul2 = 1 + (10_000UL << 32);
         v = (v * 10) + (v >> 8);
         return (((v & Mask) * Mul1) + (((v >> 16) & Mask) * Mul2)) >> 32;
-    }
-
-    /// <summary>An optionally signed run of 1–18 digits ended by '^' (or, for the last field, by the end of the payload).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool FastNumber(ReadOnlySpan<byte> p, ref int pos, bool last, out long value)
-    {
-        int i = pos;
-        value = 0;
-        if ((uint)i >= (uint)p.Length)
-        {
-            return false;
-        }
-
-        bool negative = false;
-        if (p[i] is (byte)'-' or (byte)'+')
-        {
-            negative = p[i] == (byte)'-';
-            i++;
-        }
-
-        int start = i;
-        long acc = 0;
-
-        // Eight bytes at a time (SWAR): find the first non-digit in the word, convert the digits before it at once.
-        ref byte origin = ref MemoryMarshal.GetReference(p);
-        while (i <= p.Length - 8)
-        {
-            ulong t = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref origin, i)) ^ 0x3030303030303030UL;
-            ulong notDigit = ((t + 0x7676767676767676UL) | t) & 0x8080808080808080UL;
-            if (notDigit == 0)
-            {
-                acc = (acc * 100_000_000) + (long)EightDigits(t);
-                i += 8;
-                if (i - start > 18)
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            int len = BitOperations.TrailingZeroCount(notDigit) >> 3;
-            if (len > 0)
-            {
-                acc = (acc * Pow10[len]) + (long)EightDigits(t << ((8 - len) * 8));
-                i += len;
-            }
-
-            goto Digits;
-        }
-
-        while ((uint)i < (uint)p.Length)
-        {
-            uint d = (uint)(p[i] - '0');
-            if (d > 9)
-            {
-                break;
-            }
-
-            acc = (acc * 10) + d;
-            i++;
-        }
-
-    Digits:
-        int digits = i - start;
-        if (digits is 0 or > 18)
-        {
-            return false;
-        }
-
-        if ((uint)i < (uint)p.Length)
-        {
-            if (p[i] != (byte)'^')
-            {
-                return false;
-            }
-
-            i++;
-        }
-        else if (!last)
-        {
-            return false; // the payload ends before the record does
-        }
-
-        value = negative ? -acc : acc;
-        pos = i;
-        return true;
     }
 
     private bool TryReadRecord(ref ReadOnlySpan<byte> payload, Venue venue, int width, DateOnly tradingDate, DateTimeOffset receivedAt, out ProgramTrade trade, out string? why)
