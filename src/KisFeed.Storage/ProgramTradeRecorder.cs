@@ -31,7 +31,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private readonly DuckDBConnection _connection;
     private readonly RecorderOptions _options;
     private readonly ILogger _logger;
-    private readonly ProgramTrade[] _buffer;
+    private ProgramTrade[] _buffer;
     private int _count;
     private long _nextSeq;
     private long _written;
@@ -41,13 +41,16 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private DateTimeOffset? _lastFlushAt;
     private bool _disposed;
 
+    // The buffer starts small and doubles up to BatchSize, so a slow live feed does not hold a row group's worth of memory.
+    private const int InitialBufferSize = 4096;
+
     private ProgramTradeRecorder(string path, DuckDBConnection connection, RecorderOptions options, long nextSeq)
     {
         Path = path;
         _connection = connection;
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger<ProgramTradeRecorder>() ?? NullLogger<ProgramTradeRecorder>.Instance;
-        _buffer = new ProgramTrade[options.BatchSize];
+        _buffer = new ProgramTrade[Math.Min(options.BatchSize, InitialBufferSize)];
         _nextSeq = nextSeq;
     }
 
@@ -113,13 +116,18 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_count == _options.BatchSize)
+            {
+                FlushLocked(); // the last commit of a full batch failed; try again before taking more
+            }
+
             if (_count == _buffer.Length)
             {
-                FlushLocked();
+                Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _options.BatchSize));
             }
 
             _buffer[_count++] = trade;
-            if (_count == _buffer.Length)
+            if (_count == _options.BatchSize)
             {
                 FlushLocked();
             }

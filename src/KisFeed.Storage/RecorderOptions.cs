@@ -5,12 +5,22 @@ namespace KisFeed.Storage;
 /// <summary>Options of <see cref="ProgramTradeRecorder"/>. Start from <see cref="Default"/> and use <c>with { ... }</c>.</summary>
 public sealed record RecorderOptions
 {
-    /// <summary>The defaults: batches of 10 000 records, flushed at least every second.</summary>
+    /// <summary>The defaults: batches of up to 122 880 records (one DuckDB row group), committed at least every second.</summary>
     public static RecorderOptions Default { get; } = new();
 
-    /// <summary>Records buffered before a batch is written and committed (one DuckDB transaction per batch).
-    /// A hard kill loses at most the records not yet committed.</summary>
-    public int BatchSize { get; init; } = 10_000;
+    /// <summary>
+    /// Records buffered before a batch is written and committed (one DuckDB transaction per batch). A hard kill loses
+    /// at most the records not yet committed: with <see cref="ProgramTradeRecorder.RecordAsync"/> that is at most
+    /// <see cref="FlushInterval"/> of updates, and never more than this many.
+    /// </summary>
+    /// <remarks>The default is DuckDB's row group size (122 880 rows): a batch that fills a row group is written
+    /// straight to the database file, while smaller ones go through the write-ahead log and are written again at the
+    /// next checkpoint, which costs about twice as much per record. Memory grows with the batch actually buffered
+    /// (about 130 bytes a record), not with this setting.</remarks>
+    public int BatchSize { get; init; } = DuckDBRowGroupSize;
+
+    /// <summary>DuckDB's rows per row group.</summary>
+    internal const int DuckDBRowGroupSize = 122_880;
 
     /// <summary>Longest time a record waits in the buffer while <see cref="ProgramTradeRecorder.RecordAsync"/> runs.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);

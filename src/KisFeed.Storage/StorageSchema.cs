@@ -8,8 +8,10 @@ namespace KisFeed.Storage;
 /// <list type="table">
 /// <item><term><c>seq BIGINT NOT NULL</c></term><description>insertion order, 1, 2, 3, … continuing across runs on the same file.</description></item>
 /// <item><term><c>trading_date DATE NOT NULL</c></term><description><see cref="ProgramTrade.TradingDate"/> (KST).</description></item>
-/// <item><term><c>venue VARCHAR NOT NULL</c></term><description><c>krx</c>, <c>nxt</c> or <c>unified</c>.</description></item>
-/// <item><term><c>tr_id VARCHAR NOT NULL</c></term><description><c>H0STPGM0</c>, <c>H0NXPGM0</c> or <c>H0UNPGM0</c>.</description></item>
+/// <item><term><c>venue kisfeed_venue NOT NULL</c></term><description>an ENUM of <c>krx</c>, <c>nxt</c>, <c>unified</c>
+/// (<c>VARCHAR</c> in version 1 files).</description></item>
+/// <item><term><c>tr_id kisfeed_tr_id NOT NULL</c></term><description>an ENUM of <c>H0STPGM0</c>, <c>H0NXPGM0</c>,
+/// <c>H0UNPGM0</c> (<c>VARCHAR</c> in version 1 files).</description></item>
 /// <item><term><c>code VARCHAR NOT NULL</c></term><description>short stock code, e.g. <c>005930</c>.</description></item>
 /// <item><term><c>kis_time TIME NOT NULL</c></term><description><see cref="ProgramTrade.Time"/> (KST time of day, <c>STCK_CNTG_HOUR</c>).</description></item>
 /// <item><term><c>received_at TIMESTAMPTZ NOT NULL</c></term><description><see cref="ProgramTrade.ReceivedAt"/> as an instant
@@ -23,11 +25,14 @@ namespace KisFeed.Storage;
 /// venues), <c>codes VARCHAR[]</c> (empty = all codes), <c>reason VARCHAR</c>, <c>recorded_at TIMESTAMPTZ</c>.</para>
 /// <para>Table <c>meta</c>: <c>key VARCHAR PRIMARY KEY</c>, <c>value VARCHAR</c>; key <c>schema_version</c> holds
 /// <see cref="Version"/>.</para>
+/// <para>Version 2 made <c>venue</c> and <c>tr_id</c> ENUMs instead of <c>VARCHAR</c>: DuckDB's commit spent most of its
+/// time hashing and gathering statistics on those two three-valued strings. Version 1 files are read and appended to
+/// as they are (their version is left at 1); exports write both columns as text either way.</para>
 /// </remarks>
 public static class StorageSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Name of the table of updates.</summary>
     public const string ProgramTradesTable = "program_trades";
@@ -47,11 +52,13 @@ public static class StorageSchema
     ];
 
     internal const string CreateSql = """
+        CREATE TYPE kisfeed_venue AS ENUM ('krx', 'nxt', 'unified');
+        CREATE TYPE kisfeed_tr_id AS ENUM ('H0STPGM0', 'H0NXPGM0', 'H0UNPGM0');
         CREATE TABLE IF NOT EXISTS program_trades (
             seq BIGINT NOT NULL,
             trading_date DATE NOT NULL,
-            venue VARCHAR NOT NULL,
-            tr_id VARCHAR NOT NULL,
+            venue kisfeed_venue NOT NULL,
+            tr_id kisfeed_tr_id NOT NULL,
             code VARCHAR NOT NULL,
             kis_time TIME NOT NULL,
             received_at TIMESTAMPTZ NOT NULL,
@@ -89,6 +96,7 @@ public static class StorageSchema
         _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
     };
 
-    /// <summary>Columns selected for <c>program_trades</c> exports, in order.</summary>
-    internal static string ColumnList => string.Join(", ", ProgramTradeColumns);
+    /// <summary>Columns selected for <c>program_trades</c> exports, in order; <c>venue</c> and <c>tr_id</c> as text whatever
+    /// the file's version, so export files look the same for every recording.</summary>
+    internal static string ColumnList { get; } = string.Join(", ", ProgramTradeColumns.Select(c => c is "venue" or "tr_id" ? $"CAST({c} AS VARCHAR) AS {c}" : c));
 }

@@ -1,0 +1,114 @@
+using DuckDB.NET.Data;
+
+using KisFeed.Storage;
+
+using static KisFeed.IntegrationTests.Storage.StorageTestData;
+
+namespace KisFeed.IntegrationTests.Storage;
+
+/// <summary>Schema version 2 (ENUM venue and tr_id) for new files; version 1 files (VARCHAR) keep working as they are.</summary>
+public sealed class SchemaVersionTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task NewRecordingsStoreVenueAndTrIdAsEnums()
+    {
+        string path = _dir.File("v2.duckdb");
+        await WriteAsync(path, Make(50));
+
+        using DuckDBConnection connection = Open(path);
+        Assert.Equal("2", Text(connection, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal("ENUM('krx', 'nxt', 'unified')", Text(connection, "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'"));
+        Assert.Equal("ENUM('H0STPGM0', 'H0NXPGM0', 'H0UNPGM0')", Text(connection, "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'tr_id'"));
+        Assert.Equal("0", Text(connection, "SELECT count(*) FROM program_trades WHERE tr_id::VARCHAR <> CASE venue::VARCHAR WHEN 'krx' THEN 'H0STPGM0' WHEN 'nxt' THEN 'H0NXPGM0' ELSE 'H0UNPGM0' END"));
+    }
+
+    [Fact]
+    public async Task VersionOneFilesAreAppendedToReplayedAndExportedAsTheyAre()
+    {
+        string path = _dir.File("v1.duckdb");
+        List<ProgramTrade> trades = Make(300);
+        CreateVersionOne(path);
+
+        await WriteAsync(path, trades.Take(100));
+        await WriteAsync(path, trades.Skip(100));
+
+        Assert.Equal(trades.Select(Stored), await ReadAllAsync(path));
+        Assert.Equal(
+            trades.Count(t => t.Venue == Venue.Nxt),
+            (await ReadAllAsync(path, ReplayQuery.Default with { Venues = [Venue.Nxt] })).Count);
+
+        string csv = _dir.File("v1.csv");
+        Assert.Equal(300, await ProgramTradeExporter.ExportAsync(path, ExportFormat.Csv, csv, cancellationToken: Ct));
+        string[] lines = await File.ReadAllLinesAsync(csv, Ct);
+        Assert.Equal(301, lines.Length);
+        Assert.Contains(",H0NXPGM0,", lines[1..].First(l => l.Contains(",nxt,", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        using DuckDBConnection connection = Open(path);
+        Assert.Equal("1", Text(connection, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal("VARCHAR", Text(connection, "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'"));
+    }
+
+    [Fact]
+    public async Task TheBufferGrowsAndAFullBatchCommitsByItself()
+    {
+        string path = _dir.File("batches.duckdb");
+        List<ProgramTrade> trades = Make(23_000);
+        await using (ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { BatchSize = 10_000 }, Ct))
+        {
+            foreach (ProgramTrade t in trades)
+            {
+                recorder.Append(in t);
+            }
+
+            RecorderStatistics stats = recorder.Statistics;
+            Assert.Equal(20_000, stats.RecordsWritten);
+            Assert.Equal(3_000, stats.PendingRecords);
+            Assert.Equal(2, stats.Batches);
+        }
+
+        Assert.Equal(trades.Select(Stored), await ReadAllAsync(path));
+    }
+
+    [Fact]
+    public void TheDefaultBatchIsOneDuckDBRowGroup() => Assert.Equal(122_880, RecorderOptions.Default.BatchSize);
+
+    /// <summary>A recording as KisFeed wrote it before version 2 (the version 1 DDL, verbatim).</summary>
+    private static void CreateVersionOne(string path)
+    {
+        using DuckDBConnection connection = Open(path);
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE program_trades (
+                seq BIGINT NOT NULL, trading_date DATE NOT NULL, venue VARCHAR NOT NULL, tr_id VARCHAR NOT NULL,
+                code VARCHAR NOT NULL, kis_time TIME NOT NULL, received_at TIMESTAMPTZ NOT NULL,
+                sell_volume BIGINT NOT NULL, sell_value BIGINT NOT NULL, buy_volume BIGINT NOT NULL, buy_value BIGINT NOT NULL,
+                net_buy_volume BIGINT NOT NULL, net_buy_value BIGINT NOT NULL, ask_residual BIGINT NOT NULL,
+                bid_residual BIGINT NOT NULL, net_bid_residual BIGINT NOT NULL, missing_fields INTEGER NOT NULL);
+            CREATE TABLE gaps (from_time TIMESTAMPTZ NOT NULL, to_time TIMESTAMPTZ NOT NULL, venue VARCHAR,
+                codes VARCHAR[] NOT NULL, reason VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL);
+            CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+            INSERT INTO meta VALUES ('schema_version', '1'), ('created_by', 'KisFeed.Storage');
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    private static DuckDBConnection Open(string path)
+    {
+        DuckDBConnection connection = new($"Data Source={path}");
+        connection.Open();
+        return connection;
+    }
+
+    private static string Text(DuckDBConnection connection, string sql)
+    {
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+}
