@@ -54,8 +54,8 @@ internal static class QuickReport
         if (Run("storage"))
         {
             Scenarios.StorageFigures st = await Scenarios.StorageAsync(storageRecords);
-            rows.Add(("ingest", $"{st.IngestPerSecond / 1e6:F2} M rec/s, {st.BytesPerRecord:F1} B on disk/rec ({storageRecords:N0} records)", ">= 1 M rec/s", st.IngestPerSecond >= 1e6));
-            rows.Add(("replay", $"{st.ReplayPerSecond / 1e6:F2} M rec/s (seq order: {(st.ReplayInOrder ? "yes" : "NO")})", ">= 2 M rec/s", st.ReplayPerSecond >= 2e6 && st.ReplayInOrder));
+            rows.Add(("ingest", $"{st.IngestPerSecond / 1e6:F2} M rec/s, {st.BytesPerRecord:F1} B on disk/rec ({storageRecords:N0} records; cold first run {st.ColdIngestPerSecond / 1e6:F2})", ">= 1 M rec/s", st.IngestPerSecond >= 1e6));
+            rows.Add(("replay", $"{st.ReplayPerSecond / 1e6:F2} M rec/s (seq order: {(st.ReplayInOrder ? "yes" : "NO")}; cold first run {st.ColdReplayPerSecond / 1e6:F2})", ">= 2 M rec/s", st.ReplayPerSecond >= 2e6 && st.ReplayInOrder));
 
         }
 

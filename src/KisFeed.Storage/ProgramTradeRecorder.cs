@@ -33,6 +33,10 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private ProgramTrade[] _buffer;
     private int _count;
+
+    // Schema v2 columns are ENUMs whose order is Venue's (krx, nxt, unified; H0ST, H0NX, H0UN), so the enum value is
+    // appended as it is; v1 files have VARCHAR columns and get the names.
+    private readonly bool _enumColumns;
     private long _nextSeq;
     private long _written;
     private long _batches;
@@ -44,8 +48,9 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     // The buffer starts small and doubles up to BatchSize, so a slow live feed does not hold a row group's worth of memory.
     private const int InitialBufferSize = 4096;
 
-    private ProgramTradeRecorder(string path, DuckDBConnection connection, RecorderOptions options, long nextSeq)
+    private ProgramTradeRecorder(string path, DuckDBConnection connection, RecorderOptions options, long nextSeq, bool enumColumns)
     {
+        _enumColumns = enumColumns;
         Path = path;
         _connection = connection;
         _options = options;
@@ -91,7 +96,9 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             using DuckDBCommand command = connection.CreateCommand();
             command.CommandText = "SELECT coalesce(max(seq), 0) FROM program_trades";
             long lastSeq = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1);
+            command.CommandText = "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'";
+            bool enumColumns = command.ExecuteScalar() is string type && type.StartsWith("ENUM", StringComparison.Ordinal);
+            ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1, enumColumns);
             Log.Opened(recorder._logger, full, lastSeq + 1, lastSeq == 0 ? "new" : "append");
             return Task.FromResult(recorder);
         }
@@ -324,12 +331,13 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                 {
                     ref readonly ProgramTrade t = ref _buffer[i];
                     int v = (int)t.Venue;
-                    appender.CreateRow()
+                    IDuckDBAppenderRow row = appender.CreateRow()
                         .AppendValue(seq++)
-                        .AppendValue(t.TradingDate)
-                        .AppendValue(VenueNames[v])
-                        .AppendValue(TrIds[v])
-                        .AppendValue(t.Code)
+                        .AppendValue(t.TradingDate);
+                    row = _enumColumns
+                        ? row.AppendValue(t.Venue).AppendValue(t.Venue)
+                        : row.AppendValue(VenueNames[v]).AppendValue(TrIds[v]);
+                    row.AppendValue(t.Code)
                         .AppendValue(t.Time)
                         .AppendValue(t.ReceivedAt)
                         .AppendValue(t.SellVolume)

@@ -51,6 +51,7 @@ public static class StorageSchema
         "ask_residual", "bid_residual", "net_bid_residual", "missing_fields",
     ];
 
+    // The ENUM orders are Venue's values (Krx 0, Nxt 1, Unified 2): the recorder appends Venue as the index of both.
     internal const string CreateSql = """
         CREATE TYPE kisfeed_venue AS ENUM ('krx', 'nxt', 'unified');
         CREATE TYPE kisfeed_tr_id AS ENUM ('H0STPGM0', 'H0NXPGM0', 'H0UNPGM0');
