@@ -11,7 +11,7 @@ internal static class QuickReport
     public static async Task<int> RunAsync(string[] args)
     {
         double seconds = Arg(args, "--seconds", 4);
-        double memorySeconds = Arg(args, "--memory-seconds", 20);
+        double memorySeconds = Arg(args, "--memory-seconds", 120); // "while streaming for minutes"
         int storageRecords = (int)Arg(args, "--records", 2_000_000);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, load {Load()}");
 

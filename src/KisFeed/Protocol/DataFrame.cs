@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace KisFeed.Protocol;
 
 /// <summary>The parts of a real-time data frame <c>&lt;0|1&gt;|&lt;TR&gt;|&lt;NNN&gt;|&lt;payload&gt;</c>, as slices of the frame.</summary>
@@ -30,6 +32,11 @@ internal readonly ref struct DataFrame
     /// <summary>Splits a frame into its header parts. Only the first three <c>|</c> separate; the payload is left whole.</summary>
     public static FrameError TryRead(ReadOnlySpan<byte> frame, out DataFrame result)
     {
+        if (TryReadUsual(frame, out result))
+        {
+            return FrameError.None;
+        }
+
         result = default;
         if (frame.Length < 2 || frame[0] is not ((byte)'0' or (byte)'1') || frame[1] != (byte)'|')
         {
@@ -76,5 +83,34 @@ internal readonly ref struct DataFrame
 
         result = new DataFrame(frame[0] == (byte)'1', trId, count, rest[(bar + 1)..]);
         return FrameError.None;
+    }
+
+    /// <summary>
+    /// The shape of every KIS data frame seen, <c>0|XXXXXXXX|NNN|</c> (an 8-character TR id, a 3-digit count), checked
+    /// in place without searching for the bars. False for anything else, which <see cref="TryRead"/> then splits in full.
+    /// </summary>
+    private static bool TryReadUsual(ReadOnlySpan<byte> frame, out DataFrame result)
+    {
+        result = default;
+        if (frame.Length <= 15 || frame[1] != (byte)'|' || frame[10] != (byte)'|' || frame[14] != (byte)'|' || frame[0] is not ((byte)'0' or (byte)'1'))
+        {
+            return false;
+        }
+
+        // No '|' among the eight TR id bytes (a zero byte after XOR with '|' in every lane), so frame[10] is the second bar.
+        ulong x = BinaryPrimitives.ReadUInt64LittleEndian(frame[2..]) ^ 0x7C7C7C7C7C7C7C7CUL;
+        if (((x - 0x0101010101010101UL) & ~x & 0x8080808080808080UL) != 0)
+        {
+            return false;
+        }
+
+        uint c2 = (uint)(frame[11] - '0'), c1 = (uint)(frame[12] - '0'), c0 = (uint)(frame[13] - '0');
+        if (c2 > 9 || c1 > 9 || c0 > 9 || (c2 | c1 | c0) == 0)
+        {
+            return false; // not digits, or a count of 0 (reported by the full path)
+        }
+
+        result = new DataFrame(frame[0] == (byte)'1', frame.Slice(2, 8), (int)((c2 * 100) + (c1 * 10) + c0), frame[15..]);
+        return true;
     }
 }

@@ -79,21 +79,23 @@ internal sealed class ProgramTradeParser
     {
         _caretCount = FindCarets(payload);
         int values = _caretCount + 1;
+        (int width, int remainder) = PerRecord(values, count);
+
         // A trailing '^': with several records it shows as a count that does not divide; with one record (the usual
         // frame) any count divides, so a final '^' after at least 11 values is taken as the trailing separator too.
         // (Read as an empty 12th field it would give the same values, but through the exact path.)
-        if ((values % count != 0 || (count == 1 && values > FieldCount)) && payload.Length > 0 && payload[^1] == (byte)'^')
+        if ((remainder != 0 || (count == 1 && values > FieldCount)) && payload.Length > 0 && payload[^1] == (byte)'^')
         {
             payload = payload[..^1]; // a trailing '^'
             values--;
+            (width, remainder) = PerRecord(values, count);
         }
 
-        if (values % count != 0)
+        if (remainder != 0)
         {
             return new ParseResult(FrameError.CountMismatch, 0, 0, 0, $"{values} values do not divide into {count} record(s)");
         }
 
-        int width = values / count;
         if (width < FieldCount)
         {
             return new ParseResult(FrameError.TooFewFields, 0, 0, width, $"{width} field(s) per record, {FieldCount} expected");
@@ -149,6 +151,9 @@ internal sealed class ProgramTradeParser
             ? new ParseResult(FrameError.None, parsed, 0, width, null)
             : new ParseResult(FrameError.BadField, parsed, skipped, width, detail);
     }
+
+    /// <summary>Values per record and the remainder; no division for the usual single-record frame.</summary>
+    private static (int Width, int Remainder) PerRecord(int values, int count) => count == 1 ? (values, 0) : Math.DivRem(values, count);
 
     /// <summary>The trading date of <paramref name="receivedAt"/>, cached for the whole day (one computation per day, not per frame).</summary>
     private DateOnly TradingDate(DateTimeOffset receivedAt)
