@@ -76,7 +76,7 @@ internal static class Scenarios
         }
     }
 
-    public sealed record EndToEndFigures(long Sent, long Received, long Dropped, double RecordsPerSecond, double FramesPerSecond, double ClientCpuMicrosPerRecord, List<long> WorkingSetSamples);
+    public sealed record EndToEndFigures(long Sent, long Received, long Dropped, double RecordsPerSecond, double FramesPerSecond, double ClientCpuMicrosPerRecord, List<long> WorkingSetSamples, List<long> ManagedHeapSamples);
 
     /// <summary>
     /// The simulator runs in a child process (this executable, `sim-child`) pushing frames with
@@ -126,6 +126,7 @@ internal static class Scenarios
         });
 
         var samples = new List<long>();
+        var heap = new List<long>();
         string? done = null;
         Task<string?> doneLine = child.StandardOutput.ReadLineAsync();
         while (!doneLine.IsCompleted)
@@ -133,6 +134,7 @@ internal static class Scenarios
             await Task.WhenAny(doneLine, Task.Delay(500));
             proc.Refresh();
             samples.Add(proc.WorkingSet64);
+            heap.Add(GC.GetTotalMemory(false));
         }
 
         done = await doneLine ?? throw new InvalidOperationException("the simulator child ended early: " + await child.StandardError.ReadToEndAsync());
@@ -149,7 +151,7 @@ internal static class Scenarios
         double seconds = Stopwatch.GetElapsedTime(firstAt, Volatile.Read(ref lastAt)).TotalSeconds;
         long got = Volatile.Read(ref received);
         await child.WaitForExitAsync();
-        return new EndToEndFigures(sent, got, sub.Dropped, got / seconds, got / seconds / recordsPerFrame, cpu.TotalMicroseconds / got, samples);
+        return new EndToEndFigures(sent, got, sub.Dropped, got / seconds, got / seconds / recordsPerFrame, cpu.TotalMicroseconds / got, samples, heap);
     }
 
     private static Process StartChild(int recordsPerFrame, TimeSpan duration, double rate)
@@ -203,7 +205,9 @@ internal static class Scenarios
         return 0;
     }
 
-    public sealed record LatencyFigures(int Samples, double P50Micros, double P99Micros, double MaxMicros);
+    /// <summary>Latency from the simulator's socket write to the consumer, and its two parts: to the client's receive stamp
+    /// (<see cref="ProgramTrade.ReceivedAt"/>: socket, receive loop) and from there to the consumer (parse, channel, hand-off).</summary>
+    public sealed record LatencyFigures(int Samples, double P50Micros, double P99Micros, double MaxMicros, double ReceiveP50Micros, double ReceiveP99Micros, double DeliverP50Micros, double DeliverP99Micros);
 
     /// <summary>
     /// In one process: the simulator pushes unique 1-record frames at <paramref name="recordsPerSecond"/>; each record
@@ -230,6 +234,7 @@ internal static class Scenarios
         int capacity = (int)(recordsPerSecond * duration.TotalSeconds * 1.2) + 1000;
         long[] seqs = new long[capacity];
         long[] at = new long[capacity];
+        long[] receivedAt = new long[capacity];
         int count = 0;
         var consumer = Task.Run(async () =>
         {
@@ -239,6 +244,7 @@ internal static class Scenarios
                 if (count < capacity)
                 {
                     seqs[count] = t.SellVolume;
+                    receivedAt[count] = t.ReceivedAt.UtcTicks;
                     at[count++] = now;
                 }
             }
@@ -259,19 +265,30 @@ internal static class Scenarios
 
         int n = Volatile.Read(ref count);
         var lat = new List<double>(n);
+        var receive = new List<double>(n);
+        var deliver = new List<double>(n);
         int skip = n / 10; // the first 10 % warm up the JIT and the socket
         for (int i = skip; i < n; i++)
         {
             if (sentAt.TryGetValue(seqs[i], out long s))
             {
                 lat.Add((at[i] - s) / 10.0);
+                receive.Add((receivedAt[i] - s) / 10.0);
+                deliver.Add((at[i] - receivedAt[i]) / 10.0);
             }
         }
 
+        if (lat.Count == 0)
+        {
+            return new LatencyFigures(0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+        }
+
         lat.Sort();
-        return lat.Count == 0
-            ? new LatencyFigures(0, double.NaN, double.NaN, double.NaN)
-            : new LatencyFigures(lat.Count, lat[lat.Count / 2], lat[(int)(lat.Count * 0.99)], lat[^1]);
+        receive.Sort();
+        deliver.Sort();
+        return new LatencyFigures(lat.Count, P(lat, 0.5), P(lat, 0.99), lat[^1], P(receive, 0.5), P(receive, 0.99), P(deliver, 0.5), P(deliver, 0.99));
+
+        static double P(List<double> sorted, double q) => sorted[(int)(sorted.Count * q)];
     }
 
     public sealed record StorageFigures(long Records, double IngestPerSecond, double BytesPerRecord, double ReplayPerSecond, bool ReplayInOrder, double ColdIngestPerSecond, double ColdReplayPerSecond);
