@@ -22,9 +22,9 @@ public sealed class SchemaVersionTests : IDisposable
         await WriteAsync(path, Make(50));
 
         using DuckDBConnection connection = Open(path);
-        Assert.Equal("2", Text(connection, "SELECT value FROM meta WHERE key = 'schema_version'"));
-        Assert.Equal("ENUM('krx', 'nxt', 'unified')", Text(connection, "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'"));
-        Assert.Equal("ENUM('H0STPGM0', 'H0NXPGM0', 'H0UNPGM0')", Text(connection, "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'tr_id'"));
+        Assert.Equal("2", SchemaVersion(connection));
+        Assert.Equal("ENUM('krx', 'nxt', 'unified')", ColumnType(connection, "venue"));
+        Assert.Equal("ENUM('H0STPGM0', 'H0NXPGM0', 'H0UNPGM0')", ColumnType(connection, "tr_id"));
         Assert.Equal("0", Text(connection, "SELECT count(*) FROM program_trades WHERE tr_id::VARCHAR <> CASE venue::VARCHAR WHEN 'krx' THEN 'H0STPGM0' WHEN 'nxt' THEN 'H0NXPGM0' ELSE 'H0UNPGM0' END"));
     }
 
@@ -50,8 +50,8 @@ public sealed class SchemaVersionTests : IDisposable
         Assert.Contains(",H0NXPGM0,", lines[1..].First(l => l.Contains(",nxt,", StringComparison.Ordinal)), StringComparison.Ordinal);
 
         using DuckDBConnection connection = Open(path);
-        Assert.Equal("1", Text(connection, "SELECT value FROM meta WHERE key = 'schema_version'"));
-        Assert.Equal("VARCHAR", Text(connection, "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'"));
+        Assert.Equal("1", SchemaVersion(connection));
+        Assert.Equal("VARCHAR", ColumnType(connection, "venue"));
     }
 
     [Fact]
@@ -104,6 +104,11 @@ public sealed class SchemaVersionTests : IDisposable
         connection.Open();
         return connection;
     }
+
+    private static string SchemaVersion(DuckDBConnection connection) => Text(connection, "SELECT value FROM meta WHERE key = 'schema_version'");
+
+    private static string ColumnType(DuckDBConnection connection, string column) =>
+        Text(connection, $"SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = '{column}'");
 
     private static string Text(DuckDBConnection connection, string sql)
     {
