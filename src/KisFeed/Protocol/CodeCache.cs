@@ -41,7 +41,8 @@ internal sealed class CodeCache
                 packed |= (ulong)ascii[i] << (8 * i);
             }
 
-            if (_short.TryGetValue(packed, out string? known))
+            // The key does not hold the length: "005930" and "005930\0" pack alike, so the length must match too.
+            if (_short.TryGetValue(packed, out string? known) && known.Length == ascii.Length)
             {
                 return known;
             }
@@ -66,7 +67,7 @@ internal sealed class CodeCache
     {
         int slot = (int)((packed * 0x9E3779B97F4A7C15UL) >> 56);
         string? code = _recentCodes[slot];
-        if (code is not null && _recentKeys[slot] == packed)
+        if (code is not null && _recentKeys[slot] == packed && code.Length == ascii.Length)
         {
             return code;
         }

@@ -35,6 +35,7 @@ internal sealed class ProgramTradeParser
 
     private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
     private readonly CodeCache _codes;
+    private readonly bool _fastPath;
 
     // Offsets of the '^' of the payload being read (reused: no allocation per frame).
     private int[] _carets = new int[256];
@@ -47,7 +48,17 @@ internal sealed class ProgramTradeParser
     /// ordinary records never do.</summary>
     internal long FallbackRecords { get; private set; }
 
-    public ProgramTradeParser(CodeCache? codes = null) => _codes = codes ?? new CodeCache();
+    public ProgramTradeParser(CodeCache? codes = null)
+        : this(codes, fastPath: true)
+    {
+    }
+
+    /// <summary>A parser; <paramref name="fastPath"/> false reads every record through the exact path (tests compare the two).</summary>
+    internal ProgramTradeParser(CodeCache? codes, bool fastPath)
+    {
+        _codes = codes ?? new CodeCache();
+        _fastPath = fastPath;
+    }
 
     /// <summary>The trading date (Korea time) of an instant.</summary>
     public static DateOnly KoreanDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(Kst).DateTime);
@@ -82,9 +93,10 @@ internal sealed class ProgramTradeParser
         (int width, int remainder) = PerRecord(values, count);
 
         // A trailing '^': with several records it shows as a count that does not divide; with one record (the usual
-        // frame) any count divides, so a final '^' after at least 11 values is taken as the trailing separator too.
-        // (Read as an empty 12th field it would give the same values, but through the exact path.)
-        if ((remainder != 0 || (count == 1 && values > FieldCount)) && payload.Length > 0 && payload[^1] == (byte)'^')
+        // frame) any count divides, so a final '^' after exactly 11 values is taken as the trailing separator too.
+        // (Read as an empty 12th field it would give the same values, but through the exact path.) Only exactly 11:
+        // with more, the '^' may end a second record whose last field is empty, which must stay a count mismatch.
+        if ((remainder != 0 || (count == 1 && values == FieldCount + 1)) && payload.Length > 0 && payload[^1] == (byte)'^')
         {
             payload = payload[..^1]; // a trailing '^'
             values--;
@@ -119,7 +131,7 @@ internal sealed class ProgramTradeParser
         int pos = 0;
         for (int r = 0; r < count; r++)
         {
-            if (width == FieldCount && TryReadPlain(payload, r * FieldCount, venue, tradingDate, receivedAt, ref slots[parsed]))
+            if (width == FieldCount && _fastPath && TryReadPlain(payload, r * FieldCount, venue, tradingDate, receivedAt, ref slots[parsed]))
             {
                 parsed++;
                 pos = r + 1 < count ? _carets[((r + 1) * FieldCount) - 1] + 1 : payload.Length;
@@ -226,9 +238,9 @@ internal sealed class ProgramTradeParser
     private bool TryReadPlain(ReadOnlySpan<byte> p, int firstCaret, Venue venue, DateOnly tradingDate, DateTimeOffset receivedAt, ref ProgramTrade slot)
     {
         int[] carets = _carets;
-        if ((uint)(firstCaret + FieldCount - 1) > (uint)carets.Length)
+        if ((uint)(firstCaret + FieldCount - 2) >= (uint)_caretCount)
         {
-            return false;
+            return false; // the record's first ten carets must all be in this payload
         }
 
         ref byte b = ref MemoryMarshal.GetReference(p);
@@ -242,7 +254,7 @@ internal sealed class ProgramTradeParser
 
         ulong key = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, start)) & (ulong.MaxValue >> ((8 - codeLength) * 8));
         string? code = _codes.GetPacked(key, p.Slice(start, codeLength));
-        if (code is null || code.Length != codeLength)
+        if (code is null)
         {
             return false;
         }
@@ -297,6 +309,11 @@ internal sealed class ProgramTradeParser
     private static bool Field(ref byte b, int start, int end, out long value)
     {
         value = 0;
+        if (start >= end)
+        {
+            return false; // an empty field (the exact path reads it as absent); b[start] may be past the payload's end
+        }
+
         bool negative = Unsafe.Add(ref b, start) == (byte)'-';
         start += (negative || Unsafe.Add(ref b, start) == (byte)'+') ? 1 : 0;
         int digits = end - start;

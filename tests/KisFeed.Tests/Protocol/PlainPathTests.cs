@@ -56,6 +56,25 @@ public class PlainPathTests
         Assert.Equal(ProgramTradeFields.SellVolume, output[0].Missing);
     }
 
+    [Fact]
+    public void ATrailingCaretAfterASecondRecordIsStillACountMismatch()
+    {
+        // Header says 1, the payload holds 2 records and the second one's last field is empty: not one wide record.
+        const string Frame = "0|H0STPGM0|001|005930^093000^1^2^3^4^5^6^7^8^9^005930^093000^1^2^3^4^5^6^7^8^";
+        var output = new List<ProgramTrade>();
+        Assert.Equal(FrameError.CountMismatch, new ProgramTradeParser().ParseFrame(Samples.Bytes(Frame), Samples.ReceivedAt, output).Error);
+        Assert.Empty(output);
+    }
+
+    [Fact]
+    public void ACodeWithAZeroByteIsNotTakenForTheCodeItPadsTo()
+    {
+        var codes = new CodeCache();
+        Assert.Equal("005930", codes.Get("005930"u8));
+        Assert.Null(codes.Get("005930\0"u8));
+        Assert.Null(codes.GetPacked(0x303339353030UL, "005930\0"u8));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
