@@ -302,8 +302,9 @@ internal sealed class ProgramTradeParser
 
     /// <summary>
     /// The number in bytes [start, end): an optional sign and 1–16 digits, read as one or two 8-byte words that end at
-    /// <paramref name="end"/> (bytes before the field are masked off, so the words may start before it; every number
-    /// field follows the code and time, so at least 14 bytes precede it).
+    /// <paramref name="end"/> (bytes before the field are masked off, so the words may start before it). In bounds: a
+    /// number field follows at least a 1-byte code, '^', six time digits and '^' (9 bytes), and the words start at most
+    /// 7 bytes before the field (end − 8 with 1+ digits, end − 16 with 9+), so never before the payload.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Field(ref byte b, int start, int end, out long value)
