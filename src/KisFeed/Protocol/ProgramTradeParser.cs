@@ -39,7 +39,6 @@ internal sealed class ProgramTradeParser
 
     // Offsets of the '^' of the payload being read (reused: no allocation per frame).
     private int[] _carets = new int[256];
-    private int _caretCount;
     private DateOnly _day;
     private long _dayStartUtcTicks = long.MaxValue;
     private long _dayEndUtcTicks = long.MinValue;
@@ -88,8 +87,8 @@ internal sealed class ProgramTradeParser
     /// <summary>Reads <paramref name="count"/> records of <paramref name="venue"/> from a payload.</summary>
     public ParseResult ParsePayload(Venue venue, int count, ReadOnlySpan<byte> payload, DateTimeOffset receivedAt, List<ProgramTrade> output)
     {
-        _caretCount = FindCarets(payload);
-        int values = _caretCount + 1;
+        int caretCount = FindCarets(payload);
+        int values = caretCount + 1;
         (int width, int remainder) = PerRecord(values, count);
 
         // A trailing '^': with several records it shows as a count that does not divide; with one record (the usual
@@ -131,7 +130,7 @@ internal sealed class ProgramTradeParser
         int pos = 0;
         for (int r = 0; r < count; r++)
         {
-            if (width == FieldCount && _fastPath && TryReadPlain(payload, r * FieldCount, venue, tradingDate, receivedAt, ref slots[parsed]))
+            if (width == FieldCount && _fastPath && TryReadPlain(payload, caretCount, r * FieldCount, venue, tradingDate, receivedAt, ref slots[parsed]))
             {
                 parsed++;
                 pos = r + 1 < count ? _carets[((r + 1) * FieldCount) - 1] + 1 : payload.Length;
@@ -235,10 +234,10 @@ internal sealed class ProgramTradeParser
     /// The common record shape, read with the field bounds already known from <see cref="_carets"/>: a known 1–8 byte
     /// code, HHMMSS, and nine optionally signed numbers of 1–16 digits. False (nothing written) for anything else.
     /// </summary>
-    private bool TryReadPlain(ReadOnlySpan<byte> p, int firstCaret, Venue venue, DateOnly tradingDate, DateTimeOffset receivedAt, ref ProgramTrade slot)
+    private bool TryReadPlain(ReadOnlySpan<byte> p, int caretCount, int firstCaret, Venue venue, DateOnly tradingDate, DateTimeOffset receivedAt, ref ProgramTrade slot)
     {
         int[] carets = _carets;
-        if ((uint)(firstCaret + FieldCount - 2) >= (uint)_caretCount)
+        if ((uint)(firstCaret + FieldCount - 2) >= (uint)caretCount)
         {
             return false; // the record's first ten carets must all be in this payload
         }
@@ -267,7 +266,7 @@ internal sealed class ProgramTradeParser
         }
 
         ulong tw = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, timeStart)) ^ 0x3030303030303030UL) & 0x0000FFFFFFFFFFFFUL;
-        if ((((tw + 0x7676767676767676UL) | tw) & 0x8080808080808080UL) != 0)
+        if (NotDigits(tw) != 0)
         {
             return false;
         }
@@ -281,7 +280,7 @@ internal sealed class ProgramTradeParser
         }
 
         int last = firstCaret + FieldCount - 1; // the caret after the last field, or none at the payload's end
-        int end10 = last < _caretCount ? carets[last] : p.Length;
+        int end10 = last < caretCount ? carets[last] : p.Length;
         if (!Field(ref b, carets[firstCaret + 1] + 1, carets[firstCaret + 2], out long sellVolume)
             || !Field(ref b, carets[firstCaret + 2] + 1, carets[firstCaret + 3], out long sellValue)
             || !Field(ref b, carets[firstCaret + 3] + 1, carets[firstCaret + 4], out long buyVolume)
@@ -328,7 +327,7 @@ internal sealed class ProgramTradeParser
         if (digits <= 8)
         {
             lo &= ulong.MaxValue << ((8 - digits) * 8); // digits == 8: a shift of 0
-            if ((((lo + 0x7676767676767676UL) | lo) & 0x8080808080808080UL) != 0)
+            if (NotDigits(lo) != 0)
             {
                 return false;
             }
@@ -338,7 +337,7 @@ internal sealed class ProgramTradeParser
         else
         {
             ulong hi = (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, end - 16)) ^ Zeros) & (ulong.MaxValue << ((16 - digits) * 8));
-            if ((((lo + 0x7676767676767676UL) | lo | (hi + 0x7676767676767676UL) | hi) & 0x8080808080808080UL) != 0)
+            if ((NotDigits(lo) | NotDigits(hi)) != 0)
             {
                 return false;
             }
@@ -349,6 +348,10 @@ internal sealed class ProgramTradeParser
         value = negative ? -value : value;
         return true;
     }
+
+    /// <summary>For a word of bytes minus '0': the high bit of every byte that is not 0–9 (0 when all eight are digits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong NotDigits(ulong t) => ((t + 0x7676767676767676UL) | t) & 0x8080808080808080UL;
 
     /// <summary>Eight digit values (0–9, first digit in the lowest byte) to their number (fast_float's SWAR conversion).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
