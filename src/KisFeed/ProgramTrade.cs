@@ -33,7 +33,8 @@ namespace KisFeed;
 /// <param name="BidResidual">Resting program buy orders, shares (<c>SHNU_RSQN</c>, 매수호가잔량).</param>
 /// <param name="NetBidResidual">Net resting buy orders, shares (<c>WHOL_NTBY_QTY</c>, 전체순매수호가잔량); bid − ask.</param>
 /// <param name="ReceivedAt">When the client received the frame that carried this update.</param>
-/// <param name="Missing">Fields that were empty or <c>(null)</c> on the wire (their value reads as 0).</param>
+/// <param name="Missing">Fields that were empty, <c>(null)</c> or unreadable on the wire, or that the source does not carry (their value reads as 0).</param>
+/// <param name="Source">Where the update came from: the live WebSocket, or the REST history that seeds a day or heals a gap.</param>
 public readonly record struct ProgramTrade(
     Venue Venue,
     string Code,
@@ -49,10 +50,14 @@ public readonly record struct ProgramTrade(
     long BidResidual,
     long NetBidResidual,
     DateTimeOffset ReceivedAt,
-    ProgramTradeFields Missing = ProgramTradeFields.None)
+    ProgramTradeFields Missing = ProgramTradeFields.None,
+    TradeSource Source = TradeSource.WebSocket)
 {
     /// <summary>The KIS TR id this update arrived on.</summary>
     public string TrId => Venue.ProgramTradeTrId();
+
+    /// <summary>The resting-order fields, which REST history rows do not carry.</summary>
+    public const ProgramTradeFields ResidualFields = ProgramTradeFields.AskResidual | ProgramTradeFields.BidResidual | ProgramTradeFields.NetBidResidual;
 
     /// <summary>True when every field was present on the wire.</summary>
     public bool IsComplete => Missing == ProgramTradeFields.None;
