@@ -83,7 +83,7 @@ internal static partial class CliApp
         List<Venue> venues = [];
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!VenueExtensions.TryParse(part, out Venue v))
+            if (!VenueExtensions.TryParseLoose(part, out Venue v))
             {
                 throw new CliException($"Unknown venue '{part}': use nxt, krx, unified or all.");
             }

@@ -59,29 +59,25 @@ internal static partial class CliApp
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
-            await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { LoggerFactory = logging.Factory }, token);
+            await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { LoggerFactory = logging.Factory });
             await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, token);
             await console.Out.WriteLineAsync(source.Description);
             await console.Out.WriteLineAsync($"Recording {string.Join(' ', parse.GetValue(codes)!)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
             await using var client = new KisRealtimeClient(source.Options);
-            var gaps = new System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs>();
-            client.DataGap += (_, e) => gaps.Enqueue(e);
 
             var clock = Stopwatch.StartNew();
             using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             long count;
             try
             {
-                count = await recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(parse.GetValue(codes)!, venues, token), gaps, recorder), token);
+                count = await recorder.RecordAsync(client, parse.GetValue(codes)!, venues, token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 count = recorder.Statistics.RecordsWritten;
             }
 
-            await recorder.FlushAsync(CancellationToken.None);
-            await DrainGapsAsync(gaps, recorder);
-            await recorder.FlushAsync(CancellationToken.None);
+            recorder.Flush();
             Progress(console, recorder, client, clock.Elapsed);
             await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}.");
             return 0;
@@ -322,30 +318,6 @@ internal static partial class CliApp
         {
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{DateTime.Now:HH:mm:ss} {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {r.FileSizeBytes / 1024.0 / 1024.0:N1} MiB"));
-        }
-    }
-
-    private static async IAsyncEnumerable<ProgramTrade> WithGaps(IAsyncEnumerable<ProgramTrade> source, System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs> gaps, ProgramTradeRecorder recorder)
-    {
-        await foreach (ProgramTrade t in source)
-        {
-            if (!gaps.IsEmpty)
-            {
-                await DrainGapsAsync(gaps, recorder);
-            }
-
-            yield return t;
-        }
-    }
-
-    private static async Task DrainGapsAsync(System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs> gaps, ProgramTradeRecorder recorder)
-    {
-        while (gaps.TryDequeue(out DataGapEventArgs? g))
-        {
-            foreach (IGrouping<Venue, Registration> byVenue in g.Registrations.GroupBy(r => r.Venue))
-            {
-                await recorder.RecordGapAsync(new RecordingGap(g.From, g.To, byVenue.Key, [.. byVenue.Select(r => r.Code)], g.Reason));
-            }
         }
     }
 

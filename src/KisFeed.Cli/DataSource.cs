@@ -1,5 +1,6 @@
 using System.Text.Json;
 
+using KisFeed.Session;
 using KisFeed.Simulator;
 
 using Microsoft.Extensions.Logging;

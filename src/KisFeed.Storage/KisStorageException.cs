@@ -32,7 +32,7 @@ public enum KisStorageError
 /// A recording file could not be opened, written or read. The message names the path and says what to do; the DuckDB
 /// error, if any, is the <see cref="Exception.InnerException"/>. Records flushed before the error stay in the file.
 /// </summary>
-public sealed class KisStorageException : Exception
+public sealed class KisStorageException : KisException
 {
     /// <summary>Creates the exception.</summary>
     public KisStorageException(string path, KisStorageError error, string message, Exception? innerException = null)

@@ -129,7 +129,7 @@ public static class ProgramTradeCatalog
         }
     }
 
-    /// <summary>The gaps recorded with <see cref="ProgramTradeRecorder.RecordGapAsync"/>, oldest first.</summary>
+    /// <summary>The gaps recorded with <see cref="ProgramTradeRecorder.RecordGap(RecordingGap)"/>, oldest first.</summary>
     public static Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string path, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -10,7 +10,7 @@ public sealed record RecorderOptions
 
     /// <summary>
     /// Records buffered before a batch is written and committed (one DuckDB transaction per batch). A hard kill loses
-    /// at most the records not yet committed: with <see cref="ProgramTradeRecorder.RecordAsync"/> that is at most
+    /// at most the records not yet committed: with <see cref="ProgramTradeRecorder.RecordAsync(IAsyncEnumerable{FeedItem}, CancellationToken)"/> that is at most
     /// <see cref="FlushInterval"/> of updates, and never more than this many.
     /// </summary>
     /// <remarks>The default is DuckDB's row group size (122 880 rows): a batch that fills a row group is written
@@ -22,7 +22,7 @@ public sealed record RecorderOptions
     /// <summary>DuckDB's rows per row group.</summary>
     internal const int DuckDBRowGroupSize = 122_880;
 
-    /// <summary>Longest time a record waits in the buffer while <see cref="ProgramTradeRecorder.RecordAsync"/> runs.</summary>
+    /// <summary>Longest time a record waits in the buffer while <see cref="ProgramTradeRecorder.RecordAsync(IAsyncEnumerable{FeedItem}, CancellationToken)"/> runs.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Clock for the flush interval and statistics.</summary>

@@ -88,15 +88,6 @@ public static class StorageSchema
         );
         """;
 
-    /// <summary>The storage name of a venue: <c>krx</c>, <c>nxt</c>, <c>unified</c>.</summary>
-    public static string VenueName(Venue venue) => venue switch
-    {
-        Venue.Krx => "krx",
-        Venue.Nxt => "nxt",
-        Venue.Unified => "unified",
-        _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
-    };
-
     /// <summary>Columns selected for <c>program_trades</c> exports, in order; <c>venue</c> and <c>tr_id</c> as text whatever
     /// the file's version, so export files look the same for every recording.</summary>
     internal static string ColumnList { get; } = string.Join(", ", ProgramTradeColumns.Select(c => c is "venue" or "tr_id" ? $"CAST({c} AS VARCHAR) AS {c}" : c));

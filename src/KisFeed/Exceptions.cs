@@ -28,7 +28,10 @@ public sealed class KisApprovalException : KisException
     public string? ErrorCode { get; }
 
     /// <summary>True when retrying with the same credentials cannot help (HTTP 400–499 other than 429).</summary>
-    public bool IsCredentialError => HttpStatus is >= 400 and < 500 and not 429;
+    public bool IsCredentialError => HttpStatus is >= 400 and < 500 and not 429 && ErrorCode != "EGW00201";
+
+    /// <summary>True when KIS refused because requests came too fast (<c>EGW00201</c>), not because of the credentials.</summary>
+    public bool IsRateLimited => HttpStatus == 429 || ErrorCode == "EGW00201";
 }
 
 /// <summary>KIS answered a subscribe or unsubscribe message with an error code.</summary>

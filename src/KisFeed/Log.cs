@@ -41,11 +41,21 @@ internal static partial class Log
     [LoggerMessage(1011, LogLevel.Error, "Cannot reconnect: {Error}")]
     public static partial void ReconnectFatal(ILogger logger, string error);
 
+    [LoggerMessage(1012, LogLevel.Warning, "KIS refused the approval key request for app key {AppKey} as too fast (EGW00201, one a second); retrying once in a second")]
+    public static partial void ApprovalRateLimited(ILogger logger, string appKey);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Releasing {Count} registration(s) of a subscription that was never disposed and is no longer referenced: {Registrations}")]
+    public static partial void AbandonedSubscription(ILogger logger, int count, string registrations);
+
+    [LoggerMessage(1014, LogLevel.Information, "Gap {GapId} for {Registration}: {Outcome}, {Rows} REST row(s); {Detail}")]
+    public static partial void GapHealed(ILogger logger, long gapId, Registration registration, GapHealing outcome, int rows, string detail);
+
+
     [LoggerMessage(2000, LogLevel.Warning, "Rejected frame ({Error}): {Detail}; {Delivered} record(s) delivered; raw: {Raw}")]
-    public static partial void FrameRejected(ILogger logger, Protocol.FrameError error, string detail, int delivered, string raw);
+    public static partial void FrameRejected(ILogger logger, FrameError error, string detail, int delivered, string raw);
 
     [LoggerMessage(3000, LogLevel.Warning, "Consumer of {Registrations} is falling behind: {Dropped} update(s) dropped so far ({Mode})")]
-    public static partial void ConsumerDropping(ILogger logger, string registrations, long dropped, BufferFullMode mode);
+    public static partial void ConsumerDropping(ILogger logger, string registrations, long dropped, System.Threading.Channels.BoundedChannelFullMode mode);
 
     [LoggerMessage(3001, LogLevel.Error, "An event handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception error);

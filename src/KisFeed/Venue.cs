@@ -31,7 +31,7 @@ public static class VenueExtensions
     };
 
     /// <summary>Reads a program-trading TR id (ASCII bytes) back into a venue.</summary>
-    public static bool TryFromProgramTradeTrId(ReadOnlySpan<byte> trId, out Venue venue)
+    internal static bool TryFromProgramTradeTrId(ReadOnlySpan<byte> trId, out Venue venue)
     {
         if (trId.Length == 8)
         {
@@ -59,14 +59,40 @@ public static class VenueExtensions
         _ => Set(default, out venue) && false,
     };
 
-    /// <summary>Parses a user-facing venue name: <c>krx</c>, <c>nxt</c>, <c>unified</c> (also <c>un</c>, <c>total</c>, <c>통합</c>), or a TR id.</summary>
+    /// <summary>The venue's name as KisFeed writes it everywhere (CSV, JSON, the database, NATS subjects): <c>krx</c>, <c>nxt</c>, <c>unified</c>.</summary>
+    public static string Name(this Venue venue) => venue switch
+    {
+        Venue.Krx => "krx",
+        Venue.Nxt => "nxt",
+        Venue.Unified => "unified",
+        _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
+    };
+
+    /// <summary>Reads a venue name (<c>krx</c>, <c>nxt</c>, <c>unified</c>, any case) or a program-trading TR id.</summary>
     public static bool TryParse(string? text, out Venue venue)
     {
         switch (text?.Trim().ToUpperInvariant())
         {
-            case "KRX" or "ST" or "H0STPGM0": venue = Venue.Krx; return true;
-            case "NXT" or "NX" or "H0NXPGM0": venue = Venue.Nxt; return true;
-            case "UNIFIED" or "UN" or "TOTAL" or "통합" or "H0UNPGM0": venue = Venue.Unified; return true;
+            case "KRX" or "H0STPGM0": venue = Venue.Krx; return true;
+            case "NXT" or "H0NXPGM0": venue = Venue.Nxt; return true;
+            case "UNIFIED" or "H0UNPGM0": venue = Venue.Unified; return true;
+            default: venue = default; return false;
+        }
+    }
+
+    /// <summary>Also takes the short forms people type (<c>st</c>, <c>nx</c>, <c>un</c>, <c>total</c>, <c>통합</c>); for the CLI.</summary>
+    internal static bool TryParseLoose(string? text, out Venue venue)
+    {
+        if (TryParse(text, out venue))
+        {
+            return true;
+        }
+
+        switch (text?.Trim().ToUpperInvariant())
+        {
+            case "ST": venue = Venue.Krx; return true;
+            case "NX": venue = Venue.Nxt; return true;
+            case "UN" or "TOTAL" or "통합": venue = Venue.Unified; return true;
             default: venue = default; return false;
         }
     }

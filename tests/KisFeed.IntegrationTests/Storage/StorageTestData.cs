@@ -87,7 +87,7 @@ internal static class StorageTestData
 
     public static async Task WriteAsync(string path, IEnumerable<ProgramTrade> trades, RecorderOptions? options = null)
     {
-        await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, options, TestContext.Current.CancellationToken);
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, options);
         foreach (ProgramTrade t in trades)
         {
             recorder.Append(t);

@@ -1,7 +1,7 @@
-namespace KisFeed;
+namespace KisFeed.Session;
 
 /// <summary>Keeps app keys, secrets and approval keys out of logs, messages and exceptions.</summary>
-public static class Secrets
+internal static class Secrets
 {
     /// <summary>Shows at most the first 4 characters and the length: <c>PSab…(36 chars)</c>.</summary>
     public static string Redact(string? secret) => secret switch

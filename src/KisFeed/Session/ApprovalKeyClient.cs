@@ -2,10 +2,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace KisFeed;
+namespace KisFeed.Session;
 
 /// <summary>Obtains WebSocket approval keys (웹소켓 접속키) with <c>POST {rest}/oauth2/Approval</c>.</summary>
-public sealed class ApprovalKeyClient : IDisposable
+internal sealed class ApprovalKeyClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly Uri _rest;
@@ -67,14 +67,18 @@ public sealed class ApprovalKeyClient : IDisposable
             }
 
             string kis = code is null && message is null ? Shorten(text) : $"{code} {message}".Trim();
-            string hint = status is 401 or 403 or 400
-                ? "Check KIS_APPKEY and KIS_APPSECRET (the app secret is sent as 'secretkey')."
-                : status == 429 || code == "EGW00201" ? "KIS allows one approval key request per second; wait and retry." : "Retry later.";
+            // The rate limit comes first: KIS answers it with a 4xx too, and it says nothing about the credentials.
+            string hint = IsRateLimit(status, code)
+                ? "KIS allows one approval key request per second (another command or client may have just asked); KisFeed retries once after a second."
+                : status is 401 or 403 or 400 ? "Check KIS_APPKEY and KIS_APPSECRET (the app secret is sent as 'secretkey')." : "Retry later.";
             throw response.IsSuccessStatusCode
                 ? new KisApprovalException($"{uri} answered HTTP {status} for {who} without an approval_key: {kis}.", status, code)
                 : new KisApprovalException($"KIS refused the approval key request for {who}: HTTP {status} {kis}. {hint}", status, code);
         }
     }
+
+    /// <summary>True for KIS's rate-limit answer (<c>EGW00201</c>, or HTTP 429).</summary>
+    internal static bool IsRateLimit(int? status, string? code) => status == 429 || code == "EGW00201";
 
     private static (string? Key, string? Code, string? Message) ReadBody(string text)
     {

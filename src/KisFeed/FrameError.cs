@@ -1,4 +1,4 @@
-namespace KisFeed.Protocol;
+namespace KisFeed;
 
 /// <summary>Why a real-time frame (or part of it) could not be read.</summary>
 public enum FrameError
@@ -21,8 +21,14 @@ public enum FrameError
     /// <summary>Each record has fewer than the 11 documented fields.</summary>
     TooFewFields,
 
-    /// <summary>A field that must be a number, a time or a stock code is not; the record was skipped.</summary>
+    /// <summary>The stock code or the time of a record is unreadable; the record was skipped.</summary>
     BadField,
+
+    /// <summary>
+    /// A numeric field of a record is damaged (say, a stray byte stuck to the digits). The record was delivered with
+    /// that field flagged in <see cref="ProgramTrade.Missing"/>; the raw frame is reported.
+    /// </summary>
+    DamagedField,
 
     /// <summary>An encrypted frame (<c>1|</c>) arrived for a TR with no AES key from its subscribe reply, or did not decrypt.</summary>
     Undecryptable,

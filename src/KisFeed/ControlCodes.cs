@@ -1,4 +1,4 @@
-namespace KisFeed.Protocol;
+namespace KisFeed;
 
 /// <summary>The KIS real-time server's <c>msg_cd</c> values that KisFeed acts on (full table in docs).</summary>
 public static class ControlCodes

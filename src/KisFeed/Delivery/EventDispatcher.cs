@@ -2,7 +2,7 @@ using System.Threading.Channels;
 
 using Microsoft.Extensions.Logging;
 
-namespace KisFeed;
+namespace KisFeed.Delivery;
 
 /// <summary>Runs user event handlers one at a time on their own task, never on the socket's receive loop.</summary>
 internal sealed class EventDispatcher : IAsyncDisposable
