@@ -33,6 +33,20 @@ public enum MarketHours
     Real,
 }
 
+/// <summary>Whether error replies carry a <c>header</c> (notes §4.3: captures disagree).</summary>
+public enum ErrorReplyShape
+{
+    /// <summary>
+    /// Every reply has <c>{"header":{"tr_id","tr_key","encrypt"},"body":{...}}</c>: the requested tr_id/tr_key, or
+    /// <c>"(null)"</c> / <c>""</c> for session-level errors (OPSP8996) and requests that named no TR. The official
+    /// sample's <c>system_resp</c> reads <c>rdic["header"]["tr_id"]</c> and fails on a reply without one.
+    /// </summary>
+    WithHeader,
+
+    /// <summary>Error replies (<c>rt_cd</c> ≠ <c>"0"</c>) are body only, like some captured frames (OPSP0011, OPSP0003, OPSP8996).</summary>
+    BodyOnly,
+}
+
 /// <summary>How <see cref="KisSimulator.DropAllSessionsAsync"/> ends sessions.</summary>
 public enum DropMode
 {
@@ -104,6 +118,9 @@ public sealed record SimulatorOptions
     /// JSON counts as an echo (the official python variants of notes §5). The cause is [inferred].
     /// </summary>
     public bool AbortOnUnsolicitedPong { get; init; } = true;
+
+    /// <summary>Whether error replies carry a header. Default <see cref="ErrorReplyShape.WithHeader"/>.</summary>
+    public ErrorReplyShape ErrorReplyShape { get; init; } = ErrorReplyShape.WithHeader;
 
     /// <summary>Frames queued per session before it counts as too slow and is aborted. Default 4096.</summary>
     public int SendQueueCapacity { get; init; } = 4096;

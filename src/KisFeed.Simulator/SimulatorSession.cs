@@ -500,7 +500,7 @@ internal sealed partial class SimulatorSession
     private void Reply(ControlReply reply, string? trType, string? trId, string? trKey, (string, string)? output)
     {
         Log.ControlHandled(Logger, Id, trType, trId, trKey, reply.MsgCd);
-        byte[] bytes = reply.ToUtf8(trId, trKey, output);
+        byte[] bytes = reply.ToUtf8(trId, trKey, output, _owner.Options.ErrorReplyShape);
         (ControlReplyFault fault, TimeSpan delay) = _owner.TakeReplyFault();
         switch (fault)
         {
