@@ -29,6 +29,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ApprovalRecord> _approvalKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<DateTimeOffset>> _approvalTimes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _appKeyLockedUntil = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _unservedWarned = new(StringComparer.Ordinal);
     private readonly Lock _bindGate = new();
     private readonly Lock _tickGate = new();
     private readonly MarketModel _market;
@@ -77,6 +78,12 @@ public sealed partial class KisSimulator : IAsyncDisposable
 
     /// <summary>PINGPONG frames written since start (all sessions).</summary>
     public long PingsSent => Interlocked.Read(ref _pingsSent);
+
+    /// <summary>
+    /// The TR ids this simulator produces data for (program trading: KRX, NXT, unified). Other documented real-time TR ids
+    /// are answered SUBSCRIBE SUCCESS, as KIS would, but stay silent (a warning is logged once per TR).
+    /// </summary>
+    public static IReadOnlyList<string> ServedTrIds { get; } = [TrIds.Krx, TrIds.Nxt, TrIds.Unified];
 
     /// <summary>Whether <see cref="Stall"/> is on.</summary>
     public bool IsStalled => !_stallGate.Task.IsCompleted;
@@ -256,6 +263,15 @@ public sealed partial class KisSimulator : IAsyncDisposable
     internal Task WaitWhileStalledAsync(CancellationToken ct) => _stallGate.Task.WaitAsync(ct);
 
     internal void CountPing() => Interlocked.Increment(ref _pingsSent);
+
+    /// <summary>Logs, once per TR id for the simulator's lifetime, that a subscribed TR will get no data.</summary>
+    internal void WarnUnservedOnce(string trId)
+    {
+        if (_unservedWarned.TryAdd(trId, 0))
+        {
+            Log.UnservedTr(Logger, trId, string.Join(", ", ServedTrIds));
+        }
+    }
 
     internal void CountUnsolicitedPong() => Interlocked.Increment(ref _unsolicitedPongs);
 

@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Warning, "Session {SessionId} app key {AppKey} refused: already in use")]
     public static partial void AlreadyInUse(ILogger logger, long sessionId, string appKey);
 
+    [LoggerMessage(1015, LogLevel.Warning, "{TrId} subscribed: answered SUBSCRIBE SUCCESS like KIS, but this simulator sends no data for it (data only for {ServedTrIds})")]
+    public static partial void UnservedTr(ILogger logger, string trId, string servedTrIds);
+
     [LoggerMessage(1014, LogLevel.Warning, "Session {SessionId}: control reply {MsgCd} fault injected ({Fault})")]
     public static partial void ReplyFault(ILogger logger, long sessionId, ControlReplyFault fault, string msgCd);
 }

@@ -443,6 +443,11 @@ internal sealed partial class SimulatorSession
         }
 
         Reply(outcome, trType, trId, trKey, outcome.MsgCd == "OPSP0000" ? _cipher : null);
+        if (!pgm && outcome.MsgCd == "OPSP0000")
+        {
+            // KIS-like: the subscription succeeds; but nothing will ever come, so say so (once per TR, not per code).
+            _owner.WarnUnservedOnce(trId);
+        }
     }
 
     /// <summary>A client PING (0x9) or PONG (0xA) control frame, seen by <see cref="ControlFrameSniffer"/>.</summary>

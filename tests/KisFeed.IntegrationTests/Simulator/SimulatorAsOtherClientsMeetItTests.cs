@@ -1,6 +1,9 @@
 using System.Text.Json;
 
+using KisFeed.IntegrationTests.Client;
 using KisFeed.Simulator;
+
+using Microsoft.Extensions.Logging;
 
 using static KisFeed.IntegrationTests.Simulator.SimTestKit;
 
@@ -101,5 +104,35 @@ public sealed class SimulatorAsOtherClientsMeetItTests
         Assert.Throws<KeyNotFoundException>(() => SystemResp.Read(notFound)); // what the official sample meets then
         SystemResp ok = SystemResp.Read(success);
         Assert.Equal((true, "H0STPGM0", "000660"), (ok.IsOk, ok.TrId, ok.TrKey));
+    }
+
+    [Fact]
+    public async Task A_TR_without_data_is_accepted_like_KIS_and_warned_about_once_per_TR()
+    {
+        using CancellationTokenSource cts = Deadline();
+        var logs = new CapturingLoggerProvider();
+        using ILoggerFactory factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Warning));
+        await using KisSimulator sim = await KisSimulator.StartAsync(Quiet with { LoggerFactory = factory }, cts.Token);
+        string key = await ApprovalKeyAsync(sim, cts.Token);
+        await using RawKisSocket ws = await RawKisSocket.ConnectAsync(sim, cts.Token);
+
+        foreach ((string tr, string code) in ((string, string)[])[("H0STCNT0", "005930"), ("H0STCNT0", "000660"), ("H0STASP0", "005930"), ("H0NXPGM0", "005930")])
+        {
+            Assert.Equal("OPSP0000", MsgCd(await RawReplyAsync(ws, SubscribeJson(key, tr, code), cts.Token)));
+        }
+
+        // A second session subscribing the same silent TR is not warned again.
+        await ws.Socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, cts.Token);
+        await WaitUntilAsync(() => sim.ActiveSessionCount == 0, cts.Token, "the first session is gone");
+        await using RawKisSocket ws2 = await RawKisSocket.ConnectAsync(sim, cts.Token);
+        Assert.Equal("OPSP0000", MsgCd(await RawReplyAsync(ws2, SubscribeJson(key, "H0STCNT0", "035420"), cts.Token)));
+
+        string[] warnings = [.. logs.Lines.Where(l => l.Contains("[1015]", StringComparison.Ordinal))];
+        Assert.Equal(2, warnings.Length);
+        Assert.Single(warnings, w => w.Contains("H0STCNT0 subscribed", StringComparison.Ordinal));
+        Assert.Single(warnings, w => w.Contains("H0STASP0 subscribed", StringComparison.Ordinal));
+        Assert.All(warnings, w => Assert.StartsWith("Warning ", w, StringComparison.Ordinal));
+        Assert.All(warnings, w => Assert.Contains("H0STPGM0, H0NXPGM0, H0UNPGM0", w, StringComparison.Ordinal));
+        Assert.Equal(["H0STPGM0", "H0NXPGM0", "H0UNPGM0"], KisSimulator.ServedTrIds);
     }
 }
