@@ -396,7 +396,6 @@ public sealed partial class KisSimulator : IAsyncDisposable
             Dictionary<(Venue Venue, string Code), List<string[]>> produced = _market.Tick(Time.GetUtcNow(), wanted, expected, forced);
             foreach ((SimulatorSession session, SimulatorRegistration[] rs) in regs)
             {
-                // All pending records of one TR for one session go out in ONE frame (split only beyond NNN = 999).
                 foreach (IGrouping<string, SimulatorRegistration> byTr in rs.GroupBy(r => r.TrId))
                 {
                     if (!TrIds.TryGetVenue(byTr.Key, out Venue venue))
@@ -404,22 +403,43 @@ public sealed partial class KisSimulator : IAsyncDisposable
                         continue;
                     }
 
-                    var records = new List<string[]>();
+                    if (Options.MixCodesInFrames)
+                    {
+                        // Fault: all pending records of one TR for one session in ONE frame, whatever their codes.
+                        var mixed = new List<string[]>();
+                        foreach (SimulatorRegistration r in byTr)
+                        {
+                            if (produced.TryGetValue((venue, r.TrKey), out List<string[]>? list))
+                            {
+                                mixed.AddRange(list);
+                            }
+                        }
+
+                        EnqueueData(session, byTr.Key, mixed);
+                        continue;
+                    }
+
+                    // Default: the pending records of one (TR, code) go out together in one frame (notes §6 paging);
+                    // codes never share a frame (no capture shows KIS doing that).
                     foreach (SimulatorRegistration r in byTr)
                     {
                         if (produced.TryGetValue((venue, r.TrKey), out List<string[]>? list))
                         {
-                            records.AddRange(list);
+                            EnqueueData(session, byTr.Key, list);
                         }
-                    }
-
-                    foreach (string[][] chunk in records.Chunk(999))
-                    {
-                        List<string[]> frameRecords = [.. chunk];
-                        session.Enqueue(new Outgoing(OutKind.Data, SimulatorSession.FormatDataFrame(byTr.Key, frameRecords), byTr.Key, frameRecords));
                     }
                 }
             }
+        }
+    }
+
+    private static void EnqueueData(SimulatorSession session, string trId, List<string[]> records)
+    {
+        // Split only beyond NNN = 999 (three digits on the wire).
+        foreach (string[][] chunk in records.Chunk(999))
+        {
+            List<string[]> frameRecords = [.. chunk];
+            session.Enqueue(new Outgoing(OutKind.Data, SimulatorSession.FormatDataFrame(trId, frameRecords), trId, frameRecords));
         }
     }
 

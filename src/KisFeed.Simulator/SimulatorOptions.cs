@@ -122,6 +122,13 @@ public sealed record SimulatorOptions
     /// <summary>Whether error replies carry a header. Default <see cref="ErrorReplyShape.WithHeader"/>.</summary>
     public ErrorReplyShape ErrorReplyShape { get; init; } = ErrorReplyShape.WithHeader;
 
+    /// <summary>
+    /// Fault: when <see langword="true"/>, one data frame carries the pending records of every subscribed code of a TR
+    /// (<c>0|H0STPGM0|004|005930^…^000660^…</c>). No capture shows KIS mixing codes in one frame, so by default
+    /// (<see langword="false"/>) a frame carries the records of one (TR, code) only (notes §6: <c>|004|</c> paging).
+    /// </summary>
+    public bool MixCodesInFrames { get; init; }
+
     /// <summary>Frames queued per session before it counts as too slow and is aborted. Default 4096.</summary>
     public int SendQueueCapacity { get; init; } = 4096;
 

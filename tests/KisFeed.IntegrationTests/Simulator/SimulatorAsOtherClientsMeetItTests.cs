@@ -4,6 +4,7 @@ using KisFeed.IntegrationTests.Client;
 using KisFeed.Simulator;
 
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 using static KisFeed.IntegrationTests.Simulator.SimTestKit;
 
@@ -12,6 +13,8 @@ namespace KisFeed.IntegrationTests.Simulator;
 /// <summary>The simulator as clients other than ours meet it (issue 13): reply headers, silent TRs, frame batching, hours.</summary>
 public sealed class SimulatorAsOtherClientsMeetItTests
 {
+    private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
+
     /// <summary>Sends one request; returns the raw reply text.</summary>
     private static async Task<string> RawReplyAsync(RawKisSocket ws, string request, CancellationToken ct)
     {
@@ -134,5 +137,46 @@ public sealed class SimulatorAsOtherClientsMeetItTests
         Assert.All(warnings, w => Assert.StartsWith("Warning ", w, StringComparison.Ordinal));
         Assert.All(warnings, w => Assert.Contains("H0STPGM0, H0NXPGM0, H0UNPGM0", w, StringComparison.Ordinal));
         Assert.Equal(["H0STPGM0", "H0NXPGM0", "H0UNPGM0"], KisSimulator.ServedTrIds);
+    }
+
+    [Fact]
+    public async Task A_frame_carries_one_code_by_default_and_mixes_codes_only_as_a_fault()
+    {
+        using CancellationTokenSource cts = Deadline();
+        string[] codes = ["005930", "000660", "035420"];
+
+        List<TestFrame> plain = await FramesAsync(Quiet, frames: 3);
+        Assert.All(plain, f => Assert.Equal(2, f.Count));
+        Assert.Equal(codes.Order(), plain.Select(f => Assert.Single(f.Records.Select(r => r[0]).Distinct())).Order());
+
+        List<TestFrame> mixed = await FramesAsync(Quiet with { MixCodesInFrames = true }, frames: 1);
+        TestFrame one = Assert.Single(mixed);
+        Assert.Equal(6, one.Count);
+        Assert.Equal(codes.Order(), one.Records.Select(r => r[0]).Distinct().Order());
+
+        async Task<List<TestFrame>> FramesAsync(SimulatorOptions options, int frames)
+        {
+            var time = new FakeTimeProvider(new DateTimeOffset(2026, 7, 8, 10, 0, 0, Kst));
+            await using KisSimulator sim = await KisSimulator.StartAsync(options with { TimeProvider = time }, cts.Token);
+            string key = await ApprovalKeyAsync(sim, cts.Token);
+            await using RawKisSocket ws = await RawKisSocket.ConnectAsync(sim, cts.Token);
+            foreach (string code in codes)
+            {
+                Assert.Equal("OPSP0000", MsgCd(await RawReplyAsync(ws, SubscribeJson(key, "H0STPGM0", code), cts.Token)));
+            }
+
+            sim.PublishNow(2);
+            var list = new List<TestFrame>();
+            while (list.Count < frames)
+            {
+                string text = await ws.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("closed");
+                list.Add(TestFrame.Parse(text));
+            }
+
+            // Nothing else came from that tick: a reply to a later request is the next message (the queue is FIFO).
+            Assert.StartsWith("{", await RawReplyAsync(ws, SubscribeJson(key, "H0NXPGM0", "005930"), cts.Token), StringComparison.Ordinal);
+            Assert.Equal(frames, sim.FramesSent);
+            return list;
+        }
     }
 }
