@@ -214,6 +214,12 @@ public sealed partial class KisSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether data for <paramref name="trId"/> flows now: it is one of <see cref="ServedTrIds"/> and its venue is in
+    /// session at the simulator's clock (always, with <see cref="MarketHours.AlwaysOpen"/>).
+    /// </summary>
+    public bool IsOpenNow(string trId) => TrIds.TryGetVenue(trId, out Venue venue) && KoreaTime.IsOpen(Options.Hours, venue, Time.GetUtcNow());
+
     /// <summary>Every approval key issued so far answers OPSP0011 from now on, on live sessions too.</summary>
     public void InvalidateApprovalKeys()
     {

@@ -27,8 +27,8 @@ public enum MarketHours
 
     /// <summary>
     /// Per-venue session hours in Korea time (protocol notes §8.3, community sources): NXT pre 08:00–08:50,
-    /// main 09:00:30–15:20, after 15:40–20:00; KRX 09:00–15:30; unified = union; weekends closed.
-    /// Subscribing still succeeds outside hours; no data is sent.
+    /// main 09:00:30–15:20, after 15:40–20:00; KRX main 09:00–15:30, after-market 16:00–20:00; unified = union;
+    /// weekends closed (holidays are not modelled). Subscribing still succeeds outside hours; no data is sent.
     /// </summary>
     Real,
 }

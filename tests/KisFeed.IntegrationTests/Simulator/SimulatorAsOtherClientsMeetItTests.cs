@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 using KisFeed.IntegrationTests.Client;
@@ -178,5 +179,29 @@ public sealed class SimulatorAsOtherClientsMeetItTests
             Assert.Equal(frames, sim.FramesSent);
             return list;
         }
+    }
+
+    [Theory]
+    [InlineData("17:00:00", true)]   // KRX after-market 16:00–20:00 (notes §8.3)
+    [InlineData("15:45:00", false)]  // between the main session and the after-market
+    [InlineData("20:00:00", false)]
+    public async Task Session_hours_include_the_KRX_after_market(string kstTime, bool data)
+    {
+        using CancellationTokenSource cts = Deadline();
+        var at = new DateTimeOffset(new DateOnly(2026, 7, 8), TimeOnly.Parse(kstTime, CultureInfo.InvariantCulture), Kst); // a Wednesday
+        var time = new FakeTimeProvider(at);
+        await using KisSimulator sim = await KisSimulator.StartAsync(Quiet with { TimeProvider = time, Hours = MarketHours.Real }, cts.Token);
+        string key = await ApprovalKeyAsync(sim, cts.Token);
+        await using RawKisSocket ws = await RawKisSocket.ConnectAsync(sim, cts.Token);
+        Assert.Equal("OPSP0000", MsgCd(await RawReplyAsync(ws, SubscribeJson(key, "H0STPGM0", "005930"), cts.Token)));
+
+        Assert.Equal(data, sim.IsOpenNow("H0STPGM0"));
+        sim.PublishNow(1);
+        await ws.SendAsync(SubscribeJson(key, "H0STPGM0", "000660"), cts.Token);
+        string next = await ws.ReceiveAsync(cts.Token) ?? throw new InvalidOperationException("closed");
+
+        // FIFO: a frame of that tick would arrive before the reply to the later request.
+        Assert.Equal(data, next.StartsWith("0|H0STPGM0|001|005930^", StringComparison.Ordinal));
+        Assert.False(sim.IsOpenNow("H0STCNT0")); // not served at all
     }
 }
