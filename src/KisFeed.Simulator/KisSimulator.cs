@@ -131,7 +131,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
             sim._tickTimer = options.TimeProvider.CreateTimer(static s => ((KisSimulator)s!).TickSafe(null), sim, options.TickInterval, options.TickInterval);
         }
 
-        Log.Started(sim.Logger, sim.RestBaseUri, sim.WebSocketUri);
+        Log.Started(sim.Logger, sim.RestBaseUri.GetLeftPart(UriPartial.Authority), sim.WebSocketUri.GetLeftPart(UriPartial.Authority));
         return sim;
     }
 

@@ -6,7 +6,7 @@ namespace KisFeed.Simulator;
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "KIS simulator listening on {RestBaseUri} (WebSocket {WebSocketUri})")]
-    public static partial void Started(ILogger logger, Uri restBaseUri, Uri webSocketUri);
+    public static partial void Started(ILogger logger, string restBaseUri, string webSocketUri);
 
     [LoggerMessage(1001, LogLevel.Information, "Approval key {ApprovalKey} issued for app key {AppKey}")]
     public static partial void ApprovalIssued(ILogger logger, string approvalKey, string appKey);
