@@ -285,8 +285,8 @@ public sealed class CliTests : IDisposable
     {
         (int exit, string stdout, string stderr) = await RunAsync("simulate", "--port", "0", "--duration", "1s");
         Assert.True(exit == 0, stderr);
-        Assert.Matches(@"WebSocket : ws://127\.0\.0\.1:\d+/", stdout);
-        Assert.Matches(@"REST      : http://127\.0\.0\.1:\d+/", stdout);
+        Assert.Matches(@"WebSocket : ws://127\.0\.0\.1:\d+ ", stdout);
+        Assert.Matches(@"REST      : http://127\.0\.0\.1:\d+ ", stdout);
         Assert.Contains(KisFeed.Simulator.SimulatorCredential.Demo.AppKey, stdout);
         Assert.Contains("Stopped:", stdout);
     }
