@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 
+using KisFeed.Session;
+
 using Microsoft.Extensions.Logging;
 
 namespace KisFeed.Delivery;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace KisFeed;
+namespace KisFeed.Session;
 
 /// <summary>Source-generated log messages with stable event ids (1xxx session, 2xxx data, 3xxx consumers).</summary>
 internal static partial class Log
