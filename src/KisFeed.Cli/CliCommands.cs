@@ -27,15 +27,22 @@ internal static partial class CliApp
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
+            IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
             BoardSort order = ParseSort(parse.GetValue(sort)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
-            IAsyncEnumerable<ProgramTrade> stream = client.ProgramTradesAsync(parse.GetValue(codes)!, venues, token);
-            await ShowAsync(console, stream, lines, order, () => Status(client, source.Description, logging), token);
+            int refused = 0;
+            client.SubscriptionFailed += (_, e) => { Interlocked.Increment(ref refused); logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}"); };
+            IAsyncEnumerable<ProgramTrade> stream = CliStreams.PerCodeAsync(client, list, venues, (code, ex) =>
+            {
+                Interlocked.Increment(ref refused);
+                logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on");
+            }, token);
+            await ShowAsync(console, stream, lines, order, source.IsDemo, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
@@ -50,40 +57,64 @@ internal static partial class CliApp
         Option<string?> config = ConfigOption();
         Option<TimeSpan?> duration = DurationOption();
         Option<bool> verbose = VerboseOption();
-        var command = new Command("record", "Record every update into a DuckDB file (appends; batched; Ctrl-C flushes and exits).\nExample: kisfeed record 005930 000660 --venue all --db today.duckdb")
+        var command = new Command("record", "Record every update into a DuckDB file (appends; batched; Ctrl-C flushes and exits). The file notes whether the data is simulated.\nExample: kisfeed record 005930 000660 --venue all --db today.duckdb")
         {
             codes, venue, db, demo, config, duration, verbose,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
+            IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
-            await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { LoggerFactory = logging.Factory }, token);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, token);
-            await console.Out.WriteLineAsync(source.Description);
-            await console.Out.WriteLineAsync($"Recording {string.Join(' ', parse.GetValue(codes)!)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
-            await using var client = new KisRealtimeClient(source.Options);
-            var gaps = new System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs>();
-            client.DataGap += (_, e) => gaps.Enqueue(e);
-
-            var clock = Stopwatch.StartNew();
-            using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-            long count;
+            // Credentials first: a setup error must not leave a file behind.
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
+            string full = Path.GetFullPath(path);
+            bool existed = File.Exists(full);
+            ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { LoggerFactory = logging.Factory, Source = source.Source }, token);
+            bool failed = true;
             try
             {
-                count = await recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(parse.GetValue(codes)!, venues, token), gaps, recorder), token);
+                await console.Out.WriteLineAsync(source.Description);
+                await console.Out.WriteLineAsync($"Recording {string.Join(' ', list)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
+                await using var client = new KisRealtimeClient(source.Options);
+                var gaps = new System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs>();
+                client.DataGap += (_, e) => gaps.Enqueue(e);
+                client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
+
+                var clock = Stopwatch.StartNew();
+                using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+                IAsyncEnumerable<ProgramTrade> stream = CliStreams.PerCodeAsync(client, list, venues,
+                    (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); recording the other codes"), token);
+                try
+                {
+                    await recorder.RecordAsync(WithGaps(stream, gaps, recorder), token);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                }
+
+                await recorder.FlushAsync(CancellationToken.None);
+                await DrainGapsAsync(gaps, recorder);
+                await recorder.FlushAsync(CancellationToken.None);
+                await progress.DisposeAsync();
+                Progress(console, recorder, client, clock.Elapsed);
+                failed = false;
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            finally
             {
-                count = recorder.Statistics.RecordsWritten;
+                long inFile = recorder.Statistics.LastSeq;
+                await recorder.DisposeAsync();
+                if (failed && !existed && inFile == 0)
+                {
+                    // Nothing was recorded: leave no empty database behind.
+                    DeleteQuietly(full);
+                    DeleteQuietly(full + ".wal");
+                }
             }
 
-            await recorder.FlushAsync(CancellationToken.None);
-            await DrainGapsAsync(gaps, recorder);
-            await recorder.FlushAsync(CancellationToken.None);
-            Progress(console, recorder, client, clock.Elapsed);
-            await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}.");
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path} ({Mib(StorageFileSize(full))} MiB, {source.Source.Kind} data)."));
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
@@ -98,35 +129,33 @@ internal static partial class CliApp
         Option<string> speed = new("--speed") { Description = "1 = recorded pace, N = N times faster, max = as fast as possible.", DefaultValueFactory = _ => "1" };
         Option<string?> format = FormatOption();
         Option<string> sort = SortOption();
-        var command = new Command("replay", "Play a recorded day back through the board (or as lines when not a terminal).\nExample: kisfeed replay --db today.duckdb --speed 10")
+        var command = new Command("replay", "Play a recorded day back through the board (or as lines when not a terminal). Opens the file read-only.\nExample: kisfeed replay --db today.duckdb --speed 10")
         {
             db, date, codes, venue, speed, format, sort,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             string path = parse.GetValue(db)!;
-            if (!File.Exists(path))
-            {
-                throw new CliException($"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
-            }
-
-            DateOnly? day = ParseDate(parse.GetValue(date)) ?? await ProgramTradeCatalog.LatestDateAsync(path, token);
-            if (day is null)
-            {
-                throw new CliException($"'{path}' holds no records yet.");
-            }
-
+            RequireRecording(path);
             string speedText = parse.GetValue(speed)!.Trim();
             double? pace = speedText.Equals("max", StringComparison.OrdinalIgnoreCase) ? null
-                : double.TryParse(speedText, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n > 0 ? n
-                : throw new CliException($"--speed '{speedText}': use a positive number or max.");
+                : double.TryParse(speedText, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n > 0 && double.IsFinite(n) ? n
+                : throw CliException.Usage($"--speed '{speedText}': use a positive number or max.");
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
-            var query = ReplayQuery.Default with { Date = day, Codes = parse.GetValue(codes) ?? [], Venues = ParseVenues(parse.GetValue(venue)!), Speed = pace };
-            string description = $"Replay of {day:yyyy-MM-dd} from {path} at {(pace is null ? "max speed" : $"{pace}x")}";
+            IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            IReadOnlyList<string> only = parse.GetValue(codes) ?? [];
+            BoardSort order = ParseSort(parse.GetValue(sort)!);
+            DateOnly? day = ParseDate(parse.GetValue(date)) ?? await ProgramTradeCatalog.LatestDateAsync(path, token)
+                ?? throw new CliException($"'{path}' holds no records yet.");
+            await RequireRowsAsync(path, day, only, venues, token);
+            RecordingSource? origin = await ProgramTradeCatalog.GetSourceAsync(path, token);
+            var query = ReplayQuery.Default with { Date = day, Codes = only, Venues = venues, Speed = pace };
+            string description = $"Replay of {day:yyyy-MM-dd} from {path} at {(pace is null ? "max speed" : $"{pace}x")} · {SourceText(origin)}";
             Announce(console, lines, description);
             long replayed = 0;
-            IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, token), () => replayed++);
-            await ShowAsync(console, stream, lines, ParseSort(parse.GetValue(sort)!), () => new BoardStatus(description, "Replaying", replayed, 0, 0, 0), token);
+            IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, token), () => Interlocked.Increment(ref replayed));
+            await ShowAsync(console, stream, lines, order, origin?.IsSimulated,
+                ended => new BoardStatus(description, ended ? "Replay finished" : "Replaying", Interlocked.Read(ref replayed), 0, 0, 0), token);
             if (lines is not null)
             {
                 await console.Error.WriteLineAsync($"Replayed {replayed:N0} record(s).");
@@ -145,31 +174,31 @@ internal static partial class CliApp
         Option<string?> date = new("--date") { Description = "Only this trading date (yyyy-MM-dd). Default: every date." };
         Option<string[]> codes = CodesOption();
         Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
-        var command = new Command("export", "Export recorded rows (columns: see docs/storage.md) as CSV, Parquet or JSONL.\nExample: kisfeed export --db today.duckdb --format parquet -o trades.parquet")
+        var command = new Command("export", "Export recorded rows (columns: see docs/storage.md; 'simulated' marks simulator data) as CSV, Parquet or JSONL. Opens the file read-only.\nExample: kisfeed export --db today.duckdb --format parquet -o trades.parquet")
         {
             db, format, output, date, codes, venue,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             string path = parse.GetValue(db)!;
-            if (!File.Exists(path))
-            {
-                throw new CliException($"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
-            }
-
             ExportFormat fmt = parse.GetValue(format)!.Trim().ToLowerInvariant() switch
             {
                 "csv" => ExportFormat.Csv,
                 "parquet" => ExportFormat.Parquet,
                 "jsonl" or "json" => ExportFormat.Jsonl,
-                string other => throw new CliException($"Unknown export format '{other}': use csv, parquet or jsonl."),
+                string other => throw CliException.Usage($"Unknown export format '{other}': use csv, parquet or jsonl."),
             };
             DateOnly? day = ParseDate(parse.GetValue(date));
+            IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            IReadOnlyList<string> only = parse.GetValue(codes) ?? [];
+            RequireRecording(path);
             string ext = fmt switch { ExportFormat.Csv => "csv", ExportFormat.Parquet => "parquet", _ => "jsonl" };
             string target = parse.GetValue(output) ?? $"kisfeed-{(day is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "all")}.{ext}";
-            var query = ExportQuery.Default with { Date = day, Codes = parse.GetValue(codes) ?? [], Venues = ParseVenues(parse.GetValue(venue)!) };
+            await RequireRowsAsync(path, day, only, venues, token);
+            RecordingSource? origin = await ProgramTradeCatalog.GetSourceAsync(path, token);
+            var query = ExportQuery.Default with { Date = day, Codes = only, Venues = venues };
             long rows = await ProgramTradeExporter.ExportAsync(path, fmt, target, query, token);
-            await console.Out.WriteLineAsync($"Exported {rows:N0} row(s) to {Path.GetFullPath(target)}");
+            await console.Out.WriteLineAsync($"Exported {rows:N0} row(s) to {Path.GetFullPath(target)} · {SourceText(origin)}");
             return 0;
         }, null, ct));
         return command;
@@ -265,18 +294,20 @@ internal static partial class CliApp
         target.WriteLine(description);
     }
 
-    private static BoardStatus Status(KisRealtimeClient client, string source, CliLogging logging)
+    private static BoardStatus Status(KisRealtimeClient client, DataSource source, CliLogging logging, bool ended)
     {
         KisClientStatistics s = client.GetStatistics();
-        return new BoardStatus(source, s.State.ToString(), s.RecordsReceived, s.Reconnects, s.RecordsDropped, s.RejectedFrames, logging.LastMessage);
+        // Once the stream has ended the session's state no longer describes the board.
+        string state = ended ? "Stopped" : s.State.ToString();
+        return new BoardStatus(source.Description, state, s.RecordsReceived, s.Reconnects, s.RecordsDropped, s.RejectedFrames, logging.LastMessage, source.IsDemo);
     }
 
     /// <summary>Shows a stream on the live board (terminal) or as lines; returns when the stream ends or is cancelled.</summary>
-    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, Func<BoardStatus> status, CancellationToken ct)
+    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, Func<bool, BoardStatus> status, CancellationToken ct)
     {
         if (lines is { } format)
         {
-            var writer = new LineWriter(console.Out, format);
+            var writer = new LineWriter(console.Out, format, simulated);
             try
             {
                 await foreach (ProgramTrade t in stream.WithCancellation(ct))
@@ -292,7 +323,7 @@ internal static partial class CliApp
             return;
         }
 
-        var board = new ProgramTradeBoard(sort);
+        var board = new ProgramTradeBoard(sort, BoardNames.Default);
         Task consume = Task.Run(async () =>
         {
             await foreach (ProgramTrade t in stream.WithCancellation(ct))
@@ -300,15 +331,15 @@ internal static partial class CliApp
                 board.Apply(t);
             }
         }, ct);
-        await console.Terminal.Live(board.Render(status())).AutoClear(false).StartAsync(async live =>
+        await console.Terminal.Live(board.Render(status(false))).AutoClear(false).StartAsync(async live =>
         {
             while (!consume.IsCompleted)
             {
-                live.UpdateTarget(board.Render(status()));
+                live.UpdateTarget(board.Render(status(false)));
                 await Task.WhenAny(consume, Task.Delay(250, CancellationToken.None));
             }
 
-            live.UpdateTarget(board.Render(status()));
+            live.UpdateTarget(board.Render(status(true)));
         });
         await consume;
     }
@@ -321,8 +352,66 @@ internal static partial class CliApp
         lock (console.Out)
         {
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{DateTime.Now:HH:mm:ss} {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {r.FileSizeBytes / 1024.0 / 1024.0:N1} MiB"));
+                $"{Kst.Now():HH:mm:ss} KST {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {Mib(r.FileSizeBytes)} MiB"));
         }
+    }
+
+    private static string Mib(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("N1", CultureInfo.InvariantCulture);
+
+    private static long StorageFileSize(string full) =>
+        (File.Exists(full) ? new FileInfo(full).Length : 0) + (File.Exists(full + ".wal") ? new FileInfo(full + ".wal").Length : 0);
+
+    private static void DeleteQuietly(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static string SourceText(RecordingSource? source) => source switch
+    {
+        null => "source not recorded in the file (recorded before KisFeed stored it)",
+        { IsSimulated: true } => $"SIMULATED data from {source.Endpoint}, not the market",
+        _ => $"live data from {source.Endpoint}",
+    };
+
+    private static void RequireRecording(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException(Directory.Exists(path)
+                ? $"'{path}' is a directory: give the recording file, e.g. --db {Path.Combine(path, "today.duckdb")}"
+                : $"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
+        }
+    }
+
+    /// <summary>Fails with what the file holds when the filters match nothing, instead of an empty result.</summary>
+    private static async Task RequireRowsAsync(string path, DateOnly? day, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct)
+    {
+        IReadOnlyList<RecordedDate> dates = await ProgramTradeCatalog.ListDatesAsync(path, ct);
+        if (dates.Count == 0)
+        {
+            throw new CliException($"'{path}' holds no records yet.");
+        }
+
+        IReadOnlyList<RecordedCode> held = day is null || dates.Any(d => d.Date == day) ? await ProgramTradeCatalog.ListCodesAsync(path, day, ct) : [];
+        bool any = held.Any(c => (codes.Count == 0 || codes.Contains(c.Code, StringComparer.OrdinalIgnoreCase)) && (venues.Count == 0 || c.Venues.Any(venues.Contains)));
+        if (any)
+        {
+            return;
+        }
+
+        string asked = string.Join(", ", new[]
+        {
+            day is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null,
+            codes.Count > 0 ? "codes " + string.Join(' ', codes) : null,
+            venues.Count is > 0 and < 3 ? "venue " + string.Join(',', venues.Select(LineWriter.VenueName)) : null,
+        }.Where(x => x is not null));
+        throw new CliException($"No records for {asked} in '{path}'. It holds {await InfoText.SummaryAsync(path, dates, ct)}. See kisfeed info --db {path}.");
     }
 
     private static async IAsyncEnumerable<ProgramTrade> WithGaps(IAsyncEnumerable<ProgramTrade> source, System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs> gaps, ProgramTradeRecorder recorder)
