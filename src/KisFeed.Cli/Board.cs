@@ -321,8 +321,9 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue, Boa
 
             totals = new Totals(rows.Sum(r => Primary(r).Net), rows.Sum(r => Primary(r).Buy), rows.Sum(r => Primary(r).Sell), venueNet);
 
-            // Rows that fit: the table's frame (4 lines), the totals row and its rule (2), the status lines (3).
-            int room = Math.Max(1, height - 9);
+            // Rows that fit: the table's frame (4 lines), the totals row and the blank row above it (2), the status
+            // lines (3, and one more should the first wrap).
+            int room = Math.Max(1, height - 10);
             bool cut = rows.Count > room;
             foreach (CodeRow r in rows.Take(cut ? room - 1 : room))
             {
@@ -392,7 +393,7 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue, Boa
             ? "demo time (the simulator is always open)"
             : $"NXT {MarketSessions.StateOf(Venue.Nxt, Kst.Of(clock?.GetUtcNow() ?? DateTimeOffset.UtcNow))} · KRX {MarketSessions.StateOf(Venue.Krx, Kst.Of(clock?.GetUtcNow() ?? DateTimeOffset.UtcNow))}";
         string line = string.Create(Inv,
-            $"[{stateColor}]{Markup.Escape(status.State)}[/] · {Markup.Escape(sessions)} · records {status.Records:N0} · reconnects {status.Reconnects:N0} · drops {status.Dropped:N0} · rejected frames {status.Rejected:N0}");
+            $"[{stateColor}]{Markup.Escape(status.State)}[/] · {Markup.Escape(sessions)} · records {status.Records:N0} · reconnects {status.Reconnects:N0} · drops {status.Dropped:N0} · {(width < 100 ? "bad" : "rejected")} frames {status.Rejected:N0}");
         string source = Markup.Escape(status.Source);
         if (status.Extra is { Length: > 0 } extra)
         {

@@ -136,7 +136,7 @@ internal static partial class CliApp
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             string path = parse.GetValue(db)!;
-            RequireRecording(path);
+            DateOnly? askedDay = ParseDate(parse.GetValue(date));
             string speedText = parse.GetValue(speed)!.Trim();
             double? pace = speedText.Equals("max", StringComparison.OrdinalIgnoreCase) ? null
                 : double.TryParse(speedText, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n > 0 && double.IsFinite(n) ? n
@@ -145,7 +145,8 @@ internal static partial class CliApp
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             IReadOnlyList<string> only = parse.GetValue(codes) ?? [];
             BoardSort order = ParseSort(parse.GetValue(sort)!);
-            DateOnly? day = ParseDate(parse.GetValue(date)) ?? await ProgramTradeCatalog.LatestDateAsync(path, token)
+            RequireRecording(path);
+            DateOnly? day = askedDay ?? await ProgramTradeCatalog.LatestDateAsync(path, token)
                 ?? throw new CliException($"'{path}' holds no records yet.");
             await RequireRowsAsync(path, day, only, venues, token);
             RecordingSource? origin = await ProgramTradeCatalog.GetSourceAsync(path, token);

@@ -142,12 +142,13 @@ internal static class Messages
 
         // The session wraps transport errors whose text it repeats: say the innermost KIS error once, with its advice.
         Exception shown = ex;
-        while (shown.InnerException is { Message.Length: > 20 } inner && shown.Message.Contains(inner.Message, StringComparison.Ordinal))
+        while (shown is KisConnectionException && shown.InnerException is { Message.Length: > 20 } inner && shown.Message.Contains(inner.Message, StringComparison.Ordinal))
         {
             shown = inner;
         }
 
-        return Tidy(shown.Message);
+        // The session's error-code hint names a file that is not in the repository; the notes are docs/protocol.md.
+        return Tidy(shown.Message.Replace("docs/" + "kis-protocol.md", "docs/protocol.md", StringComparison.Ordinal));
     }
 
     /// <summary>One line; repeated sentences and doubled full stops removed.</summary>

@@ -53,6 +53,8 @@ public static class ProgramTradeExporter
                 $"Cannot export to '{output}': the directory '{outputDirectory}' does not exist. Create it or choose another path.");
         }
 
+        bool created = !File.Exists(output);
+        ProbeWritable(output, outputDirectory);
         string where = query.WhereClause();
         cancellationToken.ThrowIfCancellationRequested();
         using DuckDBConnection connection = StorageFile.OpenForRead(dbPath);
@@ -71,8 +73,53 @@ public static class ProgramTradeExporter
         }
         catch (DuckDBException ex)
         {
+            if (created)
+            {
+                TryDelete(output);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             throw StorageFile.Translate(ex, output, "export to");
+        }
+    }
+
+    /// <summary>Creates (or opens) the output file first, so a place that takes no files (e.g. /proc) is named as such
+    /// instead of DuckDB's "No such file or directory".</summary>
+    private static void ProbeWritable(string output, string? directory)
+    {
+        bool existed = File.Exists(output);
+        try
+        {
+            using (new FileStream(output, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            string why = ex switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => $"'{directory}' does not take new files (a virtual or read-only file system?)",
+                _ => ex.Message,
+            };
+            throw new KisStorageException(output, KisStorageError.Unwritable,
+                $"Cannot export to '{output}': cannot create the file there: {why}. Choose a writable location.", ex);
+        }
+
+        if (!existed)
+        {
+            TryDelete(output);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 }
