@@ -191,6 +191,8 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue, Boa
 
     public IRenderable Render(BoardStatus status) => new View(this, status);
 
+    /// <summary>The board's "now": the clock when live; on a replay (no clock) the latest update seen, so ages and
+    /// session states are those of the replayed moment.</summary>
     private DateTimeOffset Now() => clock?.GetUtcNow() ?? (_latest == default ? DateTimeOffset.UtcNow : _latest);
 
     // ---- layout ---------------------------------------------------------------------------------------------
@@ -391,9 +393,9 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue, Boa
         };
         string sessions = status.IsDemo
             ? "demo time (the simulator is always open)"
-            : $"NXT {MarketSessions.StateOf(Venue.Nxt, Kst.Of(clock?.GetUtcNow() ?? DateTimeOffset.UtcNow))} · KRX {MarketSessions.StateOf(Venue.Krx, Kst.Of(clock?.GetUtcNow() ?? DateTimeOffset.UtcNow))}";
+            : $"NXT {MarketSessions.StateOf(Venue.Nxt, Kst.Of(now))} · KRX {MarketSessions.StateOf(Venue.Krx, Kst.Of(now))}";
         string line = string.Create(Inv,
-            $"[{stateColor}]{Markup.Escape(status.State)}[/] · {Markup.Escape(sessions)} · records {status.Records:N0} · reconnects {status.Reconnects:N0} · drops {status.Dropped:N0} · {(width < 100 ? "bad" : "rejected")} frames {status.Rejected:N0}");
+            $"[{stateColor}]{Markup.Escape(status.State)}[/] · {Markup.Escape(sessions)} · records {status.Records:N0} · reconnects {status.Reconnects:N0} · drops {status.Dropped:N0} · {(width < 120 ? "bad" : "rejected")} frames {status.Rejected:N0}");
         string source = Markup.Escape(status.Source);
         if (status.Extra is { Length: > 0 } extra)
         {

@@ -42,7 +42,7 @@ internal static partial class CliApp
                 Interlocked.Increment(ref refused);
                 logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on");
             }, token);
-            await ShowAsync(console, stream, lines, order, source.IsDemo, ended => Status(client, source, logging, ended), token);
+            await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
@@ -155,8 +155,9 @@ internal static partial class CliApp
             Announce(console, lines, description);
             long replayed = 0;
             IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, token), () => Interlocked.Increment(ref replayed));
-            await ShowAsync(console, stream, lines, order, origin?.IsSimulated,
-                ended => new BoardStatus(description, ended ? "Replay finished" : "Replaying", Interlocked.Read(ref replayed), 0, 0, 0), token);
+            // Ages on a replayed board count from the latest replayed update, not from now.
+            await ShowAsync(console, stream, lines, order, origin?.IsSimulated, null,
+                ended => new BoardStatus(description, ended ? "Replay finished" : "Replaying", Interlocked.Read(ref replayed), 0, 0, 0, IsDemo: origin?.IsSimulated == true), token);
             if (lines is not null)
             {
                 await console.Error.WriteLineAsync($"Replayed {replayed:N0} record(s).");
@@ -304,7 +305,7 @@ internal static partial class CliApp
     }
 
     /// <summary>Shows a stream on the live board (terminal) or as lines; returns when the stream ends or is cancelled.</summary>
-    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, Func<bool, BoardStatus> status, CancellationToken ct)
+    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct)
     {
         if (lines is { } format)
         {
@@ -324,7 +325,7 @@ internal static partial class CliApp
             return;
         }
 
-        var board = new ProgramTradeBoard(sort, BoardNames.Default);
+        var board = new ProgramTradeBoard(sort, BoardNames.Default, clock);
         Task consume = Task.Run(async () =>
         {
             await foreach (ProgramTrade t in stream.WithCancellation(ct))
