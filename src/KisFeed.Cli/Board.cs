@@ -392,7 +392,7 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue, Boa
             _ => "grey",
         };
         string sessions = status.IsDemo
-            ? "demo time (the simulator is always open)"
+            ? "demo time (always open)"
             : $"NXT {MarketSessions.StateOf(Venue.Nxt, Kst.Of(now))} · KRX {MarketSessions.StateOf(Venue.Krx, Kst.Of(now))}";
         string line = string.Create(Inv,
             $"[{stateColor}]{Markup.Escape(status.State)}[/] · {Markup.Escape(sessions)} · records {status.Records:N0} · reconnects {status.Reconnects:N0} · drops {status.Dropped:N0} · {(width < 120 ? "bad" : "rejected")} frames {status.Rejected:N0}");
