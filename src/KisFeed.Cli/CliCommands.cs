@@ -29,6 +29,7 @@ internal static partial class CliApp
         {
             IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
             BoardSort order = ParseSort(parse.GetValue(sort)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
@@ -65,6 +66,7 @@ internal static partial class CliApp
         {
             IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
             // Credentials first: a setup error must not leave a file behind.

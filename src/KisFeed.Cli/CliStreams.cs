@@ -47,6 +47,18 @@ internal static partial class StockCodes
         return ok.Count == 0 ? throw CliException.Usage("No stock codes given, e.g. kisfeed watch 005930 000660.") : ok;
     }
 
+    /// <summary>One KIS session holds at most <paramref name="limit"/> registrations ((TR, code) pairs): say so before connecting.</summary>
+    public static void CheckRegistrations(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, int limit)
+    {
+        int needed = codes.Count * venues.Count;
+        if (needed > limit)
+        {
+            throw CliException.Usage(
+                $"{codes.Count} code(s) on {venues.Count} venue(s) need {needed} registrations, but one KIS session allows {limit} " +
+                "(one per code and venue). Watch fewer codes or venues.");
+        }
+    }
+
     [GeneratedRegex("^(?:[0-9][0-9A-Z]{5}|Q[0-9]{6})$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

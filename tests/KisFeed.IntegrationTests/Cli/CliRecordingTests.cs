@@ -164,6 +164,52 @@ public sealed class CliRecordingTests : IDisposable
     }
 
     [Fact]
+    public async Task ReplayAndExportWorkOnACopyOnAReadOnlyFileSystem()
+    {
+        string db = await RecordAsync();
+        string mount = Directory.CreateTempSubdirectory("kisfeed-ro-").FullName;
+        bool mounted = Run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount) == 0;
+        try
+        {
+            Assert.SkipUnless(mounted, "mounting a tmpfs needs root; this project's machines and CI run as root");
+            string copy = Path.Combine(mount, "copy.duckdb");
+            File.Copy(db, copy);
+            Assert.Equal(0, Run("mount", "-o", "remount,ro", mount));
+
+            (int exit, string stdout, string stderr) = await RunAsync("replay", "--db", copy, "--speed", "max", "--format", "jsonl");
+            Assert.True(exit == 0, stderr);
+            Assert.NotEmpty(stdout);
+            (exit, _, stderr) = await RunAsync("export", "--db", copy, "--format", "csv", "-o", Path.Combine(_dir, "ro.csv"));
+            Assert.True(exit == 0, stderr);
+            (exit, _, stderr) = await RunAsync("info", "--db", copy);
+            Assert.True(exit == 0, stderr);
+        }
+        finally
+        {
+            if (mounted)
+            {
+                Run("umount", mount);
+            }
+
+            Directory.Delete(mount, recursive: true);
+        }
+    }
+
+    private static int Run(string file, params string[] args)
+    {
+        try
+        {
+            using Process p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            p.WaitForExit();
+            return p.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;
+        }
+    }
+
+    [Fact]
     public async Task AnEmptyDateListsWhatTheFileHoldsAndInfoShowsIt()
     {
         string db = await RecordAsync();

@@ -129,6 +129,7 @@ public sealed class CliUsageTests : IDisposable
             ["watch", "005930", "--demo", "--no-such-option"],
             ["replay", "--db", "x.duckdb", "--date", "yesterday"],
             ["export", "--db", "x.duckdb", "--format", "xls"],
+            [.. new[] { "watch", "--demo", "--venue", "all" }, .. Enumerable.Range(100_000, 14).Select(i => i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture))], // 42 registrations
         })
         {
             (int exit, _, string stderr) = await RunAsync(args);
