@@ -36,13 +36,9 @@ internal static partial class CliApp
             await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
-            int refused = 0;
-            client.SubscriptionFailed += (_, e) => { Interlocked.Increment(ref refused); logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}"); };
-            IAsyncEnumerable<ProgramTrade> stream = CliStreams.PerCodeAsync(client, list, venues, (code, ex) =>
-            {
-                Interlocked.Increment(ref refused);
-                logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on");
-            }, token);
+            client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
+            IAsyncEnumerable<ProgramTrade> stream = CliStreams.PerCodeAsync(client, list, venues,
+                (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on"), token);
             await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));

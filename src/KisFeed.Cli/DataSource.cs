@@ -98,7 +98,7 @@ internal sealed class Credentials
     ];
 
     public static string? DefaultConfigPath(Func<string, string?> env) =>
-        env("HOME") is { Length: > 0 } home ? Path.Combine(home, ".config", "kisfeed", "config.json") : null;
+        (env("HOME") is { Length: > 0 } h ? h : env("USERPROFILE")) is { Length: > 0 } home ? Path.Combine(home, ".config", "kisfeed", "config.json") : null;
 
     /// <exception cref="CliException">A usage error (exit code 2): a partial or conflicting setup, a bad URL or config file.</exception>
     public static Credentials Resolve(bool forceDemo, string? configPath, Func<string, string?> env)
