@@ -219,7 +219,7 @@ internal sealed class Credentials
                 }
             }
 
-            return path;
+            return Path.GetFullPath(path);
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
         {
