@@ -26,6 +26,9 @@ public enum KisStorageError
 
     /// <summary>The disk is full.</summary>
     DiskFull,
+
+    /// <summary>The file holds simulated data and live data was to be added, or the other way round.</summary>
+    SourceMismatch,
 }
 
 /// <summary>

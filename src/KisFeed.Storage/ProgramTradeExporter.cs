@@ -53,12 +53,16 @@ public static class ProgramTradeExporter
                 $"Cannot export to '{output}': the directory '{outputDirectory}' does not exist. Create it or choose another path.");
         }
 
+        bool created = !File.Exists(output);
+        ProbeWritable(output, outputDirectory);
         string where = query.WhereClause();
         cancellationToken.ThrowIfCancellationRequested();
         using DuckDBConnection connection = StorageFile.OpenForRead(dbPath);
+        (RecordingSource? source, long since) = ProgramTradeCatalog.ReadSource(connection, StorageFile.FullPath(dbPath));
+        string columns = StorageSchema.ExportColumnList(textTimestamps: format != ExportFormat.Parquet, source, since);
         using DuckDBCommand command = connection.CreateCommand();
         command.CommandText = string.Create(CultureInfo.InvariantCulture,
-            $"COPY (SELECT {StorageSchema.ColumnList} FROM program_trades{where} ORDER BY seq) TO {StorageFile.Literal(output)} ({options})");
+            $"COPY (SELECT {columns} FROM program_trades{where} ORDER BY seq) TO {StorageFile.Literal(output)} ({options})");
         try
         {
             using CancellationTokenRegistration registration = cancellationToken.Register(static state => ((DuckDBCommand)state!).Cancel(), command);
@@ -69,8 +73,53 @@ public static class ProgramTradeExporter
         }
         catch (DuckDBException ex)
         {
+            if (created)
+            {
+                TryDelete(output);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             throw StorageFile.Translate(ex, output, "export to");
+        }
+    }
+
+    /// <summary>Creates (or opens) the output file first, so a place that takes no files (e.g. /proc) is named as such
+    /// instead of DuckDB's "No such file or directory".</summary>
+    private static void ProbeWritable(string output, string? directory)
+    {
+        bool existed = File.Exists(output);
+        try
+        {
+            using (new FileStream(output, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            string why = ex switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => $"'{directory}' does not take new files (a virtual or read-only file system?)",
+                _ => ex.Message,
+            };
+            throw new KisStorageException(output, KisStorageError.Unwritable,
+                $"Cannot export to '{output}': cannot create the file there: {why}. Choose a writable location.", ex);
+        }
+
+        if (!existed)
+        {
+            TryDelete(output);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 }
@@ -103,6 +152,91 @@ public static class ProgramTradeCatalog
             }
 
             return Task.FromResult<IReadOnlyList<RecordedDate>>(dates);
+        }
+        catch (DuckDBException ex)
+        {
+            throw StorageFile.Translate(ex, full, "read");
+        }
+    }
+
+    /// <summary>Where the records came from (simulated or live), from the file's metadata; null when the file does not say
+    /// (recorded before KisFeed stored the source, or without <see cref="RecorderOptions.Source"/>).</summary>
+    public static Task<RecordingSource?> GetSourceAsync(string path, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        return Task.FromResult(ReadSource(connection, full).Source);
+    }
+
+    /// <summary>The file's <c>meta</c> table (schema version, creator, source, …).</summary>
+    public static Task<IReadOnlyDictionary<string, string>> GetMetadataAsync(string path, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        try
+        {
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText = "SELECT key, value FROM meta ORDER BY key";
+            using DuckDBDataReader reader = command.ExecuteReader();
+            Dictionary<string, string> meta = new(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                meta[reader.GetString(0)] = reader.GetString(1);
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, string>>(meta);
+        }
+        catch (DuckDBException ex)
+        {
+            throw StorageFile.Translate(ex, full, "read");
+        }
+    }
+
+    /// <summary>The codes recorded, with their venues and record counts, optionally for one trading date; by code.</summary>
+    public static Task<IReadOnlyList<RecordedCode>> ListCodesAsync(string path, DateOnly? date = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        try
+        {
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText =
+                "SELECT code, list(DISTINCT CAST(venue AS VARCHAR) ORDER BY CAST(venue AS VARCHAR)), count(*) FROM program_trades" +
+                QueryFilter.Where(date, null, null) + " GROUP BY code ORDER BY code";
+            using DuckDBDataReader reader = command.ExecuteReader();
+            List<RecordedCode> codes = [];
+            while (reader.Read())
+            {
+                List<Venue> venues = [];
+                foreach (string v in reader.GetFieldValue<List<string>>(1))
+                {
+                    if (VenueExtensions.TryParse(v, out Venue venue))
+                    {
+                        venues.Add(venue);
+                    }
+                }
+
+                codes.Add(new RecordedCode(reader.GetString(0), venues, reader.GetInt64(2)));
+            }
+
+            return Task.FromResult<IReadOnlyList<RecordedCode>>(codes);
+        }
+        catch (DuckDBException ex)
+        {
+            throw StorageFile.Translate(ex, full, "read");
+        }
+    }
+
+    internal static (RecordingSource? Source, long SinceSeq) ReadSource(DuckDBConnection connection, string full)
+    {
+        try
+        {
+            RecordingSource.TryParse(StorageFile.ReadMeta(connection, RecordingSource.MetaKey), out RecordingSource? source);
+            long since = long.TryParse(StorageFile.ReadMeta(connection, RecordingSource.SinceSeqMetaKey), NumberStyles.None, CultureInfo.InvariantCulture, out long s) ? s : 1;
+            return (source, since);
         }
         catch (DuckDBException ex)
         {

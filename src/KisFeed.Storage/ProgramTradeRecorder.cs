@@ -97,11 +97,16 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             long lastSeq = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             command.CommandText = "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'";
             bool enumColumns = command.ExecuteScalar() is string type && type.StartsWith("ENUM", StringComparison.Ordinal);
+            if (options.Source is { } source)
+            {
+                StorageFile.ApplySource(connection, full, source, lastSeq + 1);
+            }
+
             ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1, enumColumns);
             Log.Opened(recorder._logger, full, lastSeq + 1, lastSeq == 0 ? "new" : "append");
             return recorder;
         }
-        catch (DuckDBException ex)
+        catch (Exception ex) when (ex is DuckDBException or KisStorageException)
         {
             connection.Dispose();
             OpenPaths.TryRemove(full, out _);

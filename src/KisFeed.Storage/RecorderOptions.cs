@@ -31,6 +31,13 @@ public sealed record RecorderOptions
     /// <summary>Logger factory; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Where the records come from (simulated or live, and the endpoint), stored in the file's metadata so the data
+    /// stays recognisable. Null: not recorded. A file that holds simulated data refuses live data and the other way round
+    /// (<see cref="KisStorageError.SourceMismatch"/>).
+    /// </summary>
+    public RecordingSource? Source { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
@@ -89,3 +96,9 @@ public sealed record RecordingGap(DateTimeOffset From, DateTimeOffset To, Venue?
 /// <param name="FirstReceivedAt">Earliest <c>received_at</c> of the date.</param>
 /// <param name="LastReceivedAt">Latest <c>received_at</c> of the date.</param>
 public readonly record struct RecordedDate(DateOnly Date, long Records, long Codes, DateTimeOffset FirstReceivedAt, DateTimeOffset LastReceivedAt);
+
+/// <summary>One code in a recording (see <see cref="ProgramTradeCatalog.ListCodesAsync"/>).</summary>
+/// <param name="Code">The stock code.</param>
+/// <param name="Venues">The venues it was recorded on.</param>
+/// <param name="Records">Number of updates.</param>
+public sealed record RecordedCode(string Code, IReadOnlyList<Venue> Venues, long Records);
