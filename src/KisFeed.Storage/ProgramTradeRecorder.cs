@@ -40,7 +40,8 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private long _nextSeq;
     private long _written;
     private long _batches;
-    private long _gaps;
+    private long _gaps; // outages recorded (owned by _lock)
+    private readonly HashSet<long> _gapIds = []; // DataGap ids seen (owned by _lock)
     private readonly long[] _perVenue = new long[3];
     private DateTimeOffset? _lastFlushAt;
     private bool _disposed;
@@ -202,12 +203,20 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Records each gap's registrations grouped by venue, one row per venue (the schema's shape).</summary>
+    /// <remarks>A gap that reaches the recorder through several consumers (one per code, say) counts once in <see cref="RecorderStatistics.GapsWritten"/>.</remarks>
     public void RecordGap(DataGap gap)
     {
         ArgumentNullException.ThrowIfNull(gap);
+        bool first;
+        lock (_lock)
+        {
+            first = _gapIds.Add(gap.Id);
+        }
+
         foreach (IGrouping<Venue, Registration> byVenue in gap.Registrations.GroupBy(r => r.Venue))
         {
-            RecordGap(new RecordingGap(gap.From, gap.To, byVenue.Key, [.. byVenue.Select(r => r.Code)], gap.Reason));
+            RecordGap(new RecordingGap(gap.From, gap.To, byVenue.Key, [.. byVenue.Select(r => r.Code)], gap.Reason), countIt: first);
+            first = false;
         }
     }
 
@@ -310,7 +319,9 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Records a period in which the live session was down (commits buffered updates first).</summary>
-    public void RecordGap(RecordingGap gap)
+    public void RecordGap(RecordingGap gap) => RecordGap(gap, countIt: true);
+
+    private void RecordGap(RecordingGap gap, bool countIt)
     {
         ArgumentNullException.ThrowIfNull(gap);
         ArgumentNullException.ThrowIfNull(gap.Codes, nameof(gap));
@@ -335,7 +346,10 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                 }
 
                 tx.Commit();
-                _gaps++;
+                if (countIt)
+                {
+                    _gaps++;
+                }
             }
             catch (DuckDBException ex)
             {

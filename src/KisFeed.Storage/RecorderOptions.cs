@@ -55,7 +55,7 @@ public sealed record RecorderOptions
 /// <param name="NxtRecords">Records of <see cref="Venue.Nxt"/> committed by this instance.</param>
 /// <param name="UnifiedRecords">Records of <see cref="Venue.Unified"/> committed by this instance.</param>
 /// <param name="LastSeq">The <c>seq</c> of the last committed record in the file (0 if none).</param>
-/// <param name="GapsWritten">Gaps recorded by this instance.</param>
+/// <param name="GapsWritten">Outages recorded by this instance (one outage recorded for several venues or codes counts once).</param>
 /// <param name="FileSizeBytes">Size of the database file plus its write-ahead log.</param>
 /// <param name="LastFlushAt">When the last batch was committed (null before the first).</param>
 public sealed record RecorderStatistics(

@@ -33,7 +33,7 @@ public sealed class CliRecordingTests : IDisposable
     private async Task<string> RecordAsync(string name = "day.duckdb")
     {
         string db = Path.Combine(_dir, name);
-        (int exit, _, string stderr) = await RunAsync("record", "005930", "000660", "--venue", "all", "--db", db, "--duration", "3s");
+        (int exit, _, string stderr) = await RunAsync("record", "005930", "000660", "--venue", "all", "--db", db, "--duration", "8s");
         Assert.True(exit == 0, stderr);
         return db;
     }

@@ -169,11 +169,7 @@ public sealed class RecorderTests : IDisposable
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         // Waits for work running on other threads (not for time to pass); fails after 10 s.
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(5, timeout.Token);
-        }
+        using CancellationTokenSource deadline = KisFeed.TestKit.Wait.Deadline(TestContext.Current.CancellationToken, 10);
+        await KisFeed.TestKit.Wait.UntilAsync(condition, deadline.Token, "the recorder's work is done");
     }
 }
