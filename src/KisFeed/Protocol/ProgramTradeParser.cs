@@ -27,6 +27,9 @@ internal readonly record struct ParseResult(FrameError Error, int Records, int S
 /// flagged in <see cref="ProgramTrade.Missing"/>, and fields beyond the 11 documented ones are skipped (KIS appends
 /// fields without notice). Each record's code and time are checked, so a frame whose count does not match its
 /// contents is reported instead of being misread.
+/// <para>Why one file of this size: it is one algorithm, the zero-allocation fast path (one SIMD pass over the
+/// carets, SWAR digits) and the exact slow path it falls back to, which must agree field for field; they are kept
+/// side by side so that they are changed together.</para>
 /// </remarks>
 internal sealed class ProgramTradeParser
 {

@@ -25,6 +25,9 @@ namespace KisFeed.Transport;
 /// returned as a slice of that buffer; fragments are joined by moving them down inside the same buffer.</item>
 /// </list>
 /// <para>One reader (<see cref="ReceiveAsync"/>) at a time; sends are thread-safe.</para>
+/// <para>Why one file of this size: it is one algorithm, the RFC 6455 client state machine (connect and handshake,
+/// frame parsing into one pooled buffer, fragment joining, masking, the close handshake), whose parts share the
+/// buffer offsets and close flags; split, each part would need the others' private state.</para>
 /// </remarks>
 internal sealed class WebSocketConnection : IKisConnection
 {
