@@ -9,11 +9,7 @@ public static class ProgramTradeCatalog
 {
     /// <summary>The trading dates in the recording, oldest first, with record and code counts.</summary>
     public static Task<IReadOnlyList<RecordedDate>> ListDatesAsync(string path, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
-        try
+        => Read<IReadOnlyList<RecordedDate>>(path, cancellationToken, connection =>
         {
             using DuckDBCommand command = connection.CreateCommand();
             command.CommandText =
@@ -31,13 +27,8 @@ public static class ProgramTradeCatalog
                     FromUnixMicroseconds(reader.GetInt64(4))));
             }
 
-            return Task.FromResult<IReadOnlyList<RecordedDate>>(dates);
-        }
-        catch (DuckDBException ex)
-        {
-            throw StorageFile.Translate(ex, full, "read");
-        }
-    }
+            return dates;
+        });
 
     /// <summary>Where the records came from (simulated or live), from the file's metadata; null when the file does not say
     /// (recorded before KisFeed stored the source, or without <see cref="RecorderOptions.Source"/>).</summary>
@@ -51,11 +42,7 @@ public static class ProgramTradeCatalog
 
     /// <summary>The file's <c>meta</c> table (schema version, creator, source, …).</summary>
     public static Task<IReadOnlyDictionary<string, string>> GetMetadataAsync(string path, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
-        try
+        => Read<IReadOnlyDictionary<string, string>>(path, cancellationToken, connection =>
         {
             using DuckDBCommand command = connection.CreateCommand();
             command.CommandText = "SELECT key, value FROM meta ORDER BY key";
@@ -66,21 +53,12 @@ public static class ProgramTradeCatalog
                 meta[reader.GetString(0)] = reader.GetString(1);
             }
 
-            return Task.FromResult<IReadOnlyDictionary<string, string>>(meta);
-        }
-        catch (DuckDBException ex)
-        {
-            throw StorageFile.Translate(ex, full, "read");
-        }
-    }
+            return meta;
+        });
 
     /// <summary>The codes recorded, with their venues and record counts, optionally for one trading date; by code.</summary>
     public static Task<IReadOnlyList<RecordedCode>> ListCodesAsync(string path, DateOnly? date = null, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
-        try
+        => Read<IReadOnlyList<RecordedCode>>(path, cancellationToken, connection =>
         {
             using DuckDBCommand command = connection.CreateCommand();
             command.CommandText =
@@ -102,13 +80,8 @@ public static class ProgramTradeCatalog
                 codes.Add(new RecordedCode(reader.GetString(0), venues, reader.GetInt64(2)));
             }
 
-            return Task.FromResult<IReadOnlyList<RecordedCode>>(codes);
-        }
-        catch (DuckDBException ex)
-        {
-            throw StorageFile.Translate(ex, full, "read");
-        }
-    }
+            return codes;
+        });
 
     internal static (RecordingSource? Source, long SinceSeq) ReadSource(DuckDBConnection connection, string full)
     {
@@ -126,30 +99,17 @@ public static class ProgramTradeCatalog
 
     /// <summary>The latest trading date in the recording, or null if it holds no records.</summary>
     public static Task<DateOnly?> LatestDateAsync(string path, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
-        try
+        => Read<DateOnly?>(path, cancellationToken, connection =>
         {
             using DuckDBCommand command = connection.CreateCommand();
             command.CommandText = "SELECT max(trading_date) FROM program_trades";
             object? value = command.ExecuteScalar();
-            return Task.FromResult<DateOnly?>(value is DateOnly date ? date : value is DateTime dt ? DateOnly.FromDateTime(dt) : null);
-        }
-        catch (DuckDBException ex)
-        {
-            throw StorageFile.Translate(ex, full, "read");
-        }
-    }
+            return value is DateOnly date ? date : value is DateTime dt ? DateOnly.FromDateTime(dt) : null;
+        });
 
     /// <summary>The gaps recorded with <see cref="ProgramTradeRecorder.RecordGap(RecordingGap)"/>, oldest first.</summary>
     public static Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string path, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
-        try
+        => Read<IReadOnlyList<RecordingGap>>(path, cancellationToken, connection =>
         {
             using DuckDBCommand command = connection.CreateCommand();
             command.CommandText = "SELECT epoch_us(from_time), epoch_us(to_time), venue, codes, reason FROM gaps ORDER BY from_time, recorded_at";
@@ -166,7 +126,18 @@ public static class ProgramTradeCatalog
                     reader.GetString(4)));
             }
 
-            return Task.FromResult<IReadOnlyList<RecordingGap>>(gaps);
+            return gaps;
+        });
+
+    /// <summary>Opens the recording read-only, runs <paramref name="read"/> on it, and names the file in any DuckDB error.</summary>
+    private static Task<T> Read<T>(string path, CancellationToken cancellationToken, Func<DuckDBConnection, T> read)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string full = StorageFile.FullPath(path);
+        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        try
+        {
+            return Task.FromResult(read(connection));
         }
         catch (DuckDBException ex)
         {
