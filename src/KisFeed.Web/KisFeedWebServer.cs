@@ -154,7 +154,8 @@ public sealed class KisFeedWebServer : IAsyncDisposable
             foreach (string code in ranking.Select(r => r.Code).Distinct(StringComparer.Ordinal))
             {
                 // Price from the recorded minute bars: the last one with trades, against the first.
-                Venue venue = ranking.Where(r => r.Code == code).Select(r => r.Venue).Min();
+                // The venue traded last (unified first on a tie: it carries every trade).
+                Venue venue = ranking.Where(r => r.Code == code).OrderByDescending(r => r.Time).ThenByDescending(r => r.Venue).First().Venue;
                 IReadOnlyList<ProgramTradeBucket> bars = await q.MinuteBarsAsync(date, code, venue, cancellationToken).ConfigureAwait(false);
                 long? first = bars.FirstOrDefault(b => b.Price is not null).Price;
                 long? last = bars.LastOrDefault(b => b.Price is not null).Price;

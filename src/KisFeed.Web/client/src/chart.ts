@@ -10,7 +10,7 @@ import { eok, gapApplies, VENUES, type Day, type Gap, type Row, type VenueName }
 export type VenueChoice = VenueName | 'all';
 
 const LINE_COLOR: Record<VenueName, string> = { krx: '#6d3fc0', nxt: '#0b8a74', unified: '#20232b' };
-const BAND_COLOR: Record<string, string> = { pre: 'rgba(120,150,220,0.10)', main: 'rgba(0,0,0,0.0)', after: 'rgba(220,150,60,0.10)' };
+const BAND_COLOR: Record<string, string> = { pre: '#edf1fa', main: 'rgba(0,0,0,0)', after: '#faf3e9' }; // opaque: band columns overlap when the day is zoomed out
 const BUY = '#d32f2f';
 const SELL = '#1565c0';
 
@@ -47,6 +47,7 @@ export class DayChart {
   private gaps: Gap[] = [];
   private priceLast = 0;
   private barsLast = 0;
+  private fit = false;
   venue: VenueChoice;
   readonly probe: ChartProbe;
 
@@ -56,7 +57,7 @@ export class DayChart {
       autoSize: true,
       layout: { attributionLogo: true, background: { color: '#ffffff' }, textColor: '#333', panes: { separatorColor: '#e3e5ea' } },
       grid: { vertLines: { color: '#f1f2f6' }, horzLines: { color: '#f1f2f6' } },
-      timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4 },
+      timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4, minBarSpacing: 0.01 },
       rightPriceScale: { visible: true, borderVisible: false },
       leftPriceScale: { visible: true, borderVisible: false },
       localization: { priceFormatter: (v: number) => v.toLocaleString('ko-KR', { maximumFractionDigits: 1 }) },
@@ -67,7 +68,7 @@ export class DayChart {
     });
     this.chart.priceScale('bands').applyOptions({ visible: false, scaleMargins: { top: 0, bottom: 0 } });
     this.price = this.chart.addSeries(LineSeries, {
-      priceScaleId: 'left', color: '#c79a1f', lineWidth: 1, lastValueVisible: true, priceLineVisible: false, title: '가격',
+      priceScaleId: 'left', color: 'rgba(199,154,31,0.75)', lineWidth: 1, lastValueVisible: true, priceLineVisible: false, title: '가격',
       priceFormat: { type: 'price', precision: 0, minMove: 1 },
     });
     for (const v of VENUES) {
@@ -100,6 +101,7 @@ export class DayChart {
 
   show(day: Day, extraGaps: Gap[]): void {
     this.day = day;
+    this.fit = true;
     const ids = new Set(day.gaps.map(g => g.id));
     this.gaps = [...day.gaps, ...extraGaps.filter(g => !ids.has(g.id))];
     this.probe.code = day.code;
@@ -108,9 +110,15 @@ export class DayChart {
 
   private render(): void {
     const day = this.day!;
+    // Bands only where the day has data (and half an hour past it), so they do not stretch the time axis.
+    const all = VENUES.flatMap(v => day.curve[v]);
+    const first = Math.min(...all.map(p => p.ts)), lastTs = Math.max(...all.map(p => p.ts));
     const bandData: HistogramData<Time>[] = [];
-    for (const s of day.sessions) {
-      for (let x = s.from; x < s.to; x += 60) bandData.push({ time: t(x), value: 1, color: BAND_COLOR[s.name] });
+    if (all.length > 0) {
+      for (const s of day.sessions) {
+        const from = Math.max(s.from, Math.floor(first / 60) * 60), to = Math.min(s.to, lastTs + 1800);
+        for (let x = from; x < to; x += 10) bandData.push({ time: t(x), value: 1, color: BAND_COLOR[s.name] });
+      }
     }
     this.bands.setData(bandData);
 
@@ -171,6 +179,11 @@ export class DayChart {
     }
     this.price.setData(priceData);
     this.priceLast = priceData.length ? (priceData[priceData.length - 1].time as number) : 0;
+    if (this.fit) {
+      this.fit = false;
+      // After layout: autoSize measures the element asynchronously.
+      requestAnimationFrame(() => this.chart.timeScale().fitContent());
+    }
   }
 
   /** A live update of the shown stock: moves its line, its minute bar and the price. */

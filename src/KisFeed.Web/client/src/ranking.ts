@@ -23,14 +23,17 @@ export class Ranking {
   private descending = true;
   private selected: string | null = null;
   private readonly primary: VenueName;
+  private readonly venues: VenueName[];
 
   constructor(
     private readonly head: HTMLElement,
     private readonly body: HTMLElement,
-    private readonly venues: VenueName[],
+    venues: VenueName[],
     private readonly onSelect: (code: string) => void,
   ) {
     this.primary = venues.includes('unified') ? 'unified' : venues[0];
+    // The primary venue (the default sort) comes first.
+    this.venues = [this.primary, ...venues.filter(v => v !== this.primary)];
     this.sortKey = `net-${this.primary}`;
     this.renderHead();
   }
