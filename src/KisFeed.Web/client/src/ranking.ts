@@ -90,11 +90,12 @@ export class Ranking {
       const before = s.rows[r.venue];
       if (before && before.seq > r.seq && r.seq !== 0) continue;
       s.rows[r.venue] = r;
-      this.setCell(s, `buy-${r.venue}`, eok(r.buy), flash && before?.buy !== r.buy);
-      this.setCell(s, `sell-${r.venue}`, eok(r.sell), flash && before?.sell !== r.sell);
+      // Only the net cell flashes: a table of flashing cells keeps the page repainting (costly on a phone).
+      this.setCell(s, `buy-${r.venue}`, eok(r.buy), false);
+      this.setCell(s, `sell-${r.venue}`, eok(r.sell), false);
       this.setCell(s, `net-${r.venue}`, eok(r.net), flash && before?.net !== r.net, true);
       if (r.price !== null) {
-        this.setText(s, 'price', fmtInt.format(r.price), r.price, flash && before?.price !== r.price);
+        this.setText(s, 'price', fmtInt.format(r.price), r.price, false);
         const chg = r.chg ?? 0;
         const td = this.setText(s, 'chg', `${chg > 0 ? '+' : ''}${chg.toFixed(2)}%`, chg, false);
         td.className = chg > 0 ? 'up' : chg < 0 ? 'down' : '';
