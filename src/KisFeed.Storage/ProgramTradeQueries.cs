@@ -81,7 +81,17 @@ public sealed class ProgramTradeQueries : IDisposable
     /// The day of <paramref name="code"/> on <paramref name="venue"/> in buckets of <paramref name="resolution"/>
     /// (default 10 s; whole seconds from 1 s to 1 h), oldest first; buckets without updates are left out.
     /// </summary>
-    public Task<IReadOnlyList<ProgramTradeBucket>> DayCurveAsync(DateOnly date, string code, Venue venue, TimeSpan? resolution = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ProgramTradeBucket>> DayCurveAsync(DateOnly date, string code, Venue venue, TimeSpan? resolution = null, CancellationToken cancellationToken = default) =>
+        Buckets(date, code, venue, CheckResolution(resolution), cancellationToken);
+
+    /// <summary>
+    /// <see cref="DayCurveAsync"/> for every venue of <paramref name="code"/> in one scan of the recording; venues
+    /// without updates that day are absent.
+    /// </summary>
+    public Task<IReadOnlyDictionary<Venue, IReadOnlyList<ProgramTradeBucket>>> DayCurvesAsync(DateOnly date, string code, TimeSpan? resolution = null, CancellationToken cancellationToken = default) =>
+        BucketsByVenue(date, code, null, CheckResolution(resolution), cancellationToken);
+
+    private static long CheckResolution(TimeSpan? resolution)
     {
         TimeSpan bucket = resolution ?? TimeSpan.FromSeconds(10);
         if (bucket < TimeSpan.FromSeconds(1) || bucket > TimeSpan.FromHours(1) || bucket.Ticks % TimeSpan.TicksPerSecond != 0)
@@ -89,7 +99,7 @@ public sealed class ProgramTradeQueries : IDisposable
             throw new ArgumentOutOfRangeException(nameof(resolution), bucket, "Use whole seconds from 1 s to 1 h.");
         }
 
-        return Buckets(date, code, venue, (long)bucket.TotalSeconds, cancellationToken);
+        return (long)bucket.TotalSeconds;
     }
 
     /// <summary>Per-minute bars of <paramref name="code"/> on <paramref name="venue"/>: the flow within each minute
@@ -186,46 +196,61 @@ public sealed class ProgramTradeQueries : IDisposable
     // bits, seq (< 2^40) in the low ones, so arg_max over one BIGINT picks the last update.
     private const string OrderKey = "((epoch_us(kis_time) // 1000000) * 1099511627776 + seq)";
 
-    private Task<IReadOnlyList<ProgramTradeBucket>> Buckets(DateOnly date, string code, Venue venue, long bucketSeconds, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ProgramTradeBucket>> Buckets(DateOnly date, string code, Venue venue, long bucketSeconds, CancellationToken cancellationToken) =>
+        (await BucketsByVenue(date, code, venue, bucketSeconds, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(venue) ?? [];
+
+    // One scan for one venue or (venue null) all of them; the window runs per venue.
+    private Task<IReadOnlyDictionary<Venue, IReadOnlyList<ProgramTradeBucket>>> BucketsByVenue(DateOnly date, string code, Venue? venue, long bucketSeconds, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(code);
-        string where = $"trading_date = {DateLiteral(date)} AND code = {StorageFile.Literal(code.Trim())} AND venue = {StorageFile.Literal(StorageSchema.VenueName(venue))}";
+        string where = $"trading_date = {DateLiteral(date)} AND code = {StorageFile.Literal(code.Trim())}" +
+            (venue is { } v ? $" AND venue = {StorageFile.Literal(StorageSchema.VenueName(v))}" : "");
         return Run(cancellationToken, command =>
         {
             command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
                 WITH b AS (
-                    SELECT epoch_us(kis_time) // {bucketSeconds * 1_000_000} AS bin,
+                    SELECT CAST(venue AS VARCHAR) AS venue, epoch_us(kis_time) // {bucketSeconds * 1_000_000} AS bin,
                         arg_max(net_buy_value, k) AS net, arg_max(buy_value, k) AS buy, arg_max(sell_value, k) AS sell,
                         arg_max(buy_volume + sell_volume, k) AS vol, count(*) AS n
-                    FROM (SELECT kis_time, net_buy_value, buy_value, sell_value, buy_volume, sell_volume, {OrderKey} AS k
+                    FROM (SELECT venue, kis_time, net_buy_value, buy_value, sell_value, buy_volume, sell_volume, {OrderKey} AS k
                           FROM program_trades WHERE {where})
-                    GROUP BY bin)
-                SELECT bin, net, buy, sell,
+                    GROUP BY venue, bin)
+                SELECT venue, bin, net, buy, sell,
                     net - coalesce(lag(net) OVER w, 0), buy - coalesce(lag(buy) OVER w, 0), sell - coalesce(lag(sell) OVER w, 0),
                     vol - coalesce(lag(vol) OVER w, 0), n
-                FROM b WINDOW w AS (ORDER BY bin) ORDER BY bin
+                FROM b WINDOW w AS (PARTITION BY venue ORDER BY bin) ORDER BY venue, bin
                 """);
             using DuckDBDataReader reader = command.ExecuteReader();
-            List<ProgramTradeBucket> buckets = [];
+            Dictionary<Venue, IReadOnlyList<ProgramTradeBucket>> result = [];
+            List<ProgramTradeBucket>? buckets = null;
+            string? current = null;
             while (reader.Read())
             {
-                long buyFlow = reader.GetInt64(5);
-                long sellFlow = reader.GetInt64(6);
-                long volume = reader.GetInt64(7);
+                string name = reader.GetString(0);
+                if (name != current)
+                {
+                    current = name;
+                    buckets = [];
+                    result[ParseVenue(name)] = buckets;
+                }
+
+                long buyFlow = reader.GetInt64(6);
+                long sellFlow = reader.GetInt64(7);
+                long volume = reader.GetInt64(8);
                 long? price = volume > 0 && buyFlow + sellFlow > 0 ? (long)Math.Round((double)(buyFlow + sellFlow) / volume) : null;
-                buckets.Add(new ProgramTradeBucket(
-                    new TimeOnly(reader.GetInt64(0) * bucketSeconds * TimeSpan.TicksPerSecond),
-                    reader.GetInt64(1),
+                buckets!.Add(new ProgramTradeBucket(
+                    new TimeOnly(reader.GetInt64(1) * bucketSeconds * TimeSpan.TicksPerSecond),
                     reader.GetInt64(2),
                     reader.GetInt64(3),
                     reader.GetInt64(4),
+                    reader.GetInt64(5),
                     buyFlow,
                     sellFlow,
                     price,
-                    reader.GetInt64(8)));
+                    reader.GetInt64(9)));
             }
 
-            return (IReadOnlyList<ProgramTradeBucket>)buckets;
+            return (IReadOnlyDictionary<Venue, IReadOnlyList<ProgramTradeBucket>>)result;
         });
     }
 

@@ -278,20 +278,29 @@ public sealed class KisFeedWebServer : IAsyncDisposable
         Dictionary<string, IReadOnlyList<PointDto>> curve = [];
         Dictionary<string, IReadOnlyList<BarDto>> bars = [];
         List<GapDto> gaps = [.. Board.Snapshot().Gaps];
+        // One scan for every venue; the minute bars follow from the 10 s curve (a minute's close is its last bucket's).
+        IReadOnlyDictionary<Venue, IReadOnlyList<ProgramTradeBucket>> byVenue = _queries is null ? new Dictionary<Venue, IReadOnlyList<ProgramTradeBucket>>()
+            : await _queries.DayCurvesAsync(day, code, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
         foreach (Venue venue in VenueExtensions.All)
         {
             string name = ChartTime.VenueName(venue);
-            if (_queries is null)
+            IReadOnlyList<ProgramTradeBucket> points = byVenue.GetValueOrDefault(venue) ?? [];
+            curve[name] = [.. points.Select(p => new PointDto(ChartTime.Of(day, p.Time), p.NetBuyValue, p.BuyValue, p.SellValue, p.NetFlow, p.Price))];
+            List<BarDto> minutes = [];
+            long previousClose = 0;
+            for (int i = 0; i < points.Count; i++)
             {
-                curve[name] = [];
-                bars[name] = [];
-                continue;
+                long minute = points[i].Time.Ticks / TimeSpan.TicksPerMinute;
+                if (i + 1 < points.Count && points[i + 1].Time.Ticks / TimeSpan.TicksPerMinute == minute)
+                {
+                    continue;
+                }
+
+                minutes.Add(new BarDto(ChartTime.Of(day, new TimeOnly(minute * TimeSpan.TicksPerMinute)), points[i].NetBuyValue - previousClose));
+                previousClose = points[i].NetBuyValue;
             }
 
-            IReadOnlyList<ProgramTradeBucket> points = await _queries.DayCurveAsync(day, code, venue, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
-            curve[name] = [.. points.Select(p => new PointDto(ChartTime.Of(day, p.Time), p.NetBuyValue, p.BuyValue, p.SellValue, p.NetFlow, p.Price))];
-            IReadOnlyList<ProgramTradeBucket> minutes = await _queries.MinuteBarsAsync(day, code, venue, ct).ConfigureAwait(false);
-            bars[name] = [.. minutes.Select(m => new BarDto(ChartTime.Of(day, m.Time), m.NetFlow))];
+            bars[name] = minutes;
         }
 
         return TypedResults.Json(new DayDto(code, StockNames.Of(code), day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), curve, bars, gaps, ChartTime.Sessions(day)), Json);

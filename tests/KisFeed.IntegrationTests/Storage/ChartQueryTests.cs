@@ -73,6 +73,10 @@ public sealed class ChartQueryTests
         // The 09:00:10 bucket holds only the late row (buy 500): its flow against 09:00:00's close is -500.
         Assert.Equal(-500, curve[1].NetFlow);
 
+        IReadOnlyDictionary<Venue, IReadOnlyList<ProgramTradeBucket>> all = await q.DayCurvesAsync(Day, "005930", TimeSpan.FromSeconds(10), ct);
+        Assert.Equal([Venue.Krx, Venue.Nxt], all.Keys.Order());
+        Assert.Equal(curve, all[Venue.Krx]);
+        Assert.Equal(await q.DayCurveAsync(Day, "005930", Venue.Nxt, TimeSpan.FromSeconds(10), ct), all[Venue.Nxt]);
         Assert.Empty(await q.DayCurveAsync(Day, "005930", Venue.Unified, cancellationToken: ct));
         Assert.Single(await q.DayCurveAsync(Day, "005930", Venue.Nxt, cancellationToken: ct));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => q.DayCurveAsync(Day, "005930", Venue.Krx, TimeSpan.FromMilliseconds(1500), ct));
