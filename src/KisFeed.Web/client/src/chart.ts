@@ -110,13 +110,13 @@ export class DayChart {
 
   private render(): void {
     const day = this.day!;
-    // Bands only where the day has data (and half an hour past it), so they do not stretch the time axis.
+    // Bands only where the day has data, so they do not stretch the time axis past it.
     const all = VENUES.flatMap(v => day.curve[v]);
     const first = Math.min(...all.map(p => p.ts)), lastTs = Math.max(...all.map(p => p.ts));
     const bandData: HistogramData<Time>[] = [];
     if (all.length > 0) {
       for (const s of day.sessions) {
-        const from = Math.max(s.from, Math.floor(first / 60) * 60), to = Math.min(s.to, lastTs + 1800);
+        const from = Math.max(s.from, Math.floor(first / 60) * 60), to = Math.min(s.to, lastTs + 10);
         for (let x = from; x < to; x += 10) bandData.push({ time: t(x), value: 1, color: BAND_COLOR[s.name] });
       }
     }
