@@ -41,4 +41,28 @@ public sealed class BoardStateTests
         prices.Observe(T("09:00:00", 5, 600, day: Day.AddDays(1)));  // a new day starts a new reference
         Assert.Equal(new PriceQuote(120, 120, ProgramTradePriceSource.Description), prices.Get("005930"));
     }
+
+    [Fact]
+    public void A_gap_is_missing_until_every_registration_is_healed_and_partly_healed_in_between()
+    {
+        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9));
+        Registration krx = new(Venue.Krx, "005930"), nxt = new(Venue.Nxt, "005930");
+        board.Apply(FeedItem.FromGap(new DataGap(7, from, from.AddMinutes(2), [krx, nxt], "reconnect")));
+        GapDto gap = Assert.Single(board.Snapshot().Gaps);
+        Assert.Equal("missing", gap.Healing);
+        Assert.Equal(["krx", "nxt"], gap.Venues);
+        Assert.Equal(["005930"], gap.Codes);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), gap.From); // KST wall clock on the chart axis
+
+        board.Apply(FeedItem.FromHealing(new GapHealingReport(7, krx, GapHealing.Healed, 12, null, null, "REST covered it")));
+        Assert.Equal("partly", Assert.Single(board.Snapshot().Gaps).Healing);
+        board.Apply(FeedItem.FromHealing(new GapHealingReport(7, nxt, GapHealing.Healed, 9, null, null, "REST covered it")));
+        Assert.Equal("healed", Assert.Single(board.Snapshot().Gaps).Healing);
+
+        // Each change is in the stream a resuming page reads.
+        (long _, List<RowDto> rows, List<GapDto> gaps) = board.CollectSince(0)!.Value;
+        Assert.Empty(rows);
+        Assert.Equal(["missing", "partly", "healed"], gaps.Select(g => g.Healing));
+    }
 }
