@@ -66,6 +66,7 @@ internal static partial class CliApp
         root.Subcommands.Add(ExportCommand(console));
         root.Subcommands.Add(InfoCommand(console));
         root.Subcommands.Add(SimulateCommand(console));
+        root.Subcommands.Add(ServeCommand(console));
         return root;
     }
 

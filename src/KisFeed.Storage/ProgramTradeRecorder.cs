@@ -115,6 +115,23 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Chart queries on this recording that share the recorder's DuckDB database (one database instance in the
+    /// process, so recording and reading the same file do not conflict: DuckDB allows one writing process). The queries
+    /// see every committed batch. Dispose them before or after the recorder; each has its own connection.
+    /// </summary>
+    public ProgramTradeQueries OpenQueries()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // DuckDB.NET keeps one database instance per file in a process (reference-counted by path), so this
+            // connection opens the recorder's database rather than the file a second time.
+            DuckDBConnection duplicate = StorageFile.OpenForRead(Path);
+            return new ProgramTradeQueries(Path, duplicate);
+        }
+    }
+
     /// <summary>Buffers one update; commits a batch when <see cref="RecorderOptions.BatchSize"/> are buffered.</summary>
     /// <exception cref="KisStorageException">Committing the full batch failed (the batch stays buffered).</exception>
     public void Append(in ProgramTrade trade)
