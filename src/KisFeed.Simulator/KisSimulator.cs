@@ -48,7 +48,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         Options = options;
         _app = app;
         Logger = options.LoggerFactory?.CreateLogger<KisSimulator>() ?? NullLogger<KisSimulator>.Instance;
-        _market = new MarketModel(options.Seed, options.Hours);
+        _market = new MarketModel(options.Seed, options.Hours, options.Rest.HistoryDepth);
     }
 
     /// <summary>The options the simulator runs with.</summary>
@@ -112,6 +112,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         var sim = new KisSimulator(options, app);
 
         app.MapPost("/oauth2/Approval", sim.HandleApprovalAsync);
+        sim.MapRest(app);
         app.MapFallback(sim.HandleFallbackAsync);
 
         await app.StartAsync(ct);
