@@ -38,6 +38,7 @@ internal static partial class CliApp
         root.Subcommands.Add(ReplayCommand(console));
         root.Subcommands.Add(ExportCommand(console));
         root.Subcommands.Add(SimulateCommand(console));
+        root.Subcommands.Add(HistoryCommand(console));
         return root;
     }
 
