@@ -59,6 +59,31 @@ public sealed partial class KisSimulator
         }
     }
 
+    /// <summary>
+    /// Every access token issued so far answers <c>EGW00123</c> (expired) from now on, as after its lifetime; a token
+    /// request then issues a new one (subject to the one-a-minute limit).
+    /// </summary>
+    public void ExpireAccessTokens()
+    {
+        DateTimeOffset now = Time.GetUtcNow();
+        lock (_tokens)
+        {
+            foreach (TokenState s in _tokens.Values.Where(s => s.Token is not null && s.ExpiresAt > now))
+            {
+                s.ExpiresAt = now;
+            }
+        }
+    }
+
+    /// <summary>The model's state history of (venue, code), oldest first (for tests: what the simulator holds).</summary>
+    internal IReadOnlyList<HistoryPoint> MarketHistory(Venue venue, string code)
+    {
+        lock (_tickGate)
+        {
+            return _market.History(venue, code, Time.GetUtcNow());
+        }
+    }
+
     private RestFault TakeRestFault()
     {
         lock (_restFaultGate)

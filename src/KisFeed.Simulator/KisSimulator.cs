@@ -372,7 +372,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
                 }
             }
 
-            if (wanted.Count == 0)
+            if (wanted.Count == 0 && !_market.HasInstruments)
             {
                 return;
             }

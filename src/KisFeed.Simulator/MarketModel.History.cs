@@ -25,18 +25,18 @@ internal sealed partial class MarketModel
     /// </summary>
     public IReadOnlyList<HistoryPoint> History(Venue venue, string code, DateTimeOffset now)
     {
-        Instrument inst = Get(code, now);
+        Instrument inst = Get(code, now, forRestOnly: true);
         inst.Prune(now, retention);
         return [.. inst.Series(venue)];
     }
 
     /// <summary>The previous day's close of the stock (the reference of the change fields).</summary>
-    public long PreviousClose(string code, DateTimeOffset now) => Get(code, now).Level;
+    public long PreviousClose(string code, DateTimeOffset now) => Get(code, now, forRestOnly: true).Level;
 
     /// <summary>Daily rows ending at <paramref name="until"/> (or today), newest first, at most <paramref name="count"/>.</summary>
     public IReadOnlyList<DailyPoint> Daily(Venue venue, string code, DateTimeOffset now, DateOnly? until, int count)
     {
-        Instrument inst = Get(code, now);
+        Instrument inst = Get(code, now, forRestOnly: true);
         DateOnly today = inst.Day;
         DateOnly day = until is { } u && u < today ? u : today;
         var rows = new List<DailyPoint>(count);

@@ -31,7 +31,9 @@ internal sealed partial class MarketModel(int seed, MarketHours hours, TimeSpan 
         var result = new Dictionary<(Venue, string), List<string[]>>();
         DateTimeOffset kst = KoreaTime.ToKst(now);
         string time = kst.ToString("HHmmss", CultureInfo.InvariantCulture);
-        foreach (string code in wanted.Select(w => w.Code).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        // Every stock the model knows keeps trading whether or not anyone is subscribed (a dropped client misses real
+        // updates, which the REST history then shows); records are produced only for the wanted ones.
+        foreach (string code in wanted.Select(w => w.Code).Concat(_instruments.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             Instrument inst = Get(code, now);
             bool wantKrx = wanted.Contains((Venue.Krx, code));
@@ -113,12 +115,21 @@ internal sealed partial class MarketModel(int seed, MarketHours hours, TimeSpan 
         return h;
     }
 
-    private Instrument Get(string code, DateTimeOffset now)
+    /// <summary>Stocks the model keeps trading; beyond it, a stock asked for over REST only is not kept (bounded memory).</summary>
+    internal const int MaxInstruments = 512;
+
+    /// <summary>Whether any stock is known (and so trades on every tick).</summary>
+    public bool HasInstruments => _instruments.Count > 0;
+
+    private Instrument Get(string code, DateTimeOffset now, bool forRestOnly = false)
     {
         if (!_instruments.TryGetValue(code, out Instrument? inst))
         {
             inst = new Instrument(code, seed);
-            _instruments[code] = inst;
+            if (!forRestOnly || _instruments.Count < MaxInstruments)
+            {
+                _instruments[code] = inst;
+            }
         }
 
         inst.RollDay(now, hours, retention);

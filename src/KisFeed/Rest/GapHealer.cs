@@ -87,9 +87,11 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
                 trades.AddRange(inside.Select(r => r.ToProgramTrade()));
                 DateTimeOffset reach = f.Rows[0].Timestamp;
                 string window = $"REST window reached back to {reach:HH:mm:ss} KST ({f.Rows.Count} row(s))";
-                report = SecondOf(reach) <= fromSecond
+                report = SecondOf(reach) >= toSecond
+                    ? new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, window + ", after the gap ended: the gap is older than the window")
+                    : SecondOf(reach) <= fromSecond
                     ? new GapHealingReport(gap.Id, reg, GapHealing.Healed, inside.Count, null, null, window + ", before the gap")
-                    : new GapHealingReport(gap.Id, reg, GapHealing.PartlyHealed, inside.Count, gap.From, reach < gap.To ? reach : gap.To,
+                    : new GapHealingReport(gap.Id, reg, GapHealing.PartlyHealed, inside.Count, gap.From, reach,
                         window + $"; {gap.From.ToOffset(KoreaClock.Offset):HH:mm:ss}–{reach:HH:mm:ss} KST is still missing");
             }
 
