@@ -5,7 +5,14 @@ using System.Text.Json;
 namespace KisFeed.Rest;
 
 /// <summary>An access token and its expiry. <see cref="ToString"/> never shows the token in full.</summary>
-internal sealed record CachedToken(string Value, DateTimeOffset ExpiresAt, DateTimeOffset IssuedAt)
+/// <param name="Value">The token.</param>
+/// <param name="ExpiresAt">When KIS stops accepting it.</param>
+/// <param name="IssuedAt">When it was obtained.</param>
+/// <param name="RenewOnlyAtExpiry">
+/// KIS answered a renewal with this same token (it returns the same token within 6 hours of issuing it), so asking
+/// again early is pointless (and would trip EGW00133): use it until it expires.
+/// </param>
+internal sealed record CachedToken(string Value, DateTimeOffset ExpiresAt, DateTimeOffset IssuedAt, bool RenewOnlyAtExpiry = false)
 {
     public override string ToString() => $"token {Secrets.Redact(Value)} expires {ExpiresAt:O}";
 }
@@ -52,7 +59,8 @@ internal sealed class AccessTokenCache(string restAuthority, string appKey, stri
 
             if (filePath is null)
             {
-                return Store(await IssueAsync(issue, ct).ConfigureAwait(false));
+                CachedToken fresh = await IssueAsync(issue, ct).ConfigureAwait(false);
+                return Store(fresh.Value == current?.Value ? fresh with { RenewOnlyAtExpiry = true } : fresh);
             }
 
             if (ReadFile() is { } fromFile && Usable(fromFile, time, renewBefore, rejected))
@@ -67,6 +75,11 @@ internal sealed class AccessTokenCache(string restAuthority, string appKey, stri
             }
 
             CachedToken issued = await IssueAsync(issue, ct).ConfigureAwait(false);
+            if (issued.Value == current?.Value)
+            {
+                issued = issued with { RenewOnlyAtExpiry = true };
+            }
+
             WriteFile(issued);
             return Store(issued);
         }
@@ -107,7 +120,7 @@ internal sealed class AccessTokenCache(string restAuthority, string appKey, stri
     }
 
     private static bool Usable(CachedToken? t, TimeProvider time, TimeSpan renewBefore, string? rejected) =>
-        t is not null && t.Value != rejected && time.GetUtcNow() < t.ExpiresAt - renewBefore;
+        t is not null && t.Value != rejected && time.GetUtcNow() < t.ExpiresAt - (t.RenewOnlyAtExpiry ? TimeSpan.Zero : renewBefore);
 
     private async Task<CachedToken> IssueAsync(Func<CancellationToken, Task<CachedToken>> issue, CancellationToken ct)
     {
