@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 
 using KisFeed.Rest;
+using KisFeed.Session;
 
 using Microsoft.Extensions.Logging;
 

@@ -1,27 +1,5 @@
 namespace KisFeed;
 
-/// <summary>The sign of a price change as KIS codes it (<c>prdy_vrss_sign</c>).</summary>
-public enum PriceChangeSign : byte
-{
-    /// <summary>Not given or not understood.</summary>
-    Unknown = 0,
-
-    /// <summary><c>1</c> 상한: up to the daily limit.</summary>
-    UpperLimit = 1,
-
-    /// <summary><c>2</c> 상승: up.</summary>
-    Up = 2,
-
-    /// <summary><c>3</c> 보합: unchanged.</summary>
-    Unchanged = 3,
-
-    /// <summary><c>4</c> 하한: down to the daily limit.</summary>
-    LowerLimit = 4,
-
-    /// <summary><c>5</c> 하락: down.</summary>
-    Down = 5,
-}
-
 /// <summary>
 /// One row of KIS's intraday program-trading history (종목별 프로그램매매추이(체결), <c>program-trade-by-stock</c>).
 /// Program amounts are cumulative for the day, like the WebSocket's. REST has no resting-order fields.
@@ -88,34 +66,3 @@ public sealed record ProgramTradeHistoryRow(
         Missing: ProgramTrade.ResidualFields,
         Source: TradeSource.Rest);
 }
-
-/// <summary>One day of KIS's daily program-trading history (<c>program-trade-by-stock-daily</c>).</summary>
-/// <param name="Venue">The market.</param>
-/// <param name="Code">Stock code.</param>
-/// <param name="Date">Trading date (<c>stck_bsop_date</c>).</param>
-/// <param name="ClosePrice">Closing price, or the current price today (<c>stck_clpr</c>).</param>
-/// <param name="Change">Change against the previous close (<c>prdy_vrss</c>).</param>
-/// <param name="ChangeSign">Sign of the change (<c>prdy_vrss_sign</c>).</param>
-/// <param name="ChangePercent">Change, % (<c>prdy_ctrt</c>).</param>
-/// <param name="AccumulatedVolume">Traded volume of the day (<c>acml_vol</c>).</param>
-/// <param name="SellVolume">Program sell volume of the day.</param>
-/// <param name="SellValue">Program sell value of the day, KRW.</param>
-/// <param name="BuyVolume">Program buy volume of the day.</param>
-/// <param name="BuyValue">Program buy value of the day, KRW.</param>
-/// <param name="NetBuyVolume">Program net buy volume of the day.</param>
-/// <param name="NetBuyValue">Program net buy value of the day, KRW.</param>
-public sealed record ProgramTradeDailyRow(
-    Venue Venue,
-    string Code,
-    DateOnly Date,
-    long ClosePrice,
-    long Change,
-    PriceChangeSign ChangeSign,
-    decimal ChangePercent,
-    long AccumulatedVolume,
-    long SellVolume,
-    long SellValue,
-    long BuyVolume,
-    long BuyValue,
-    long NetBuyVolume,
-    long NetBuyValue);

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
+using KisFeed.Session;
+
 namespace KisFeed.Rest;
 
 /// <summary>An access token and its expiry. <see cref="ToString"/> never shows the token in full.</summary>

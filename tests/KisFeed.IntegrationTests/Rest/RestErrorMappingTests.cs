@@ -1,4 +1,5 @@
 using KisFeed.Rest;
+using KisFeed.Session;
 
 namespace KisFeed.IntegrationTests.Rest;
 
