@@ -53,7 +53,7 @@ internal static class HealBenchmark
                 var gap = new DataGap(run, to - TimeSpan.FromMinutes(2), to, regs, "benchmark");
                 long before = client.CallsMade, retriesBefore = client.RateLimitRetries;
                 long started = Stopwatch.GetTimestamp();
-                GapHealingResult result = await healer.HealAsync(gap);
+                RestHealingResult result = await healer.HealAsync(gap);
                 times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 calls += client.CallsMade - before;
                 retries += client.RateLimitRetries - retriesBefore;

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using KisFeed.Session;
+
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,7 +22,7 @@ internal interface IProgramTradeHistory
 /// <param name="Reports">One report per registration of the gap, in the gap's order.</param>
 /// <param name="RestCalls">History calls made (one per distinct (code, venue); EGW00201 retries not counted).</param>
 /// <param name="Elapsed">Wall time the healing took.</param>
-internal sealed record GapHealingResult(DataGap Gap, IReadOnlyList<ProgramTrade> Trades, IReadOnlyList<GapHealingReport> Reports, int RestCalls, TimeSpan Elapsed);
+internal sealed record RestHealingResult(DataGap Gap, IReadOnlyList<ProgramTrade> Trades, IReadOnlyList<GapHealingReport> Reports, int RestCalls, TimeSpan Elapsed);
 
 /// <summary>
 /// Heals a <see cref="DataGap"/> from the REST history: one <c>program-trade-by-stock</c> call per affected
@@ -41,7 +43,7 @@ internal sealed record GapHealingResult(DataGap Gap, IReadOnlyList<ProgramTrade>
 /// row at all, <see cref="GapHealing.NotHealed"/>.
 /// </para>
 /// </remarks>
-internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = null)
+internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = null) : IGapHealer
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -50,7 +52,14 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
     {
     }
 
-    public async Task<GapHealingResult> HealAsync(DataGap gap, CancellationToken cancellationToken = default)
+    /// <summary>The session's view (<see cref="IGapHealer"/>): the rows inside the gap and a report per registration.</summary>
+    async Task<GapHealingResult> IGapHealer.HealAsync(DataGap gap, CancellationToken cancellationToken)
+    {
+        RestHealingResult r = await HealAsync(gap, cancellationToken).ConfigureAwait(false);
+        return new GapHealingResult(r.Trades, r.Reports);
+    }
+
+    public async Task<RestHealingResult> HealAsync(DataGap gap, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(gap);
         long started = Stopwatch.GetTimestamp();
@@ -105,7 +114,7 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
             c = c != 0 ? c : a.Venue.CompareTo(b.Venue);
             return c != 0 ? c : string.CompareOrdinal(a.Code, b.Code);
         });
-        return new GapHealingResult(gap, trades, reports, distinct.Length, Stopwatch.GetElapsedTime(started));
+        return new RestHealingResult(gap, trades, reports, distinct.Length, Stopwatch.GetElapsedTime(started));
     }
 
     private static long SecondOf(DateTimeOffset t) => t.ToUnixTimeSeconds();
@@ -117,9 +126,9 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
             IReadOnlyList<ProgramTradeHistoryRow> rows = await history.HistoryAsync(reg.Code, reg.Venue, ct).ConfigureAwait(false);
             return new Fetch(reg, [.. rows.OrderBy(r => r.Timestamp)], null);
         }
-        catch (KisException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            return new Fetch(reg, [], ex);
+            return new Fetch(reg, [], ex); // never throws for a REST failure: the registration is reported NotHealed
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 
 using KisFeed.IntegrationTests.Simulator;
 using KisFeed.Rest;
+using KisFeed.Session;
 using KisFeed.Simulator;
 
 using Microsoft.Extensions.Time.Testing;
@@ -34,7 +35,7 @@ public sealed class GapHealingTests : IDisposable
             using CancellationTokenSource cts = SimTestKit.Deadline(30);
             using KisRestClient client = _kit.Client(sim, time);
             var healer = new GapHealer(client);
-            GapHealingResult result = await RestTestKit.PumpAsync(healer.HealAsync(gap, cts.Token), time, TimeSpan.FromMilliseconds(60), cts.Token);
+            RestHealingResult result = await RestTestKit.PumpAsync(healer.HealAsync(gap, cts.Token), time, TimeSpan.FromMilliseconds(60), cts.Token);
 
             Assert.Equal(3, result.RestCalls);
             Assert.Equal(3, client.CallsMade); // one call per affected (code, venue)
@@ -86,7 +87,7 @@ public sealed class GapHealingTests : IDisposable
         {
             using CancellationTokenSource cts = SimTestKit.Deadline(30);
             using KisRestClient client = _kit.Client(sim, time);
-            GapHealingResult result = await RestTestKit.PumpAsync(new GapHealer(client).HealAsync(gap, cts.Token), time, TimeSpan.FromMilliseconds(60), cts.Token);
+            RestHealingResult result = await RestTestKit.PumpAsync(new GapHealer(client).HealAsync(gap, cts.Token), time, TimeSpan.FromMilliseconds(60), cts.Token);
 
             Assert.Equal(3, result.RestCalls);
             foreach (GapHealingReport r in result.Reports)
@@ -113,11 +114,18 @@ public sealed class GapHealingTests : IDisposable
             using CancellationTokenSource cts = SimTestKit.Deadline(30);
             using KisRestClient client = _kit.Client(sim, time);
             sim.InjectRestFault(RestFault.Fail, 1);
-            GapHealingResult result = await RestTestKit.PumpAsync(new GapHealer(client).HealAsync(gap, cts.Token), time, TimeSpan.FromMilliseconds(60), cts.Token);
+            RestHealingResult result = await RestTestKit.PumpAsync(new GapHealer(client).HealAsync(gap, cts.Token), time, TimeSpan.FromMilliseconds(60), cts.Token);
             GapHealingReport failed = Assert.Single(result.Reports, r => r.Outcome == GapHealing.NotHealed);
             Assert.Equal((gap.From, gap.To), (failed.StillMissingFrom!.Value, failed.StillMissingTo!.Value));
             Assert.Contains("502", failed.Detail, StringComparison.Ordinal);
             Assert.Equal(2, result.Reports.Count(r => r.Outcome == GapHealing.Healed));
+
+            // The same healer as the session sees it (KisOptions.GapHealer): the rows inside the gap and the reports.
+            IGapHealer session = new GapHealer(client);
+            GapHealingResult viaSession = await RestTestKit.PumpAsync(session.HealAsync(gap, cts.Token), time, TimeSpan.FromMilliseconds(60), cts.Token);
+            Assert.All(viaSession.Reports, r => Assert.Equal(GapHealing.Healed, r.Outcome));
+            Assert.Equal(viaSession.Reports.Sum(r => r.Rows), viaSession.Rows.Count);
+            Assert.Equal(viaSession.Rows.OrderBy(t => t.ReceivedAt), viaSession.Rows);
         }
     }
 
