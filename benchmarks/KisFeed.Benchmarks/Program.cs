@@ -11,6 +11,11 @@ public static class Program
             return await QuickReport.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "heal")
+        {
+            return await HealBenchmark.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "web")
         {
             return await WebBenchmark.RunAsync(args[1..]);

@@ -67,6 +67,7 @@ internal static partial class CliApp
         root.Subcommands.Add(InfoCommand(console));
         root.Subcommands.Add(SimulateCommand(console));
         root.Subcommands.Add(ServeCommand(console));
+        root.Subcommands.Add(HistoryCommand(console));
         return root;
     }
 

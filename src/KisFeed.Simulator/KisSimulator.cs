@@ -49,7 +49,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         Options = options;
         _app = app;
         Logger = options.LoggerFactory?.CreateLogger<KisSimulator>() ?? NullLogger<KisSimulator>.Instance;
-        _market = new MarketModel(options.Seed, options.Hours);
+        _market = new MarketModel(options.Seed, options.Hours, options.Rest.HistoryDepth);
     }
 
     /// <summary>The options the simulator runs with.</summary>
@@ -119,6 +119,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         var sim = new KisSimulator(options, app);
 
         app.MapPost("/oauth2/Approval", sim.HandleApprovalAsync);
+        sim.MapRest(app);
         app.MapFallback(sim.HandleFallbackAsync);
 
         await app.StartAsync(ct);
@@ -393,7 +394,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
                 }
             }
 
-            if (wanted.Count == 0)
+            if (wanted.Count == 0 && !_market.HasInstruments)
             {
                 return;
             }

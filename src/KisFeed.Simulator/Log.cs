@@ -53,3 +53,16 @@ internal static partial class Log
     [LoggerMessage(1014, LogLevel.Warning, "Session {SessionId}: control reply {MsgCd} fault injected ({Fault})")]
     public static partial void ReplyFault(ILogger logger, long sessionId, ControlReplyFault fault, string msgCd);
 }
+
+// REST-side log events (ids 1100–1109).
+internal static partial class Log
+{
+    [LoggerMessage(1100, LogLevel.Information, "Access token answered for app key {AppKey} (new: {Issued})")]
+    public static partial void TokenAnswered(ILogger logger, string appKey, bool issued);
+
+    [LoggerMessage(1101, LogLevel.Warning, "REST {Path} refused with {ErrorCode}")]
+    public static partial void RestRefused(ILogger logger, string path, string errorCode);
+
+    [LoggerMessage(1102, LogLevel.Debug, "Program-trading history of {Code} ({Venue}): {Rows} row(s)")]
+    public static partial void HistoryServed(ILogger logger, string code, Venue venue, int rows);
+}

@@ -8,10 +8,21 @@ namespace KisFeed.Simulator;
 /// net = buy − sell (quantity and value), whole net residual = bid residual − ask residual, cumulative quantities never
 /// decrease within a KST day and restart on a new day, value ≈ quantity × a plausible price.
 /// Not thread-safe: the owner serialises calls.
+/// <para>
+/// The model also keeps its own state history, one point per (venue, code, second) in which the state changed, for the
+/// REST history endpoints: a point at second T is the state after the last update of T, i.e. exactly the values of the
+/// last WebSocket record stamped T. Points older than <paramref name="retention"/> are pruned (memory stays bounded).
+/// A stock first seen mid-day gets a synthetic history for the part of the day its baseline stands for.
+/// </para>
 /// </summary>
-internal sealed class MarketModel(int seed, MarketHours hours)
+internal sealed partial class MarketModel(int seed, MarketHours hours, TimeSpan retention)
 {
     private readonly Dictionary<string, Instrument> _instruments = new(StringComparer.Ordinal);
+
+    public MarketModel(int seed, MarketHours hours)
+        : this(seed, hours, TimeSpan.FromMinutes(30))
+    {
+    }
 
     /// <summary>Records produced by one tick, keyed by (venue, code), each an 11-field record.</summary>
     public Dictionary<(Venue Venue, string Code), List<string[]>> Tick(
@@ -20,15 +31,11 @@ internal sealed class MarketModel(int seed, MarketHours hours)
         var result = new Dictionary<(Venue, string), List<string[]>>();
         DateTimeOffset kst = KoreaTime.ToKst(now);
         string time = kst.ToString("HHmmss", CultureInfo.InvariantCulture);
-        foreach (string code in wanted.Select(w => w.Code).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        // Every stock the model knows keeps trading whether or not anyone is subscribed (a dropped client misses real
+        // updates, which the REST history then shows); records are produced only for the wanted ones.
+        foreach (string code in wanted.Select(w => w.Code).Concat(_instruments.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            if (!_instruments.TryGetValue(code, out Instrument? inst))
-            {
-                inst = new Instrument(code, seed);
-                _instruments[code] = inst;
-            }
-
-            inst.RollDay(kst, hours);
+            Instrument inst = Get(code, now);
             bool wantKrx = wanted.Contains((Venue.Krx, code));
             bool wantNxt = wanted.Contains((Venue.Nxt, code));
             bool wantUni = wanted.Contains((Venue.Unified, code));
@@ -44,6 +51,7 @@ internal sealed class MarketModel(int seed, MarketHours hours)
                 bool krxTurn = i < nKrx && (j >= nNxt || i <= j);
                 VenueState state = krxTurn ? inst.Krx : inst.Nxt;
                 inst.Step(state);
+                inst.Record(krxTurn ? Venue.Krx : Venue.Nxt, now, retention);
                 if (krxTurn) { i++; } else { j++; }
 
                 if (krxTurn ? wantKrx : wantNxt)
@@ -72,13 +80,13 @@ internal sealed class MarketModel(int seed, MarketHours hours)
         list.Add(record);
     }
 
-    /// <summary>Reference price level per stock: 005930 ≈ 77,000 KRW (notes §7.2), 000660 ≈ 180,000, others hashed.</summary>
-    internal static long PriceLevel(string code) => code switch
-    {
-        "005930" => 77_000,
-        "000660" => 180_000,
-        _ => RoundToTick((long)Math.Exp(Math.Log(2_000) + (Fnv(code) % 10_000 / 10_000.0 * Math.Log(250)))),
-    };
+    /// <summary>
+    /// Reference price level per stock (also the previous close of the REST rows): the large caps of
+    /// <c>data/large-caps.csv</c> trade near their listed level; other codes get a hashed level between 2,000 and 500,000.
+    /// </summary>
+    internal static long PriceLevel(string code) => LargeCaps.TryGet(code, out LargeCaps.Entry e)
+        ? RoundToTick(e.Price)
+        : RoundToTick((long)Math.Exp(Math.Log(2_000) + (Fnv(code) % 10_000 / 10_000.0 * Math.Log(250))));
 
     /// <summary>KRX tick-size ladder, so prices look like real trade prices.</summary>
     internal static long RoundToTick(double price)
@@ -107,7 +115,28 @@ internal sealed class MarketModel(int seed, MarketHours hours)
         return h;
     }
 
-    private sealed class Instrument
+    /// <summary>Stocks the model keeps trading; beyond it, a stock asked for over REST only is not kept (bounded memory).</summary>
+    internal const int MaxInstruments = 512;
+
+    /// <summary>Whether any stock is known (and so trades on every tick).</summary>
+    public bool HasInstruments => _instruments.Count > 0;
+
+    private Instrument Get(string code, DateTimeOffset now, bool forRestOnly = false)
+    {
+        if (!_instruments.TryGetValue(code, out Instrument? inst))
+        {
+            inst = new Instrument(code, seed);
+            if (!forRestOnly || _instruments.Count < MaxInstruments)
+            {
+                _instruments[code] = inst;
+            }
+        }
+
+        inst.RollDay(now, hours, retention);
+        return inst;
+    }
+
+    private sealed partial class Instrument
     {
         private readonly Random _rng;
         private readonly long _level;
@@ -117,6 +146,8 @@ internal sealed class MarketModel(int seed, MarketHours hours)
 
         public Instrument(string code, int seed)
         {
+            Code = code;
+            Seed = seed;
             _rng = new Random(unchecked((int)Fnv(code) ^ seed));
             _level = PriceLevel(code);
             _price = _level;
@@ -125,12 +156,23 @@ internal sealed class MarketModel(int seed, MarketHours hours)
             Nxt = new VenueState(Math.Max(1, _lot / 5)); // NXT is the smaller venue
         }
 
+        public string Code { get; }
+
+        public int Seed { get; }
+
+        public long Level => _level;
+
+        public long Price => RoundToTick(_price);
+
+        public DateOnly Day => _day;
+
         public VenueState Krx { get; private set; }
 
         public VenueState Nxt { get; private set; }
 
-        public void RollDay(DateTimeOffset kst, MarketHours hours)
+        public void RollDay(DateTimeOffset now, MarketHours hours, TimeSpan retention)
         {
+            DateTimeOffset kst = KoreaTime.ToKst(now);
             var day = DateOnly.FromDateTime(kst.DateTime);
             if (day == _day)
             {
@@ -142,14 +184,11 @@ internal sealed class MarketModel(int seed, MarketHours hours)
             _day = day;
             Krx = new VenueState(Krx.Lot);
             Nxt = new VenueState(Nxt.Lot);
-            double minutes = Math.Clamp((kst.TimeOfDay - TimeSpan.FromHours(9)).TotalMinutes, 0, 390);
-            if (hours == MarketHours.AlwaysOpen)
-            {
-                minutes = Math.Min(minutes, 30);
-            }
-
+            // Always-open (demo) markets stand for 30 minutes of trading whatever the wall clock says.
+            double minutes = hours == MarketHours.AlwaysOpen ? 30 : Math.Clamp((kst.TimeOfDay - TimeSpan.FromHours(9)).TotalMinutes, 0, 390);
             Baseline(Krx, minutes);
             Baseline(Nxt, minutes);
+            StartHistory(now, minutes, hours, retention);
         }
 
         private void Baseline(VenueState s, double minutes)
@@ -161,6 +200,7 @@ internal sealed class MarketModel(int seed, MarketHours hours)
             s.BuyQty = buy;
             s.SellValue = sell * price;
             s.BuyValue = buy * price;
+            s.MarketVolume = (sell + buy) * MarketVolumeFactor;
             s.AskResidual = s.Lot * (20 + _rng.Next(200));
             s.BidResidual = s.Lot * (20 + _rng.Next(200));
         }
@@ -200,6 +240,7 @@ internal sealed class MarketModel(int seed, MarketHours hours)
             s.BuyQty += buy;
             s.SellValue += sell * price;
             s.BuyValue += buy * price;
+            s.MarketVolume += (sell + buy) * MarketVolumeFactor;
             s.AskResidual = Math.Max(0, s.AskResidual + (long)Math.Round(Gauss() * s.Lot * 2));
             s.BidResidual = Math.Max(0, s.BidResidual + (long)Math.Round(Gauss() * s.Lot * 2));
         }
@@ -228,8 +269,12 @@ internal sealed class MarketModel(int seed, MarketHours hours)
 
         public long BidResidual { get; set; }
 
+        /// <summary>Accumulated traded volume of the stock on the venue (program and other trading), for <c>acml_vol</c>.</summary>
+        public long MarketVolume { get; set; }
+
         public static VenueState Sum(VenueState a, VenueState b) => new(a.Lot + b.Lot)
         {
+            MarketVolume = a.MarketVolume + b.MarketVolume,
             SellQty = a.SellQty + b.SellQty,
             SellValue = a.SellValue + b.SellValue,
             BuyQty = a.BuyQty + b.BuyQty,

@@ -135,6 +135,9 @@ public sealed record SimulatorOptions
     /// <summary>Ledger records kept per session (older sessions keep theirs); beyond it, recording stops. Default 1,000,000.</summary>
     public int LedgerCapacityPerSession { get; init; } = 1_000_000;
 
+    /// <summary>The REST side: token and call limits, history window depth and page size.</summary>
+    public SimulatorRestOptions Rest { get; init; } = SimulatorRestOptions.Default;
+
     /// <summary>Clock for everything time-related (ticks, pings, key expiry, hours). Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -158,6 +161,8 @@ public sealed record SimulatorOptions
         ArgumentOutOfRangeException.ThrowIfNegative(ApprovalRateLimitPerSecond);
         ArgumentOutOfRangeException.ThrowIfLessThan(SendQueueCapacity, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(LedgerCapacityPerSession);
+        ArgumentNullException.ThrowIfNull(Rest);
+        Rest.Validate();
     }
 }
 

@@ -12,6 +12,7 @@ namespace KisFeed.Simulator;
 /// every 45s malformed          # send each frame of MalformedFrames.Broken() to every session
 /// at 20s reply-fault drop 2    # the next 2 control replies: drop|duplicate|delay [count] [delay]
 /// at 25s reply-fault delay 1 3s
+/// at 30s rest-fault partial 5 # the next 5 REST history calls: fail|partial|rate-limit [count]
 /// </code>
 /// Times are a number with <c>ms</c>, <c>s</c> or <c>m</c>.
 /// </summary>
@@ -148,8 +149,22 @@ public sealed class SimulatorScenario
                     sim.InjectControlReplyFault(fault, count, delay);
                     return Task.CompletedTask;
                 };
+            case "rest-fault" when a.Length is 2 or 3:
+                RestFault restFault = a[1] switch
+                {
+                    "fail" => RestFault.Fail,
+                    "partial" => RestFault.Partial,
+                    "rate-limit" => RestFault.RateLimit,
+                    _ => throw new FormatException("rest-fault takes fail, partial or rate-limit"),
+                };
+                int restCount = a.Length == 3 ? int.Parse(a[2], NumberStyles.None, CultureInfo.InvariantCulture) : 1;
+                return (sim, _) =>
+                {
+                    sim.InjectRestFault(restFault, restCount);
+                    return Task.CompletedTask;
+                };
             default:
-                throw new FormatException($"unknown action '{string.Join(' ', a)}' (drop, stall, invalidate-keys, malformed, reply-fault)");
+                throw new FormatException($"unknown action '{string.Join(' ', a)}' (drop, stall, invalidate-keys, malformed, reply-fault, rest-fault)");
         }
     }
 

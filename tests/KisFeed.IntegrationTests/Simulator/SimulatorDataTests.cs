@@ -81,7 +81,7 @@ public sealed class SimulatorDataTests
                 Assert.Equal(buyV - sellV, netV);
                 Assert.Equal(bid - ask, whole);
                 Assert.True(sellQ >= 0 && buyQ >= 0 && sellV >= 0 && buyV >= 0 && ask >= 0 && bid >= 0);
-                long level = r[0] switch { "005930" => 77_000, "000660" => 180_000, _ => 0 };
+                long level = r[0] switch { "005930" => 100_000, "000660" => 550_000, _ => 0 };
                 if (level > 0 && sellQ > 0)
                 {
                     double price = (double)sellV / sellQ;

@@ -1,0 +1,364 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+using KisFeed.Rest;
+using KisFeed.Session;
+
+using Microsoft.Extensions.Logging;
+
+using Polly;
+using Polly.Retry;
+
+namespace KisFeed;
+
+/// <summary>
+/// The KIS REST calls KisFeed needs: the access token (<c>POST /oauth2/tokenP</c>) and the program-trading history of a
+/// stock, intraday (<c>program-trade-by-stock</c>, FHPPG04650101) and daily (<c>program-trade-by-stock-daily</c>,
+/// FHPPG04650201).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The access token is cached per (REST endpoint, app key) and shared by every client in the process, and kept across
+/// processes in the user's cache directory (owner-only file, the app secret never written; see
+/// <see cref="KisRestOptions.TokenCacheDirectory"/>). It is renewed <see cref="KisRestOptions.RenewBeforeExpiry"/> before it
+/// expires, and at once when KIS answers <c>EGW00123</c> (expired) or <c>EGW00121</c> (invalid).
+/// </para>
+/// <para>
+/// Every call of every client with the same app key goes through ONE limiter (<see cref="KisRestOptions.RequestsPerSecond"/>),
+/// and a call refused with <c>EGW00201</c> is retried with exponential backoff and jitter.
+/// </para>
+/// <para>
+/// HTTP: pass an <see cref="HttpClient"/> (e.g. from <c>IHttpClientFactory</c>; it is not disposed here), or set
+/// <see cref="KisOptions.HttpHandler"/>; otherwise the client makes its own. Thread-safe.
+/// </para>
+/// </remarks>
+public sealed class KisRestClient : IDisposable
+{
+    private const string IntradayPath = "/uapi/domestic-stock/v1/quotations/program-trade-by-stock";
+    private const string DailyPath = "/uapi/domestic-stock/v1/quotations/program-trade-by-stock-daily";
+    private const string IntradayTrId = "FHPPG04650101";
+    private const string DailyTrId = "FHPPG04650201";
+
+    private readonly KisOptions _options;
+    private readonly KisRestOptions _rest;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly RestRateLimiter _limiter;
+    private readonly AccessTokenCache _tokens;
+    private readonly ResiliencePipeline _retry;
+    private readonly ILogger _logger;
+    private long _calls;
+    private long _retries;
+
+    /// <summary>Creates a client for the credentials and endpoint of <paramref name="options"/>.</summary>
+    /// <param name="options">App key and secret (both required), <see cref="KisOptions.RestUri"/>, clock, logging, handler.</param>
+    /// <param name="restOptions">REST settings; null = <see cref="KisRestOptions.Default"/>.</param>
+    /// <param name="httpClient">An HTTP client to use (not disposed by this client); null = one of our own.</param>
+    public KisRestClient(KisOptions options, KisRestOptions? restOptions = null, HttpClient? httpClient = null)
+        : this(options, restOptions, httpClient, RestShared.Default)
+    {
+    }
+
+    internal KisRestClient(KisOptions options, KisRestOptions? restOptions, HttpClient? httpClient, RestShared shared)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shared);
+        options.Validate();
+        if (string.IsNullOrEmpty(options.AppKey) || string.IsNullOrEmpty(options.AppSecret))
+        {
+            throw new ArgumentException(
+                "The KIS REST API needs both the app key and the app secret (KIS_APPKEY and KIS_APPSECRET); an approval key alone is not enough.",
+                nameof(options));
+        }
+
+        _rest = restOptions ?? KisRestOptions.Default;
+        _rest.Validate();
+        _options = options;
+        _logger = options.LoggerFactory.CreateLogger<KisRestClient>();
+        if (httpClient is not null)
+        {
+            _http = httpClient;
+        }
+        else
+        {
+            _http = options.HttpHandler is null ? new HttpClient() : new HttpClient(options.HttpHandler, disposeHandler: false);
+            _http.Timeout = _rest.Timeout;
+            _ownsHttp = true;
+        }
+
+        string authority = options.RestUri.GetLeftPart(UriPartial.Authority);
+        string? file = _rest.PersistToken
+            ? Path.Combine(_rest.TokenCacheDirectory ?? AccessTokenCache.DefaultDirectory(), AccessTokenCache.FileName(authority, options.AppKey))
+            : null;
+        _tokens = shared.Tokens(authority, options.AppKey, file);
+        _limiter = shared.Limiter(options.AppKey, options.TimeProvider, _rest.RequestsPerSecond);
+        var builder = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider };
+        if (_rest.RateLimitRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<KisRateLimitException>(),
+                MaxRetryAttempts = _rest.RateLimitRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _rest.RateLimitBackoff,
+                OnRetry = args =>
+                {
+                    Interlocked.Increment(ref _retries);
+                    RestLog.RateLimited(_logger, args.AttemptNumber + 1, args.RetryDelay);
+                    return default;
+                },
+            });
+        }
+
+        _retry = builder.Build();
+    }
+
+    /// <summary>HTTP requests this client sent to the history endpoints (retries included).</summary>
+    public long CallsMade => Interlocked.Read(ref _calls);
+
+    /// <summary>Calls retried after <c>EGW00201</c>.</summary>
+    public long RateLimitRetries => Interlocked.Read(ref _retries);
+
+    /// <summary>Token requests (<c>tokenP</c>) this process sent for the app key (all clients sharing it).</summary>
+    public long TokenRequests => _tokens.Requested;
+
+    /// <summary>The shared limiter's rate, calls per second (the first client of the app key set it).</summary>
+    public double RequestsPerSecond => _limiter.RequestsPerSecond;
+
+    /// <summary>
+    /// The program-trading rows of the day so far for <paramref name="code"/> on <paramref name="venue"/>, oldest first.
+    /// How far back they reach is KIS's choice (undocumented, possibly shallow): look at the first row's time.
+    /// </summary>
+    public async Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, CancellationToken cancellationToken = default)
+    {
+        CheckCode(code);
+        string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
+        var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
+        IntradayReplyDto reply = await CallAsync(IntradayPath + query, IntradayTrId, operation, RestJsonContext.Default.IntradayReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        DateTimeOffset nowKst = KoreaClock.ToKst(_options.TimeProvider.GetUtcNow());
+        var today = DateOnly.FromDateTime(nowKst.DateTime);
+        var rows = new List<ProgramTradeHistoryRow>(reply.Output?.Count ?? 0);
+        foreach (IntradayRowDto r in reply.Output ?? [])
+        {
+            if (!TimeOnly.TryParseExact(r.Hour, "HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out TimeOnly time))
+            {
+                continue; // a row without a time cannot be placed in the day
+            }
+
+            // Just after midnight a row stamped late in the evening belongs to the previous day.
+            DateOnly date = time.ToTimeSpan() > nowKst.TimeOfDay + TimeSpan.FromMinutes(5) ? today.AddDays(-1) : today;
+            rows.Add(new ProgramTradeHistoryRow(
+                venue, code, date, time, L(r.Price), L(r.Change), Sign(r.ChangeSign), D(r.ChangePercent), L(r.AccumulatedVolume),
+                L(r.SellVolume), L(r.SellValue), L(r.BuyVolume), L(r.BuyValue), L(r.NetBuyVolume), L(r.NetBuyValue),
+                L(r.NetBuyVolumeChange), L(r.NetBuyValueChange)));
+        }
+
+        rows.Sort(static (a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return rows;
+    }
+
+    /// <summary>
+    /// Daily program-trading rows for <paramref name="code"/> on <paramref name="venue"/>, oldest first: the days KIS
+    /// lists going back from <paramref name="from"/> (<c>FID_INPUT_DATE_1</c>; null = from today).
+    /// </summary>
+    public async Task<IReadOnlyList<ProgramTradeDailyRow>> DailyHistoryAsync(string code, Venue venue, DateOnly? from = null, CancellationToken cancellationToken = default)
+    {
+        CheckCode(code);
+        string operation = $"program-trade-by-stock-daily {code} {venue.ToString().ToLowerInvariant()}";
+        string date = from?.ToString("yyyyMMdd", CultureInfo.InvariantCulture) ?? string.Empty;
+        var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}&FID_INPUT_DATE_1={date}";
+        DailyReplyDto reply = await CallAsync(DailyPath + query, DailyTrId, operation, RestJsonContext.Default.DailyReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        var rows = new List<ProgramTradeDailyRow>(reply.Output?.Count ?? 0);
+        foreach (DailyRowDto r in reply.Output ?? [])
+        {
+            if (!DateOnly.TryParseExact(r.Date, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly d))
+            {
+                continue;
+            }
+
+            rows.Add(new ProgramTradeDailyRow(
+                venue, code, d, L(r.ClosePrice), L(r.Change), Sign(r.ChangeSign), D(r.ChangePercent), L(r.AccumulatedVolume),
+                L(r.SellVolume), L(r.SellValue), L(r.BuyVolume), L(r.BuyValue), L(r.NetBuyVolume), L(r.NetBuyValue)));
+        }
+
+        rows.Sort(static (a, b) => a.Date.CompareTo(b.Date));
+        return rows;
+    }
+
+    /// <summary>
+    /// A valid access token's expiry (the token itself stays inside): from memory, the cache file, or a new
+    /// <c>tokenP</c> request.
+    /// </summary>
+    public async Task<DateTimeOffset> EnsureAccessTokenAsync(CancellationToken cancellationToken = default) =>
+        (await TokenAsync(null, cancellationToken).ConfigureAwait(false)).ExpiresAt;
+
+    /// <summary>Revokes the cached access token (<c>POST /oauth2/revokeP</c>) and forgets it, in memory and on disk.</summary>
+    public async Task RevokeAccessTokenAsync(CancellationToken cancellationToken = default)
+    {
+        CachedToken token = await TokenAsync(null, cancellationToken).ConfigureAwait(false);
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(
+            new RevokeRequestDto { AppKey = _options.AppKey!, AppSecret = _options.AppSecret!, Token = token.Value }, RestJsonContext.Default.RevokeRequestDto);
+        (int status, string text) = await PostAsync("/oauth2/revokeP", body, "revokeP", cancellationToken).ConfigureAwait(false);
+        KisReplyDto? reply = RestErrors.TryRead(text);
+        if (status is < 200 or >= 300 || reply?.ErrorCode is not null)
+        {
+            throw RestErrors.Create("revokeP", status, text, reply);
+        }
+
+        _tokens.Forget();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    internal static string MarketCode(Venue venue) => venue switch
+    {
+        Venue.Krx => "J",
+        Venue.Nxt => "NX",
+        Venue.Unified => "UN",
+        _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
+    };
+
+    private static void CheckCode(string code)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        if (code.Length != 6 || !code.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new ArgumentException($"'{code}' is not a stock code (6 characters, e.g. 005930; an ETN may start with Q).", nameof(code));
+        }
+    }
+
+    private async Task<T> CallAsync<T>(
+        string pathAndQuery, string trId, string operation, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+        Func<T, (string? RtCd, string? MsgCd, string? Msg1)> envelope, CancellationToken ct)
+        where T : class
+    {
+        return await _retry.ExecuteAsync(async token =>
+        {
+            string? rejected = null;
+            for (int attempt = 0; ; attempt++)
+            {
+                CachedToken access = await TokenAsync(rejected, token).ConfigureAwait(false);
+                await _limiter.AcquireAsync(token).ConfigureAwait(false);
+                Interlocked.Increment(ref _calls);
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.RestUri, pathAndQuery));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access.Value);
+                request.Headers.TryAddWithoutValidation("appkey", _options.AppKey);
+                request.Headers.TryAddWithoutValidation("appsecret", _options.AppSecret);
+                request.Headers.TryAddWithoutValidation("tr_id", trId);
+                request.Headers.TryAddWithoutValidation("custtype", _options.CustomerType.ToString());
+                request.Headers.TryAddWithoutValidation("tr_cont", string.Empty);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                (int status, string text) = await SendAsync(request, operation, access.Value, token).ConfigureAwait(false);
+                KisReplyDto? error = RestErrors.TryRead(text);
+                string? code = error?.ErrorCode ?? error?.MsgCd;
+                if (code is RestErrors.TokenExpired or RestErrors.TokenInvalid && attempt == 0)
+                {
+                    RestLog.TokenRefused(_logger, operation, code);
+                    rejected = access.Value; // renew at once and try once more
+                    continue;
+                }
+
+                if (status is >= 200 and < 300 && error is { RtCd: "0" or null, ErrorCode: null })
+                {
+                    T? parsed;
+                    try
+                    {
+                        parsed = JsonSerializer.Deserialize(text, type);
+                    }
+                    catch (JsonException ex)
+                    {
+                        throw new KisRestException($"KIS answered {operation} with a body that is not the expected JSON: {ex.Message}", operation, status, null, null, ex);
+                    }
+
+                    if (parsed is not null && envelope(parsed).RtCd is "0" or null)
+                    {
+                        return parsed;
+                    }
+                }
+
+                throw RestErrors.Create(operation, status, text, error);
+            }
+        }, ct).ConfigureAwait(false);
+    }
+
+    private Task<CachedToken> TokenAsync(string? rejected, CancellationToken ct) =>
+        _tokens.GetAsync(IssueTokenAsync, _options.TimeProvider, _rest.RenewBeforeExpiry, rejected, ct);
+
+    private async Task<CachedToken> IssueTokenAsync(CancellationToken ct)
+    {
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(
+            new TokenRequestDto { AppKey = _options.AppKey!, AppSecret = _options.AppSecret! }, RestJsonContext.Default.TokenRequestDto);
+        DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+        (int status, string text) = await PostAsync("/oauth2/tokenP", body, "tokenP", ct).ConfigureAwait(false);
+        KisReplyDto? reply = RestErrors.TryRead(text);
+        if (status is >= 200 and < 300 && reply is { AccessToken.Length: > 0 })
+        {
+            DateTimeOffset expires = reply.ExpiresIn is > 0 ? now + TimeSpan.FromSeconds(reply.ExpiresIn.Value) : ParseExpiry(reply.AccessTokenExpired) ?? now + TimeSpan.FromHours(12);
+            RestLog.TokenIssued(_logger, Secrets.Redact(_options.AppKey), expires);
+            return new CachedToken(reply.AccessToken, expires, now);
+        }
+
+        throw RestErrors.Create("tokenP", status, Secrets.Scrub(text, reply?.AccessToken), reply);
+    }
+
+    private static DateTimeOffset? ParseExpiry(string? text) =>
+        DateTime.TryParseExact(text, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime kst)
+            ? new DateTimeOffset(kst, KoreaClock.Offset)
+            : null;
+
+    private async Task<(int Status, string Text)> PostAsync(string path, byte[] body, string operation, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.RestUri, path))
+        {
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return await SendAsync(request, operation, null, ct).ConfigureAwait(false);
+    }
+
+    private async Task<(int Status, string Text)> SendAsync(HttpRequestMessage request, string operation, string? accessToken, CancellationToken ct)
+    {
+        string where = request.RequestUri!.GetLeftPart(UriPartial.Path);
+        try
+        {
+            using HttpResponseMessage response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+            byte[] bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            string text = Secrets.Scrub(Encoding.UTF8.GetString(bytes), _options.AppKey, _options.AppSecret, accessToken);
+            return ((int)response.StatusCode, text);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new KisRestException($"Could not reach {where} for {operation}: {Secrets.Scrub(ex.Message, _options.AppKey, _options.AppSecret, accessToken)}. Check the network and the REST URL (KIS_REST_URL).", operation, null, null, null, ex);
+        }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new KisRestException($"{where} did not answer {operation} within {_http.Timeout.TotalSeconds:0} s.", operation, null, null, null, ex);
+        }
+    }
+
+    private static long L(string? s) =>
+        long.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out long v) ? v : 0;
+
+    private static decimal D(string? s) =>
+        decimal.TryParse(s, NumberStyles.Number, CultureInfo.InvariantCulture, out decimal v) ? v : 0;
+
+    private static PriceChangeSign Sign(string? s) => s?.Trim() switch
+    {
+        "1" => PriceChangeSign.UpperLimit,
+        "2" => PriceChangeSign.Up,
+        "3" => PriceChangeSign.Unchanged,
+        "4" => PriceChangeSign.LowerLimit,
+        "5" => PriceChangeSign.Down,
+        _ => PriceChangeSign.Unknown,
+    };
+}

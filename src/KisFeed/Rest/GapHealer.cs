@@ -1,0 +1,142 @@
+using System.Diagnostics;
+
+using KisFeed.Session;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KisFeed.Rest;
+
+/// <summary>Where <see cref="GapHealer"/> gets intraday rows (the <see cref="KisRestClient"/>, or a fake in tests).</summary>
+internal interface IProgramTradeHistory
+{
+    Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, CancellationToken cancellationToken);
+}
+
+/// <summary>What healing one gap gave back.</summary>
+/// <param name="Gap">The gap.</param>
+/// <param name="Trades">
+/// REST rows strictly inside the gap as <see cref="ProgramTrade"/> (<see cref="TradeSource.Rest"/>, residual fields
+/// flagged missing), in time order (then venue, code). Deliver them in-band before the live records that follow the gap.
+/// </param>
+/// <param name="Reports">One report per registration of the gap, in the gap's order.</param>
+/// <param name="RestCalls">History calls made (one per distinct (code, venue); EGW00201 retries not counted).</param>
+/// <param name="Elapsed">Wall time the healing took.</param>
+internal sealed record RestHealingResult(DataGap Gap, IReadOnlyList<ProgramTrade> Trades, IReadOnlyList<GapHealingReport> Reports, int RestCalls, TimeSpan Elapsed);
+
+/// <summary>
+/// Heals a <see cref="DataGap"/> from the REST history: one <c>program-trade-by-stock</c> call per affected
+/// (code, venue), all started together and paced by the app key's shared limiter.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>No duplicates.</b> REST rows are stamped to the second (KST). A row is kept only when its second lies strictly
+/// after the second of <see cref="DataGap.From"/> and strictly before the second of <see cref="DataGap.To"/>: the live
+/// records before the gap are stamped at most From's second and those after it at least To's second, so a healed row
+/// can never share a time with a live record. Nothing is lost by skipping the two boundary seconds: the values are
+/// cumulative, so the next live record carries them.
+/// </para>
+/// <para>
+/// <b>Outcome.</b> The REST window "reaches" back to its oldest row. When that row is at or before From's second, the
+/// whole gap is covered: <see cref="GapHealing.Healed"/>, even with no row inside (nothing traded). When it is later,
+/// <see cref="GapHealing.PartlyHealed"/> with From up to the oldest row still missing; when the call failed or gave no
+/// row at all, <see cref="GapHealing.NotHealed"/>.
+/// </para>
+/// </remarks>
+internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = null) : IGapHealer
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public GapHealer(KisRestClient client, ILogger? logger = null)
+        : this(new RestClientHistory(client), logger)
+    {
+    }
+
+    /// <summary>The session's view (<see cref="IGapHealer"/>): the rows inside the gap and a report per registration.</summary>
+    async Task<GapHealingResult> IGapHealer.HealAsync(DataGap gap, CancellationToken cancellationToken)
+    {
+        RestHealingResult r = await HealAsync(gap, cancellationToken).ConfigureAwait(false);
+        return new GapHealingResult(r.Trades, r.Reports);
+    }
+
+    public async Task<RestHealingResult> HealAsync(DataGap gap, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(gap);
+        long started = Stopwatch.GetTimestamp();
+        Registration[] distinct = [.. gap.Registrations.Distinct()];
+        Task<Fetch>[] fetches = [.. distinct.Select(r => FetchAsync(r, cancellationToken))];
+        Fetch[] results = await Task.WhenAll(fetches).ConfigureAwait(false);
+        var byRegistration = results.ToDictionary(f => f.Registration);
+
+        long fromSecond = SecondOf(gap.From);
+        long toSecond = SecondOf(gap.To);
+        var trades = new List<ProgramTrade>();
+        var reports = new List<GapHealingReport>(gap.Registrations.Count);
+        var reported = new HashSet<Registration>();
+        foreach (Registration reg in gap.Registrations)
+        {
+            if (!reported.Add(reg))
+            {
+                continue;
+            }
+
+            Fetch f = byRegistration[reg];
+            GapHealingReport report;
+            if (f.Error is not null)
+            {
+                report = new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, $"REST history failed: {f.Error.Message}");
+            }
+            else if (f.Rows.Count == 0)
+            {
+                report = new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, "REST history returned no rows");
+            }
+            else
+            {
+                var inside = f.Rows.Where(r => SecondOf(r.Timestamp) > fromSecond && SecondOf(r.Timestamp) < toSecond).ToList();
+                trades.AddRange(inside.Select(r => r.ToProgramTrade()));
+                DateTimeOffset reach = f.Rows[0].Timestamp;
+                string window = $"REST window reached back to {reach:HH:mm:ss} KST ({f.Rows.Count} row(s))";
+                report = SecondOf(reach) >= toSecond
+                    ? new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, window + ", after the gap ended: the gap is older than the window")
+                    : SecondOf(reach) <= fromSecond
+                    ? new GapHealingReport(gap.Id, reg, GapHealing.Healed, inside.Count, null, null, window + ", before the gap")
+                    : new GapHealingReport(gap.Id, reg, GapHealing.PartlyHealed, inside.Count, gap.From, reach,
+                        window + $"; {gap.From.ToOffset(KoreaClock.Offset):HH:mm:ss}–{reach:HH:mm:ss} KST is still missing");
+            }
+
+            RestLog.GapHealed(_logger, gap.Id, reg, report.Outcome, report.Rows, report.Detail);
+            reports.Add(report);
+        }
+
+        trades.Sort(static (a, b) =>
+        {
+            int c = a.ReceivedAt.CompareTo(b.ReceivedAt);
+            c = c != 0 ? c : a.Venue.CompareTo(b.Venue);
+            return c != 0 ? c : string.CompareOrdinal(a.Code, b.Code);
+        });
+        return new RestHealingResult(gap, trades, reports, distinct.Length, Stopwatch.GetElapsedTime(started));
+    }
+
+    private static long SecondOf(DateTimeOffset t) => t.ToUnixTimeSeconds();
+
+    private async Task<Fetch> FetchAsync(Registration reg, CancellationToken ct)
+    {
+        try
+        {
+            IReadOnlyList<ProgramTradeHistoryRow> rows = await history.HistoryAsync(reg.Code, reg.Venue, ct).ConfigureAwait(false);
+            return new Fetch(reg, [.. rows.OrderBy(r => r.Timestamp)], null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return new Fetch(reg, [], ex); // never throws for a REST failure: the registration is reported NotHealed
+        }
+    }
+
+    private sealed record Fetch(Registration Registration, IReadOnlyList<ProgramTradeHistoryRow> Rows, Exception? Error);
+
+    private sealed class RestClientHistory(KisRestClient client) : IProgramTradeHistory
+    {
+        public Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, CancellationToken cancellationToken) =>
+            client.HistoryAsync(code, venue, cancellationToken);
+    }
+}
