@@ -96,6 +96,8 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             using DuckDBCommand command = connection.CreateCommand();
             command.CommandText = "SELECT coalesce(max(seq), 0) FROM program_trades";
             long lastSeq = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            command.CommandText = StorageSchema.MigrateToV3Sql; // an older file gains the source column and gap_healing
+            command.ExecuteNonQuery();
             command.CommandText = "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'";
             bool enumColumns = command.ExecuteScalar() is string type && type.StartsWith("ENUM", StringComparison.Ordinal);
             if (options.Source is { } source)
@@ -195,6 +197,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     public Task<long> RecordAsync(IAsyncEnumerable<FeedItem> source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        var gaps = new Dictionary<long, DataGap>(); // the gaps of this feed, so a healing outcome can name its bounds
         return RecordCoreAsync(source, (in FeedItem item) =>
         {
             switch (item.Kind)
@@ -203,10 +206,11 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                     Append(item.Trade);
                     return true;
                 case FeedItemKind.Gap:
-                    RecordGap(item.Gap!);
+                    gaps[item.Gap!.Id] = item.Gap;
+                    RecordGap(item.Gap);
                     return false;
                 default:
-                    Log.GapHealingOutcome(_logger, item.Healing!.Registration.ToString(), item.Healing.Outcome.ToString(), item.Healing.Rows);
+                    RecordHealing(item.Healing!, gaps);
                     return false;
             }
         }, cancellationToken);
@@ -217,6 +221,55 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(client);
         return RecordAsync(client.FeedAsync(codes, venues, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Records how healing one registration of a gap ended (table <c>gap_healing</c>); the healed rows themselves are
+    /// trades with <see cref="TradeSource.Rest"/>. The trades before it are committed first.
+    /// </summary>
+    public void RecordHealing(GapHealingReport report, DateTimeOffset gapFrom, DateTimeOffset gapTo)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushLocked();
+            try
+            {
+                using DuckDBTransaction tx = _connection.BeginTransaction();
+                using (DuckDBAppender appender = _connection.CreateAppender(StorageSchema.GapHealingTable))
+                {
+                    IDuckDBAppenderRow row = appender.CreateRow()
+                        .AppendValue(gapFrom)
+                        .AppendValue(gapTo)
+                        .AppendValue(report.Registration.Venue.Name())
+                        .AppendValue(report.Registration.Code)
+                        .AppendValue(report.Outcome.ToString())
+                        .AppendValue(report.Rows);
+                    row = report.StillMissingFrom is { } f ? row.AppendValue(f) : row.AppendNullValue();
+                    row = report.StillMissingTo is { } t ? row.AppendValue(t) : row.AppendNullValue();
+                    row.AppendValue(report.Detail)
+                        .AppendValue(_options.TimeProvider.GetUtcNow())
+                        .EndRow();
+                }
+
+                tx.Commit();
+            }
+            catch (DuckDBException ex)
+            {
+                throw StorageFile.Translate(ex, Path, "record to");
+            }
+        }
+
+        Log.GapHealingOutcome(_logger, report.Registration.ToString(), report.Outcome.ToString(), report.Rows);
+    }
+
+    private void RecordHealing(GapHealingReport report, Dictionary<long, DataGap> gaps)
+    {
+        (DateTimeOffset from, DateTimeOffset to) = gaps.TryGetValue(report.GapId, out DataGap? gap)
+            ? (gap.From, gap.To)
+            : (report.StillMissingFrom ?? default, report.StillMissingTo ?? default);
+        RecordHealing(report, from, to);
     }
 
     /// <summary>Records each gap's registrations grouped by venue, one row per venue (the schema's shape).</summary>
@@ -429,6 +482,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                         .AppendValue(t.BidResidual)
                         .AppendValue(t.NetBidResidual)
                         .AppendValue((int)t.Missing)
+                        .AppendValue((sbyte)t.Source)
                         .EndRow();
                     perVenue[v]++;
                 }

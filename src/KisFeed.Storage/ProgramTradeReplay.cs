@@ -51,7 +51,8 @@ public static class ProgramTradeReplay
             "SELECT CASE venue WHEN 'krx' THEN 0 WHEN 'nxt' THEN 1 WHEN 'unified' THEN 2 ELSE -1 END, " + CodeTable.HashSql + ", " +
             "trading_date - DATE '1970-01-01', epoch_us(kis_time), " +
             "sell_volume, sell_value, buy_volume, buy_value, net_buy_volume, net_buy_value, " +
-            "ask_residual, bid_residual, net_bid_residual, epoch_us(received_at), missing_fields" +
+            "ask_residual, bid_residual, net_bid_residual, epoch_us(received_at), missing_fields, " +
+            (StorageFile.HasColumn(connection, StorageSchema.ProgramTradesTable, "source") ? "CAST(coalesce(source, 0) AS INTEGER)" : "0") +
             (codes.HasCollisions ? ", code" : "") +
             " FROM program_trades" + where + " ORDER BY seq";
 
@@ -103,7 +104,8 @@ public static class ProgramTradeReplay
                     reader.GetInt64(11),
                     reader.GetInt64(12),
                     new DateTimeOffset(UnixEpochTicks + (receivedUs * TimeSpan.TicksPerMicrosecond), TimeSpan.Zero),
-                    (ProgramTradeFields)reader.GetInt32(14));
+                    (ProgramTradeFields)reader.GetInt32(14),
+                    (TradeSource)reader.GetInt32(15));
 
                 if (speed is { } s)
                 {
@@ -155,7 +157,7 @@ public static class ProgramTradeReplay
     {
         /// <summary>DuckDB's 64-bit hash of the code, shifted to fit a BIGINT (read without the generic getter).</summary>
         public const string HashSql = "CAST(hash(code) >> 1 AS BIGINT)";
-        private const int CodeColumn = 15;
+        private const int CodeColumn = 16;
         private readonly Dictionary<long, string?> _byHash = [];
 
         /// <summary>True when two codes share a hash; rows then carry the code text as well.</summary>

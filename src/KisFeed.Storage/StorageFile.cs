@@ -115,6 +115,14 @@ internal static class StorageFile
         CheckSchema(connection, full);
     }
 
+    /// <summary>True when <paramref name="table"/> has <paramref name="column"/> (columns added by later schema versions).</summary>
+    internal static bool HasColumn(DuckDBConnection connection, string table, string column)
+    {
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM information_schema.columns WHERE table_name = {Literal(table)} AND column_name = {Literal(column)}";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
     private static void CheckSchema(DuckDBConnection connection, string full)
     {
         try

@@ -20,6 +20,8 @@ namespace KisFeed.Storage;
 /// <c>net_buy_value</c>, <c>ask_residual</c>, <c>bid_residual</c>, <c>net_bid_residual</c> (all <c>BIGINT NOT NULL</c>)</term>
 /// <description>the cumulative amounts as received (shares / KRW).</description></item>
 /// <item><term><c>missing_fields INTEGER NOT NULL</c></term><description><see cref="ProgramTradeFields"/> flags of fields that were empty on the wire.</description></item>
+/// <item><term><c>source TINYINT</c></term><description><see cref="TradeSource"/>: 0 live WebSocket, 1 REST history (a healed gap or
+/// the seeded day); version 3 (older files read as 0).</description></item>
 /// </list>
 /// <para>Table <c>gaps</c>: <c>from_time TIMESTAMPTZ</c>, <c>to_time TIMESTAMPTZ</c>, <c>venue VARCHAR</c> (NULL = all
 /// venues), <c>codes VARCHAR[]</c> (empty = all codes), <c>reason VARCHAR</c>, <c>recorded_at TIMESTAMPTZ</c>.</para>
@@ -28,17 +30,42 @@ namespace KisFeed.Storage;
 /// <para>Version 2 made <c>venue</c> and <c>tr_id</c> ENUMs instead of <c>VARCHAR</c>: DuckDB's commit spent most of its
 /// time hashing and gathering statistics on those two three-valued strings. Version 1 files are read and appended to
 /// as they are (their version is left at 1); exports write both columns as text either way.</para>
+/// <para>Version 3 added <c>program_trades.source</c> and the table <c>gap_healing</c> (one row per healed registration:
+/// the gap's bounds, venue, code, outcome <c>Healed</c>/<c>PartlyHealed</c>/<c>NotHealed</c>, REST rows, what is still
+/// missing, detail). A recorder that opens an older file adds both (a version 2 file becomes version 3; a version 1
+/// file keeps its text columns and its version); files that are only read are never changed, and read as all-live.</para>
 /// </remarks>
 public static class StorageSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Name of the table of updates.</summary>
     public const string ProgramTradesTable = "program_trades";
 
     /// <summary>Name of the table of live-session gaps.</summary>
     public const string GapsTable = "gaps";
+
+    /// <summary>Name of the table of gap-healing outcomes (version 3).</summary>
+    public const string GapHealingTable = "gap_healing";
+
+    /// <summary>Brings an older file up to the version 3 columns and tables (idempotent).</summary>
+    internal const string MigrateToV3Sql = """
+        ALTER TABLE program_trades ADD COLUMN IF NOT EXISTS source TINYINT DEFAULT 0;
+        CREATE TABLE IF NOT EXISTS gap_healing (
+            from_time TIMESTAMPTZ NOT NULL,
+            to_time TIMESTAMPTZ NOT NULL,
+            venue VARCHAR NOT NULL,
+            code VARCHAR NOT NULL,
+            outcome VARCHAR NOT NULL,
+            rest_rows INTEGER NOT NULL,
+            still_missing_from TIMESTAMPTZ,
+            still_missing_to TIMESTAMPTZ,
+            detail VARCHAR NOT NULL,
+            recorded_at TIMESTAMPTZ NOT NULL
+        );
+        UPDATE meta SET value = '3' WHERE key = 'schema_version' AND value = '2';
+        """;
 
     /// <summary>Name of the key/value metadata table.</summary>
     public const string MetaTable = "meta";
@@ -72,7 +99,8 @@ public static class StorageSchema
             ask_residual BIGINT NOT NULL,
             bid_residual BIGINT NOT NULL,
             net_bid_residual BIGINT NOT NULL,
-            missing_fields INTEGER NOT NULL
+            missing_fields INTEGER NOT NULL,
+            source TINYINT DEFAULT 0
         );
         CREATE TABLE IF NOT EXISTS gaps (
             from_time TIMESTAMPTZ NOT NULL,
@@ -80,6 +108,18 @@ public static class StorageSchema
             venue VARCHAR,
             codes VARCHAR[] NOT NULL,
             reason VARCHAR NOT NULL,
+            recorded_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS gap_healing (
+            from_time TIMESTAMPTZ NOT NULL,
+            to_time TIMESTAMPTZ NOT NULL,
+            venue VARCHAR NOT NULL,
+            code VARCHAR NOT NULL,
+            outcome VARCHAR NOT NULL,
+            rest_rows INTEGER NOT NULL,
+            still_missing_from TIMESTAMPTZ,
+            still_missing_to TIMESTAMPTZ,
+            detail VARCHAR NOT NULL,
             recorded_at TIMESTAMPTZ NOT NULL
         );
         CREATE TABLE IF NOT EXISTS meta (

@@ -87,7 +87,7 @@ public sealed record KisOptions
     /// <summary>Opens connections; the RFC 6455 client unless a test puts an in-memory one here.</summary>
     internal IKisTransport Transport { get; init; } = WebSocketTransport.Instance;
 
-    /// <summary>Heals gaps; null: no healing (no REST credentials).</summary>
+    /// <summary>Heals gaps; null: the client makes one over <see cref="KisRestClient"/> when it has the app key and secret.</summary>
     internal IGapHealer? GapHealer { get; init; }
 
     /// <summary>Logging. Default: no logging.</summary>

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 
 using KisFeed.Delivery;
 using KisFeed.Protocol;
+using KisFeed.Rest;
 using KisFeed.Session;
 
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ public sealed class KisRealtimeClient : IAsyncDisposable
 {
     private readonly KisSession _session;
     private readonly EventDispatcher _dispatcher;
+    private readonly KisRestClient? _rest; // owned: created for healing when the options allow REST
     private int _disposed; // Interlocked
 
     /// <summary>Creates a client. Nothing connects until the first subscription or <see cref="ConnectAsync"/>.</summary>
@@ -34,7 +36,15 @@ public sealed class KisRealtimeClient : IAsyncDisposable
         options.Validate();
         ILogger log = options.LoggerFactory.CreateLogger("KisFeed.KisRealtimeClient");
         _dispatcher = new EventDispatcher(log);
-        _session = new KisSession(options, log, new Events(this));
+        IGapHealer? healer = options.GapHealer;
+        if (healer is null && options.HealGaps && !string.IsNullOrEmpty(options.AppKey) && !string.IsNullOrEmpty(options.AppSecret))
+        {
+            // Healing needs an access token, so the app key and secret: a bare approval key cannot call REST.
+            _rest = new KisRestClient(options);
+            healer = new GapHealer(_rest, options.LoggerFactory.CreateLogger("KisFeed.GapHealer"));
+        }
+
+        _session = new KisSession(options, log, new Events(this), options.HealGaps ? healer : null);
     }
 
     /// <summary>The options in use.</summary>
@@ -198,6 +208,7 @@ public sealed class KisRealtimeClient : IAsyncDisposable
 
         await _session.DisposeAsync().ConfigureAwait(false);
         await _dispatcher.DisposeAsync().ConfigureAwait(false);
+        _rest?.Dispose();
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

@@ -380,7 +380,7 @@ internal sealed partial class KisSession
             }
         }
 
-        if (_options.GapHealer is { } healer && _options.HealGaps)
+        if (_healer is { } healer)
         {
             lock (_healingGate)
             {

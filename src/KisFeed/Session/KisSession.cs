@@ -23,13 +23,15 @@ internal sealed partial class KisSession : IAsyncDisposable
     private readonly SessionCounters _counters = new();
     private readonly DropReporter _drops;
     private readonly CancellationTokenSource _stop = new();
+    private readonly IGapHealer? _healer;
     private readonly Lock _startGate = new();
     private Task? _supervisor; // owned by _startGate
     private TaskCompletionSource? _firstConnect; // owned by _startGate; completed by the supervisor
     private int _disposed; // Interlocked
 
-    public KisSession(KisOptions options, ILogger log, ISessionEvents events)
+    public KisSession(KisOptions options, ILogger log, ISessionEvents events, IGapHealer? healer = null)
     {
+        _healer = healer;
         _options = options;
         _log = log;
         _events = events;

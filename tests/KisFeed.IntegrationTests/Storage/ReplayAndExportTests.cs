@@ -119,7 +119,7 @@ public sealed class ReplayAndExportTests : IDisposable
         Execute(connection, $"ATTACH '{path}' AS rec (READ_ONLY)");
         Assert.Equal(2_000, Scalar(connection, $"SELECT count(*) FROM {reader}"));
         // The table's rows, plus 'simulated' (NULL: this file records no source).
-        const string table = "(SELECT *, CAST(NULL AS BOOLEAN) AS simulated FROM rec.program_trades)";
+        string table = $"(SELECT {string.Join(", ", StorageSchema.ProgramTradeColumns)}, CAST(NULL AS BOOLEAN) AS simulated FROM rec.program_trades)";
         Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM {reader} EXCEPT ALL SELECT * FROM {table})"));
         Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {reader})"));
         // Column names and order are the table's, then 'simulated'.

@@ -22,7 +22,7 @@ public sealed class SchemaVersionTests : IDisposable
         await WriteAsync(path, Make(50));
 
         using DuckDBConnection connection = Open(path);
-        Assert.Equal("2", SchemaVersion(connection));
+        Assert.Equal("3", SchemaVersion(connection));
         Assert.Equal("ENUM('krx', 'nxt', 'unified')", ColumnType(connection, "venue"));
         Assert.Equal("ENUM('H0STPGM0', 'H0NXPGM0', 'H0UNPGM0')", ColumnType(connection, "tr_id"));
         Assert.Equal("0", Text(connection, "SELECT count(*) FROM program_trades WHERE tr_id::VARCHAR <> CASE venue::VARCHAR WHEN 'krx' THEN 'H0STPGM0' WHEN 'nxt' THEN 'H0NXPGM0' ELSE 'H0UNPGM0' END"));
@@ -73,6 +73,51 @@ public sealed class SchemaVersionTests : IDisposable
         }
 
         Assert.Equal(trades.Select(Stored), await ReadAllAsync(path));
+    }
+
+    [Fact]
+    public async Task VersionThreeKeepsTheSourceOfEveryRowAndTheHealingOfEveryGap()
+    {
+        string path = _dir.File("v3.duckdb");
+        List<ProgramTrade> live = Make(4);
+        ProgramTrade healed = live[1] with { Source = TradeSource.Rest, Missing = ProgramTrade.ResidualFields, AskResidual = 0, BidResidual = 0, NetBidResidual = 0 };
+        var registration = new Registration(healed.Venue, healed.Code);
+        var gap = new DataGap(7, live[0].ReceivedAt, live[2].ReceivedAt, [registration], "connection lost");
+        var report = new GapHealingReport(7, registration, GapHealing.PartlyHealed, 1, gap.From, gap.From.AddSeconds(1), "REST reached back to 09:00:01");
+        FeedItem[] feed = [FeedItem.FromTrade(live[0]), FeedItem.FromGap(gap), FeedItem.FromTrade(live[2]), FeedItem.FromTrade(healed), FeedItem.FromHealing(report)];
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
+        {
+            Assert.Equal(3, await recorder.RecordAsync(feed.ToAsyncEnumerable(), Ct));
+        }
+
+        List<ProgramTrade> back = await ReadAllAsync(path);
+        Assert.Equal([TradeSource.WebSocket, TradeSource.WebSocket, TradeSource.Rest], back.Select(t => t.Source));
+        Assert.Equal(ProgramTrade.ResidualFields, back[2].Missing);
+        using DuckDBConnection connection = Open(path);
+        Assert.Equal("3", SchemaVersion(connection));
+        Assert.Equal("PartlyHealed 1", Text(connection, "SELECT outcome || ' ' || rest_rows FROM gap_healing"));
+        Assert.Equal(gap.From.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), Text(connection, "SELECT epoch_ms(from_time) FROM gap_healing"));
+    }
+
+    [Fact]
+    public async Task AnOlderFileReadsAsLiveAndGainsTheSourceColumnOnlyWhenRecordedTo()
+    {
+        string path = _dir.File("v1-source.duckdb");
+        CreateVersionOne(path);
+        await WriteAsync(path, Make(2)); // a recorder opens it: it gains the column and the table, keeps its version
+        using (DuckDBConnection connection = Open(path))
+        {
+            Assert.Equal("1", SchemaVersion(connection));
+            Assert.Equal("TINYINT", ColumnType(connection, "source"));
+        }
+
+        Assert.All(await ReadAllAsync(path), t => Assert.Equal(TradeSource.WebSocket, t.Source));
+
+        string untouched = _dir.File("v1-read.duckdb");
+        CreateVersionOne(untouched);
+        Assert.Empty(await ReadAllAsync(untouched)); // read-only: no source column needed, nothing changed
+        using DuckDBConnection check = Open(untouched);
+        Assert.Equal("", ColumnType(check, "source"));
     }
 
     [Fact]
