@@ -81,6 +81,9 @@ public sealed record KisOptions
     /// </summary>
     public bool HealGaps { get; init; } = true;
 
+    /// <summary>REST settings used for healing (pace, retries, where the access token is cached). Null: <see cref="KisRestOptions.Default"/>.</summary>
+    public KisRestOptions? Rest { get; init; }
+
     /// <summary>How often the session looks for subscriptions that were never disposed and are no longer referenced, and releases them.</summary>
     public TimeSpan AbandonedSweepInterval { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -40,7 +40,7 @@ public sealed class KisRealtimeClient : IAsyncDisposable
         if (healer is null && options.HealGaps && !string.IsNullOrEmpty(options.AppKey) && !string.IsNullOrEmpty(options.AppSecret))
         {
             // Healing needs an access token, so the app key and secret: a bare approval key cannot call REST.
-            _rest = new KisRestClient(options);
+            _rest = new KisRestClient(options, options.Rest);
             healer = new GapHealer(_rest, options.LoggerFactory.CreateLogger("KisFeed.GapHealer"));
         }
 
