@@ -38,6 +38,8 @@ internal static partial class CliApp
         root.Subcommands.Add(ReplayCommand(console));
         root.Subcommands.Add(ExportCommand(console));
         root.Subcommands.Add(SimulateCommand(console));
+        root.Subcommands.Add(GatewayCommand(console));
+        root.Subcommands.Add(SubsCommand(console));
         return root;
     }
 
