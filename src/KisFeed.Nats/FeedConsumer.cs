@@ -143,6 +143,41 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
         return venues.Contains(venue) && (codes.Count == 0 || codes.Contains(code));
     }
 
+    /// <summary>
+    /// A durable consumer that resumes exactly after the last message acknowledged, in order. A pull consumer would
+    /// redeliver what a stopped reader had fetched but not acknowledged only after its ack wait, out of order with new
+    /// messages; so when the durable exists, it is recreated from its ack floor + 1 (one reader per durable name).
+    /// </summary>
+    private async Task<INatsJSConsumer> DurableAsync(string name, string filter, CancellationToken ct)
+    {
+        var config = new ConsumerConfig(name)
+        {
+            FilterSubject = filter,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime,
+            OptStartTime = new DateTimeOffset(KoreaDate(DateTimeOffset.UtcNow).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9)),
+            MaxAckPending = 10_000,
+            AckWait = TimeSpan.FromSeconds(30),
+        };
+        try
+        {
+            INatsJSConsumer existing = await _js.GetConsumerAsync(_options.StreamName, name, ct).ConfigureAwait(false);
+            ulong floor = existing.Info.AckFloor.StreamSeq;
+            if (floor > 0 || existing.Info.Delivered.StreamSeq > 0)
+            {
+                await _js.DeleteConsumerAsync(_options.StreamName, name, ct).ConfigureAwait(false);
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence;
+                config.OptStartTime = default;
+                config.OptStartSeq = floor + 1;
+            }
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+        }
+
+        return await _js.CreateOrUpdateConsumerAsync(_options.StreamName, config, ct).ConfigureAwait(false);
+    }
+
     private async Task<INatsJSConsumer> CreateConsumerAsync(string filter, FeedStart start, CancellationToken ct)
     {
         static DateTimeOffset DayStart(DateOnly? day)
@@ -154,15 +189,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
         switch (start)
         {
             case FeedStart.DurableStart durable:
-                return await _js.CreateOrUpdateConsumerAsync(_options.StreamName, new ConsumerConfig(durable.Name)
-                {
-                    FilterSubject = filter,
-                    AckPolicy = ConsumerConfigAckPolicy.Explicit,
-                    DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime,
-                    OptStartTime = DayStart(null),
-                    MaxAckPending = 10_000,
-                    AckWait = TimeSpan.FromSeconds(30),
-                }, ct).ConfigureAwait(false);
+                return await DurableAsync(durable.Name, filter, ct).ConfigureAwait(false);
             case FeedStart.AfterSequenceStart after:
                 return await _js.CreateOrderedConsumerAsync(_options.StreamName, new NatsJSOrderedConsumerOpts
                 {

@@ -190,8 +190,15 @@ public sealed class FeedPublisher : IAsyncDisposable
             try
             {
                 PubAckResponse ack = await p.Ack!.ConfigureAwait(false);
+                if (ack.Duplicate)
+                {
+                    // Stored before under the same id (EnsureSuccess would throw for this): the dedup doing its job.
+                    Interlocked.Increment(ref _duplicates);
+                    return;
+                }
+
                 ack.EnsureSuccess();
-                Interlocked.Increment(ref ack.Duplicate ? ref _duplicates : ref _published);
+                Interlocked.Increment(ref _published);
                 return;
             }
             catch (Exception ex) when (ex is NatsException or TimeoutException or NatsJSApiException || (ex is OperationCanceledException && !stop.IsCancellationRequested))
