@@ -181,7 +181,6 @@ public sealed class NatsGateway : IAsyncDisposable
     private async Task TickAsync(bool mayAcquire, CancellationToken ct)
     {
         AppKeyLeaseStore leases = _leases!;
-        await leases.HeartbeatAsync(GatewayId, ct).ConfigureAwait(false);
 
         // 1. Renew what is held; the local validity is checked first (a woken gateway must not act on a dead lease).
         foreach (KeySlot slot in _slots)
@@ -203,6 +202,8 @@ public sealed class NatsGateway : IAsyncDisposable
                 Lose(slot, lease, "renewal refused: the lease expired or changed hands");
             }
         }
+
+        await leases.HeartbeatAsync(GatewayId, ct).ConfigureAwait(false);
 
         // 2. Who carries what: the same answer on every gateway.
         IReadOnlyList<Registration> desired = await _desired!.ListAsync(ct).ConfigureAwait(false);
