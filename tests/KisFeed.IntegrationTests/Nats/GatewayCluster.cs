@@ -36,11 +36,17 @@ internal sealed class GatewayProcess : IDisposable
     public static GatewayProcess Start(string id, string natsUrl, string keysFile, NatsFeedOptions feed)
     {
         static string S(TimeSpan t) => t.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s";
-        var start = new ProcessStartInfo("dotnet",
+        return StartCli(id,
         [
-            Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll"), "gateway", "--nats", natsUrl, "--app-keys", keysFile, "--id", id,
+            "gateway", "--nats", natsUrl, "--app-keys", keysFile, "--id", id,
             "--lease-ttl", S(feed.LeaseTtl), "--kis-silent-lifetime", S(feed.KisSilentSessionLifetime), "--renew-interval", S(feed.LeaseRenewInterval),
-        ])
+        ]);
+    }
+
+    /// <summary>Any `kisfeed` command as a process.</summary>
+    public static GatewayProcess StartCli(string id, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -19,9 +19,20 @@ public sealed class GatewayFailoverTests
         using CancellationTokenSource deadline = NatsTestKit.Deadline(90);
         CancellationToken ct = deadline.Token;
         await using GatewayCluster cluster = await GatewayCluster.StartAsync(3, Codes, Venues, ct);
+        string db = Path.Combine(cluster.Dir, "recorded.duckdb");
+        string[] record = ["record", "all", "--venue", "all", "--from", cluster.Server.Url, "--db", db];
+        using GatewayProcess firstRecorder = GatewayProcess.StartCli("recorder-1", record);
+        GatewayProcess? secondRecorder = null;
         try
         {
             int withWork = await WaitForSteadyStateAsync(cluster, ct);
+
+            // A durable recorder killed mid-stream and started again on its database.
+            await NatsTestKit.WaitUntilAsync(() => CommittedSeq(firstRecorder) > 20, ct, "the first recorder commits");
+            firstRecorder.Kill9();
+            await firstRecorder.WaitForExitAsync(ct);
+            secondRecorder = GatewayProcess.StartCli("recorder-2", record);
+            cluster.Gateways.Add(secondRecorder);
 
             // Kill -9 the gateway holding the most keys.
             IReadOnlyDictionary<string, string> holders = await cluster.HoldersAsync(ct);
@@ -56,6 +67,23 @@ public sealed class GatewayFailoverTests
             await StopMarketAndCheckLedgerAsync(cluster, ct);
             Assert.Equal(0, cluster.Simulator.AlreadyInUseReplies);
             Assert.True(withWork >= 3);
+
+            // The recorder's database: every stream message once, with its sequence; equal to the ledger minus the gaps.
+            var stream = await cluster.Js.GetStreamAsync(GatewayCluster.Feed.StreamName, cancellationToken: ct);
+            ulong lastSeq = stream.Info.State.LastSeq;
+            await NatsTestKit.WaitUntilAsync(() => CommittedSeq(secondRecorder) >= (long)lastSeq, ct, $"the restarted recorder commits up to {lastSeq}");
+            secondRecorder.Terminate();
+            await secondRecorder.WaitForExitAsync(ct);
+            (List<RecordedDb.Row> rows, List<DataGapEventArgs> gaps, List<long> gapSeqs) = RecordedDb.Read(db);
+            List<long> seqs = [.. rows.Select(r => r.StreamSeq).Concat(gapSeqs)];
+            Assert.Equal(seqs.Count, seqs.Distinct().Count());
+            Assert.Equal(cluster.Stream.Select(i => (long)i.StreamSequence).Order(), seqs.Order());
+            Assert.Equal(
+                cluster.Stream.Where(i => i.Item.Kind == FeedItemKind.Trade).Select(i => (i.StreamSequence, Reliability.LedgerCheck.Key(i.Item.Trade))),
+                rows.Select(r => ((ulong)r.StreamSeq, Reliability.LedgerCheck.Key(r.Trade))));
+            Reliability.LedgerCheck.Result fromDb = Reliability.LedgerCheck.Compare(cluster.Simulator.GetLedger(), rows.Select(r => r.Trade), gaps);
+            Assert.True(fromDb.Holds, "database vs ledger: " + fromDb);
+            TestContext.Current.SendDiagnosticMessage("database vs ledger: " + fromDb);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -143,6 +171,10 @@ public sealed class GatewayFailoverTests
             throw new Xunit.Sdk.XunitException(ex.Message + "\n" + cluster.Describe(), ex);
         }
     }
+
+    private static long CommittedSeq(GatewayProcess recorder) =>
+        recorder.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l.Line, @"committed stream seq (\d+)")).Where(m => m.Success)
+            .Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
 
     /// <summary>Waits until every key with work is held, each registration has data, and the keys are spread over the gateways.</summary>
     private static async Task<int> WaitForSteadyStateAsync(GatewayCluster cluster, CancellationToken ct)
