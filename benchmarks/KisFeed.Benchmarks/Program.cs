@@ -11,6 +11,11 @@ public static class Program
             return await QuickReport.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "nats")
+        {
+            return await NatsReport.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "sim-child")
         {
             return await Scenarios.SimChildAsync(args[1..]);
