@@ -33,8 +33,8 @@ internal static partial class CliApp
             "kisfeed — real-time program trading (프로그램매매) from the KIS Open API for NXT, KRX and the unified market.\n" +
             "Without KIS_APPKEY/KIS_APPSECRET it runs on the built-in simulator.\n\n" +
             "Examples:\n  kisfeed watch 005930 000660\n  kisfeed record 005930 --venue all --db today.duckdb\n  kisfeed replay --db today.duckdb --speed 10\n  kisfeed export --db today.duckdb --format parquet -o trades.parquet\n  kisfeed simulate --port 21000");
-        root.Subcommands.Add(WatchCommand(console));
-        root.Subcommands.Add(WithNatsSource(RecordCommand(console), console));
+        root.Subcommands.Add(WithNatsWatch(WatchCommand(console), console));
+        root.Subcommands.Add(WithNatsRecord(RecordCommand(console), console));
         root.Subcommands.Add(ReplayCommand(console));
         root.Subcommands.Add(ExportCommand(console));
         root.Subcommands.Add(SimulateCommand(console));

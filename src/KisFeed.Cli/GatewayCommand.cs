@@ -25,15 +25,16 @@ internal static partial class CliApp
         Option<TimeSpan?> leaseTtl = TimeOption("--lease-ttl", "Lease lifetime T after the last renewal (default 360s). Same on every gateway.");
         Option<TimeSpan?> silent = TimeOption("--kis-silent-lifetime", "D: how long KIS keeps a session that stopped answering PINGPONG (default 300s). T must be at least D + 3 R.");
         Option<TimeSpan?> renew = TimeOption("--renew-interval", "R: lease renewal period (default 15s).");
+        Option<int> replicas = new("--replicas") { Description = "Replicas of the stream and KV buckets (3 on a three-node NATS cluster).", DefaultValueFactory = _ => 1 };
         Option<bool> verbose = VerboseOption();
         var command = new Command("gateway", "Run a gateway: hold app-key leases in NATS KV, open one KIS session per held key, carry the registrations of `kisfeed subs` and publish to JetStream.\nExample: kisfeed gateway --nats nats://10.0.0.5:4222 --app-keys ~/.config/kisfeed/keys.json")
         {
-            nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, verbose,
+            nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, replicas, verbose,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
-            NatsFeedOptions feed = FeedOptions(parse.GetValue(leaseTtl), parse.GetValue(silent), parse.GetValue(renew));
+            NatsFeedOptions feed = FeedOptions(parse.GetValue(leaseTtl), parse.GetValue(silent), parse.GetValue(renew)) with { Replicas = parse.GetValue(replicas) };
             (IReadOnlyList<AppKeyCredential> keys, KisOptions session, KisSimulator? simulator, string description) =
                 await LoadKeysAsync(parse.GetValue(keysFile), parse.GetValue(demoKeys), logging, token);
             await using (simulator)

@@ -14,7 +14,7 @@ namespace KisFeed.Cli;
 internal static partial class CliApp
 {
     /// <summary>Adds <c>--from</c> to the <c>record</c> command: with it, the NATS recorder runs; without it, the command runs as before.</summary>
-    private static Command WithNatsSource(Command record, CliConsole console)
+    private static Command WithNatsRecord(Command record, CliConsole console)
     {
         Option<string?> from = new("--from") { Description = "Record from a KisFeed NATS stream (nats://host:port) instead of KIS: each row keeps its stream sequence, and a restart resumes after the last committed one (no loss, no duplicates). Codes 'all' = every code." };
         record.Options.Add(from);
@@ -29,6 +29,48 @@ internal static partial class CliApp
             return await Guard(console, token => RecordFromNatsAsync(console, url, parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
         });
         return record;
+    }
+
+    /// <summary>Adds <c>--from</c> to the <c>watch</c> command: the board (or lines) from a KisFeed NATS stream, starting at today's first record.</summary>
+    private static Command WithNatsWatch(Command watch, CliConsole console)
+    {
+        Option<string?> from = new("--from") { Description = "Watch a KisFeed NATS stream (nats://host:port) instead of KIS, from today's first record. Codes 'all' = every code." };
+        watch.Options.Add(from);
+        CommandLineAction? original = watch.Action;
+        watch.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(from) is not { } url)
+            {
+                return original is AsynchronousCommandLineAction a ? await a.InvokeAsync(parse, ct) : original is SynchronousCommandLineAction s ? s.Invoke(parse) : 1;
+            }
+
+            return await Guard(console, async token =>
+            {
+                string[] codes = parse.GetValue<string[]>("codes") ?? [];
+                IReadOnlyList<string> filter = codes is ["all"] ? [] : [.. codes.Select(KisRealtimeClient.NormalizeCode)];
+                IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
+                LineFormat? lines = ParseFormat(parse.GetValue<string?>("--format"), console.IsTerminal);
+                BoardSort order = ParseSort(parse.GetValue<string>("--sort") ?? "net");
+                (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), lines is null);
+                await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-watch", LoggerFactory = logging.Factory });
+                var consumer = new FeedConsumer(new NatsJSContext(connection), NatsFeedOptions.Default);
+                string description = $"NATS: {url} stream {NatsFeedOptions.Default.StreamName}, from today's first record";
+                Announce(console, lines, description);
+                long count = 0;
+                async IAsyncEnumerable<ProgramTrade> Counted()
+                {
+                    await foreach (ProgramTrade t in consumer.ProgramTradesAsync(filter, venues, FeedStart.StartOfDay(), token))
+                    {
+                        Interlocked.Increment(ref count);
+                        yield return t;
+                    }
+                }
+
+                await ShowAsync(console, Counted(), lines, order, () => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
+                return 0;
+            }, parse.GetValue<TimeSpan?>("--duration"), ct);
+        });
+        return watch;
     }
 
     private static async Task<int> RecordFromNatsAsync(CliConsole console, string url, ParseResult parse, CancellationToken token)

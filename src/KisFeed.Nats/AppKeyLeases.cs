@@ -97,6 +97,7 @@ public sealed class AppKeyLeaseStore
             History = 1,
             MaxAge = options.LeaseTtl,
             Storage = NatsKVStorageType.File,
+            NumberOfReplicas = options.Replicas,
             Description = "KisFeed app-key leases: one key per app key, value = holder; expires LeaseTtl after the last renewal.",
         }, cancellationToken).ConfigureAwait(false);
         INatsKVStore gateways = await kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.GatewayBucket)
@@ -104,6 +105,7 @@ public sealed class AppKeyLeaseStore
             History = 1,
             MaxAge = options.LeaseRenewInterval * 3,
             Storage = NatsKVStorageType.File,
+            NumberOfReplicas = options.Replicas,
             Description = "KisFeed live gateways (presence, renewed every LeaseRenewInterval).",
         }, cancellationToken).ConfigureAwait(false);
         return new AppKeyLeaseStore(leases, gateways, options);

@@ -26,6 +26,7 @@ public sealed class DesiredRegistrations
         {
             History = 1,
             Storage = NatsKVStorageType.File,
+            NumberOfReplicas = options.Replicas,
             Description = "KisFeed desired registrations: one key per {venue}.{code}.",
         }, cancellationToken).ConfigureAwait(false);
         return new DesiredRegistrations(store);

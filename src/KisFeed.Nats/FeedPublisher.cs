@@ -77,6 +77,7 @@ public sealed class FeedPublisher : IAsyncDisposable
             DuplicateWindow = options.DuplicateWindow,
             MaxAge = options.StreamMaxAge,
             AllowDirect = true,
+            NumReplicas = options.Replicas,
         };
         return await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
     }

@@ -65,6 +65,9 @@ public sealed record NatsFeedOptions
     /// <summary>Publishes awaiting their JetStream ack at once (the publisher's pipeline depth). Default 512.</summary>
     public int PublishWindow { get; init; } = 512;
 
+    /// <summary>Replicas of the stream and the KV buckets: 1 on a single server, 3 on a three-node cluster.</summary>
+    public int Replicas { get; init; } = 1;
+
     /// <summary>Registrations one app key carries (KIS allows 41).</summary>
     public int RegistrationsPerKey { get; init; } = 41;
 
@@ -102,6 +105,7 @@ public sealed record NatsFeedOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(PublishWindow, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Replicas, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(RegistrationsPerKey, 1);
         if (DuplicateWindow <= TimeSpan.Zero || StreamMaxAge < DuplicateWindow)
         {

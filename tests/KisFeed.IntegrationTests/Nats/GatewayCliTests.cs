@@ -83,6 +83,34 @@ public sealed class GatewayCliTests : IDisposable
     }
 
     [Fact]
+    public async Task WatchFromNatsShowsTheStreamAsLines()
+    {
+        using CancellationTokenSource deadline = NatsTestKit.Deadline(30);
+        await using NatsServer server = await NatsServer.StartAsync(deadline.Token);
+        await using var nats = NatsTestKit.Connect(server);
+        NATS.Client.JetStream.NatsJSContext js = NatsTestKit.Js(nats);
+        await FeedPublisher.EnsureStreamAsync(js, NatsFeedOptions.Default, deadline.Token);
+        await using (var publisher = new FeedPublisher(js, NatsFeedOptions.Default))
+        {
+            foreach (int i in Enumerable.Range(1, 3))
+            {
+                await publisher.EnqueueAsync(FeedItem.FromTrade(NatsTestKit.Trade(Venue.Nxt, "005930", i)), deadline.Token);
+            }
+
+            await publisher.EnqueueAsync(FeedItem.FromTrade(NatsTestKit.Trade(Venue.Krx, "000660", 4)), deadline.Token);
+            await publisher.DrainAsync(deadline.Token);
+        }
+
+        (int exit, string stdout, string stderr) = await RunAsync("watch", "005930", "--venue", "nxt", "--from", server.Url, "--format", "jsonl", "--duration", "3s");
+
+        Assert.True(exit == 0, stderr);
+        Assert.StartsWith("NATS: ", stderr, StringComparison.Ordinal);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.All(lines, l => Assert.Contains("005930", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ThePayloadRoundTripsAndTheMessageIdIgnoresOnlyTheReceiveTime()
     {
         ProgramTrade t = NatsTestKit.Trade(Venue.Unified, "005930", 42) with { Missing = ProgramTradeFields.AskResidual, Source = TradeSource.Rest };
