@@ -393,18 +393,20 @@ internal static class NatsReport
         Task running = gateway.RunAsync(stop.Token);
         var sw = Stopwatch.StartNew();
         var samples = new List<(double Min, long Ws, long Heap, long Published)>();
+        int held = 0;
         while (sw.Elapsed.TotalMinutes < minutes)
         {
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, minutes * 6)));
             using var p = Process.GetCurrentProcess();
             samples.Add((sw.Elapsed.TotalMinutes, p.WorkingSet64, GC.GetTotalMemory(false), gateway.PublisherStatistics.Published));
+            held = Math.Max(held, sim.Sessions.Sum(s => s.Registrations.Count));
         }
 
         await stop.CancelAsync();
         await running;
         (double _, long ws0, long h0, long _) = samples[0];
         (double m1, long ws1, long h1, long pub) = samples[^1];
-        Console.WriteLine($"memory       10 keys × 41 = {sim.Sessions.Sum(s => s.Registrations.Count)} registrations held, {pub:N0} records in {m1:F1} min: working set {ws0 / 1e6:F0} → {ws1 / 1e6:F0} MB, managed heap {h0 / 1e6:F0} → {h1 / 1e6:F0} MB (one process: gateway + simulator)");
+        Console.WriteLine($"memory       10 keys × 41 = {held} registrations held, {pub:N0} records in {m1:F1} min: working set {ws0 / 1e6:F0} → {ws1 / 1e6:F0} MB (max {samples.Max(x => x.Ws) / 1e6:F0}), managed heap {h0 / 1e6:F0} → {h1 / 1e6:F0} MB (one process: gateway + simulator; first sample after {samples[0].Min:F1} min)");
     }
 
     private static string Key(string trId, string code, string hhmmss, long sellVolume, long buyVolume, long netBuyValue) =>
