@@ -152,7 +152,7 @@ internal static partial class CliApp
         {
             return 0; // Ctrl-C / SIGTERM / --duration: a clean stop
         }
-        catch (Exception ex) when (ex is KisException or KisStorageException or CliException or ArgumentException)
+        catch (Exception ex) when (ex is KisException or KisStorageException or CliException or ArgumentException or NATS.Client.Core.NatsException)
         {
             await console.Error.WriteLineAsync($"kisfeed: {ex.Message}").ConfigureAwait(false);
             return 1;

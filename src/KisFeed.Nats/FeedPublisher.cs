@@ -83,16 +83,21 @@ public sealed class FeedPublisher : IAsyncDisposable
     }
 
     /// <summary>Queues one item (waits while 64 k items are queued). Healing reports are not published.</summary>
-    public ValueTask EnqueueAsync(FeedItem item, CancellationToken cancellationToken = default)
+    public async ValueTask EnqueueAsync(FeedItem item, CancellationToken cancellationToken = default)
     {
         if (item.Kind == FeedItemKind.GapHealed)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
         int count = item.Kind == FeedItemKind.Gap ? item.Gap!.Registrations.Count : 1;
+        if (!_input.Writer.TryWrite(item))
+        {
+            await _input.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Counted once accepted (a cancelled wait is not pending work).
         Interlocked.Add(ref _accepted, count);
-        return _input.Writer.WriteAsync(item, cancellationToken);
     }
 
     /// <summary>Publishes every item of <paramref name="source"/>; returns when the source ends and every item is acknowledged.</summary>
