@@ -596,16 +596,19 @@ public sealed class NatsGateway : IAsyncDisposable
 
     private sealed record Session(AppKeyLease Lease, KisRealtimeClient? Client, CancellationTokenSource? Stop, List<CancellationTokenSource> Pumps)
     {
-        /// <summary>Cancels the pumps and disposes the client (closing its socket), waiting at most <paramref name="timeout"/>.</summary>
+        /// <summary>
+        /// Disposes the client first (its socket closes and nothing more can be sent on it), then stops the pumps;
+        /// waits at most <paramref name="timeout"/> for the client.
+        /// </summary>
         public void Close(TimeSpan timeout)
         {
-            Stop?.Cancel();
             if (Client is not null)
             {
                 Task dispose = Client.DisposeAsync().AsTask();
                 dispose.Wait(timeout);
             }
 
+            Stop?.Cancel();
             Stop?.Dispose();
         }
     }
