@@ -262,6 +262,7 @@ public sealed class NatsGateway : IAsyncDisposable
                         ApprovalKey = null,
                         RetryInitialConnect = true,
                         MaxRegistrations = _feed.RegistrationsPerKey,
+                        Reconnect = WithSafeGap(_options.Session.Reconnect),
                     });
                 }
 
@@ -279,6 +280,16 @@ public sealed class NatsGateway : IAsyncDisposable
     }
 
     private int _overShareTicks;
+
+    /// <summary>
+    /// Rule 4 relies on the client waiting after a drop longer than the watchdog needs to dispose it: the watchdog runs
+    /// every 50 ms, and the client's dispose may wait up to 2 s for its supervisor before cancelling the reconnect
+    /// delay. So a gateway's sessions never reconnect sooner than <see cref="MinimumReconnectGap"/> after a drop.
+    /// </summary>
+    public static readonly TimeSpan MinimumReconnectGap = TimeSpan.FromSeconds(5);
+
+    private static ReconnectPolicy WithSafeGap(ReconnectPolicy policy) =>
+        policy.MinimumGap >= MinimumReconnectGap ? policy : policy with { MinimumGap = MinimumReconnectGap, MaxDelay = policy.MaxDelay < MinimumReconnectGap ? MinimumReconnectGap : policy.MaxDelay };
 
     private void Reconcile(KeySlot slot, IReadOnlyList<Registration> assigned)
     {
