@@ -16,7 +16,7 @@ using NATS.Client.JetStream.Models;
 namespace KisFeed.Benchmarks;
 
 /// <summary>
-/// `nats [--records N] [--seconds S] [--memory-minutes M]`: the scale-out figures, side by side in one run against a
+/// `nats [--records N] [--seconds S] [--memory-minutes M] [--memory-only]`: the scale-out figures, side by side in one run against a
 /// nats-server this command starts (JetStream, file store in a temp dir, free port):
 /// payload size and codec speed (binary v1 vs JSON), publish throughput with dedup vs a raw NATS.Net publish loop,
 /// end-to-end latency simulator → gateway → JetStream → consumer, takeover time, and (with --memory-minutes) the memory
@@ -33,10 +33,14 @@ internal static class NatsReport
         await using var server = await Server.StartAsync();
         Console.WriteLine($"nats-server {server.Version} at {server.Url}, JetStream file store in {server.Dir}");
 
-        Codec();
-        await ThroughputAsync(server.Url, records);
-        await LatencyAsync(server.Url, seconds);
-        await TakeoverAsync(server.Url);
+        if (!args.Contains("--memory-only"))
+        {
+            Codec();
+            await ThroughputAsync(server.Url, records);
+            await LatencyAsync(server.Url, seconds);
+            await TakeoverAsync(server.Url);
+        }
+
         if (memoryMinutes > 0)
         {
             await MemoryAsync(server.Url, memoryMinutes);
@@ -398,7 +402,8 @@ internal static class NatsReport
         {
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, minutes * 6)));
             using var p = Process.GetCurrentProcess();
-            samples.Add((sw.Elapsed.TotalMinutes, p.WorkingSet64, GC.GetTotalMemory(false), gateway.PublisherStatistics.Published));
+            samples.Add((sw.Elapsed.TotalMinutes, p.WorkingSet64, GC.GetTotalMemory(forceFullCollection: true), gateway.PublisherStatistics.Published));
+            Console.WriteLine($"  memory sample {samples[^1].Min:F1} min: working set {samples[^1].Ws / 1e6:F0} MB, heap after full GC {samples[^1].Heap / 1e6:F0} MB, published {samples[^1].Published:N0}");
             held = Math.Max(held, sim.Sessions.Sum(s => s.Registrations.Count));
         }
 
@@ -406,7 +411,7 @@ internal static class NatsReport
         await running;
         (double _, long ws0, long h0, long _) = samples[0];
         (double m1, long ws1, long h1, long pub) = samples[^1];
-        Console.WriteLine($"memory       10 keys × 41 = {held} registrations held, {pub:N0} records in {m1:F1} min: working set {ws0 / 1e6:F0} → {ws1 / 1e6:F0} MB (max {samples.Max(x => x.Ws) / 1e6:F0}), managed heap {h0 / 1e6:F0} → {h1 / 1e6:F0} MB (one process: gateway + simulator; first sample after {samples[0].Min:F1} min)");
+        Console.WriteLine($"memory       10 keys × 41 = {held} registrations held, {pub:N0} records in {m1:F1} min: working set {ws0 / 1e6:F0} → {ws1 / 1e6:F0} MB (max {samples.Max(x => x.Ws) / 1e6:F0}), managed heap after a full GC {h0 / 1e6:F0} → {h1 / 1e6:F0} MB (one process: gateway + simulator; first sample after {samples[0].Min:F1} min)");
     }
 
     private static string Key(string trId, string code, string hhmmss, long sellVolume, long buyVolume, long netBuyValue) =>
