@@ -401,6 +401,11 @@ public sealed class NatsGateway : IAsyncDisposable
             }
 
             ChannelReader<ProgramTrade> trades = subscription.Reader;
+
+            // At most one outstanding wait per channel: a new wait each round would leave the unanswered one
+            // registered on the gap channel (gaps are rare), one per round, for as long as the session lives.
+            Task<bool>? moreTrades = null;
+            Task<bool>? moreGaps = null;
             while (true)
             {
                 while (gaps.Reader.TryRead(out FeedItem gap))
@@ -414,12 +419,22 @@ public sealed class NatsGateway : IAsyncDisposable
                     continue;
                 }
 
-                Task<bool> moreTrades = trades.WaitToReadAsync(ct).AsTask();
-                Task<bool> moreGaps = gaps.Reader.WaitToReadAsync(ct).AsTask();
+                moreTrades ??= trades.WaitToReadAsync(ct).AsTask();
+                moreGaps ??= gaps.Reader.WaitToReadAsync(ct).AsTask();
                 await Task.WhenAny(moreTrades, moreGaps).ConfigureAwait(false);
-                if (moreTrades.IsCompleted && !await moreTrades.ConfigureAwait(false) && !gaps.Reader.TryPeek(out _))
+                if (moreGaps.IsCompleted)
                 {
-                    yield break;
+                    moreGaps = null;
+                }
+
+                if (moreTrades.IsCompleted)
+                {
+                    bool more = await moreTrades.ConfigureAwait(false);
+                    moreTrades = null;
+                    if (!more && !gaps.Reader.TryPeek(out _))
+                    {
+                        yield break;
+                    }
                 }
             }
         }
