@@ -112,7 +112,7 @@ public class StorageBenchmarks
 
     private void Write(string path)
     {
-        using ProgramTradeRecorder recorder = ProgramTradeRecorder.OpenAsync(path).GetAwaiter().GetResult();
+        using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path);
         foreach (ref readonly ProgramTrade t in _trades.AsSpan())
         {
             recorder.Append(in t);

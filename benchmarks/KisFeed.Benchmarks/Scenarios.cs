@@ -314,11 +314,11 @@ internal static class Scenarios
         try
         {
             var sw = Stopwatch.StartNew();
-            await using (ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path))
+            await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
             {
                 AppendAll(recorder, input.Span);
 
-                await recorder.FlushAsync();
+                recorder.Flush();
             }
 
             double ingest = input.Length / sw.Elapsed.TotalSeconds;

@@ -9,37 +9,66 @@ using Spectre.Console;
 
 namespace KisFeed.Cli;
 
-/// <summary>Where the tool writes: the terminal (for the board), plain stdout and stderr.</summary>
-internal sealed record CliConsole(IAnsiConsole Terminal, TextWriter Out, TextWriter Error, bool IsTerminal)
+/// <summary>Where the tool writes: the terminal (for the board), plain stdout and stderr; and where it reads the environment.</summary>
+internal sealed record CliConsole(IAnsiConsole Terminal, TextWriter Out, TextWriter Error, bool IsTerminal, Func<string, string?>? Environment = null)
 {
     public static CliConsole System() => new(AnsiConsole.Console, Console.Out, Console.Error, !Console.IsOutputRedirected);
+
+    /// <summary>An environment variable (the process environment unless a test gives its own).</summary>
+    public string? Env(string name) => (Environment ?? global::System.Environment.GetEnvironmentVariable)(name);
 }
 
 /// <summary>The <c>kisfeed</c> command line.</summary>
 internal static partial class CliApp
 {
+    public const string ExitCodesHelp = "Exit codes: 0 done (also after Ctrl-C or --duration), 1 failure at run time (connection, KIS refused, storage), 2 usage error (bad option or value, incomplete credentials).";
+
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         RootCommand root = Build(console);
         ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line per problem and exit code 2, instead of the full help text.
+            foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
+            {
+                await console.Error.WriteLineAsync($"kisfeed: {OneLine(error.Message)}").ConfigureAwait(false);
+            }
+
+            string command = parsed.CommandResult.Command is RootCommand ? string.Empty : parsed.CommandResult.Command.Name + " ";
+            await console.Error.WriteLineAsync($"Try 'kisfeed {command}--help'.").ConfigureAwait(false);
+            return CliException.UsageError;
+        }
+
+        // Help says 'kisfeed' (the tool's command), not the assembly's name.
+        var help = new StringWriter();
+        bool isHelp = parsed.Action is System.CommandLine.Help.HelpAction;
         // Signals are handled by the caller (Program.cs), which cancels cancellationToken.
-        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
-        return await parsed.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        var config = new InvocationConfiguration { Output = isHelp ? help : console.Out, Error = console.Error, ProcessTerminationTimeout = null };
+        int exit = await parsed.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        if (isHelp)
+        {
+            await console.Out.WriteAsync(help.ToString().Replace(RootCommand.ExecutableName, "kisfeed", StringComparison.Ordinal)).ConfigureAwait(false);
+        }
+
+        return exit;
     }
 
     public static RootCommand Build(CliConsole console)
     {
         var root = new RootCommand(
             "kisfeed — real-time program trading (프로그램매매) from the KIS Open API for NXT, KRX and the unified market.\n" +
-            "Without KIS_APPKEY/KIS_APPSECRET it runs on the built-in simulator.\n\n" +
-            "Examples:\n  kisfeed watch 005930 000660\n  kisfeed record 005930 --venue all --db today.duckdb\n  kisfeed replay --db today.duckdb --speed 10\n  kisfeed export --db today.duckdb --format parquet -o trades.parquet\n  kisfeed simulate --port 21000");
+            "With no KIS credentials at all (or with --demo) it runs on the built-in simulator; a partial setup is an error.\n\n" +
+            "Examples:\n  kisfeed watch 005930 000660\n  kisfeed record 005930 --venue all --db today.duckdb\n  kisfeed replay --db today.duckdb --speed 10\n  kisfeed export --db today.duckdb --format parquet -o trades.parquet\n  kisfeed simulate --port 21000\n\n" + ExitCodesHelp);
         root.Subcommands.Add(WithNatsWatch(WatchCommand(console), console));
         root.Subcommands.Add(WithNatsRecord(RecordCommand(console), console));
         root.Subcommands.Add(ReplayCommand(console));
         root.Subcommands.Add(ExportCommand(console));
+        root.Subcommands.Add(InfoCommand(console));
         root.Subcommands.Add(SimulateCommand(console));
         root.Subcommands.Add(GatewayCommand(console));
         root.Subcommands.Add(SubsCommand(console));
+        root.Subcommands.Add(ServeCommand(console));
         return root;
     }
 
@@ -65,9 +94,9 @@ internal static partial class CliApp
 
     private static Option<string> SortOption() => new("--sort") { Description = "Board order: net (program net buy value, largest first) or code.", DefaultValueFactory = _ => "net" };
 
-    private static Option<TimeSpan?> DurationOption() => new("--duration", "-d") { Description = "Stop after this long (e.g. 30s, 00:05:00). Default: until Ctrl-C.", CustomParser = r => ParseDuration(r.Tokens.Single().Value) };
+    private static Option<TimeSpan?> DurationOption() => new("--duration", "-d") { Description = "Stop after this long (" + Durations.Examples + "). Default: until Ctrl-C.", CustomParser = ParseDuration };
 
-    private static Option<bool> VerboseOption() => new("--verbose") { Description = "Log connection details to stderr." };
+    private static Option<bool> VerboseOption() => new("--verbose") { Description = "Log connection details to stderr (the simulator's web-hosting logs stay at warnings; set KISFEED_LOG_HOSTING=1 for those too)." };
 
     private static Option<string> DbOption() => new("--db") { Description = "DuckDB file.", DefaultValueFactory = _ => "kisfeed.duckdb" };
 
@@ -85,33 +114,27 @@ internal static partial class CliApp
         List<Venue> venues = [];
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!VenueExtensions.TryParse(part, out Venue v))
+            if (!VenueExtensions.TryParseLoose(part, out Venue v))
             {
-                throw new CliException($"Unknown venue '{part}': use nxt, krx, unified or all.");
+                throw CliException.Usage($"Unknown venue '{part}': use nxt, krx, unified or all.");
             }
 
             venues.Add(v);
         }
 
-        return venues.Count == 0 ? throw new CliException("--venue is empty: use nxt, krx, unified or all.") : venues;
+        return venues.Count == 0 ? throw CliException.Usage("--venue is empty: use nxt, krx, unified or all.") : venues;
     }
 
-    private static TimeSpan? ParseDuration(string text)
+    private static TimeSpan? ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
     {
-        text = text.Trim();
-        static double Number(string s) => double.Parse(s, CultureInfo.InvariantCulture);
-        if (text.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
+        string text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        if (Durations.TryParse(text, out TimeSpan value, out string error))
         {
-            return TimeSpan.FromMilliseconds(Number(text[..^2]));
+            return value;
         }
 
-        return text[^1] switch
-        {
-            's' or 'S' => TimeSpan.FromSeconds(Number(text[..^1])),
-            'm' or 'M' => TimeSpan.FromMinutes(Number(text[..^1])),
-            'h' or 'H' => TimeSpan.FromHours(Number(text[..^1])),
-            _ => TimeSpan.Parse(text, CultureInfo.InvariantCulture),
-        };
+        result.AddError("--duration: " + error);
+        return null;
     }
 
     private static LineFormat? ParseFormat(string? text, bool isTerminal) => text?.Trim().ToLowerInvariant() switch
@@ -121,19 +144,19 @@ internal static partial class CliApp
         "text" => LineFormat.Text,
         "jsonl" or "json" => LineFormat.Jsonl,
         "csv" => LineFormat.Csv,
-        _ => throw new CliException($"Unknown format '{text}': use table, text, jsonl or csv."),
+        _ => throw CliException.Usage($"Unknown format '{text}': use table, text, jsonl or csv."),
     };
 
     private static BoardSort ParseSort(string text) => text.Trim().ToLowerInvariant() switch
     {
         "net" or "value" or "netvalue" => BoardSort.NetValue,
         "code" => BoardSort.Code,
-        _ => throw new CliException($"Unknown sort '{text}': use net or code."),
+        _ => throw CliException.Usage($"Unknown sort '{text}': use net or code."),
     };
 
     private static DateOnly? ParseDate(string? text) => text is null ? null
         : DateOnly.TryParseExact(text, ["yyyy-MM-dd", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly d) ? d
-        : throw new CliException($"'{text}' is not a date: use yyyy-MM-dd, e.g. 2026-11-24.");
+        : throw CliException.Usage($"'{text}' is not a date: use yyyy-MM-dd, e.g. 2026-11-24.");
 
     /// <summary>Runs a command body, turning expected failures into one clear line and an exit code.</summary>
     private static async Task<int> Guard(CliConsole console, Func<CancellationToken, Task<int>> body, TimeSpan? duration, CancellationToken cancellationToken)
@@ -152,17 +175,24 @@ internal static partial class CliApp
         {
             return 0; // Ctrl-C / SIGTERM / --duration: a clean stop
         }
-        catch (Exception ex) when (ex is KisException or KisStorageException or CliException or ArgumentException or NATS.Client.Core.NatsException)
+        catch (CliException ex)
         {
-            await console.Error.WriteLineAsync($"kisfeed: {ex.Message}").ConfigureAwait(false);
-            return 1;
+            await console.Error.WriteLineAsync($"kisfeed: {OneLine(ex.Message)}").ConfigureAwait(false);
+            return ex.ExitCode;
+        }
+        catch (Exception ex) when (ex is KisException or KisStorageException or ArgumentException or IOException or UnauthorizedAccessException or NATS.Client.Core.NatsException)
+        {
+            await console.Error.WriteLineAsync($"kisfeed: {Messages.Describe(ex)}").ConfigureAwait(false);
+            return CliException.RunTimeFailure;
         }
     }
+
+    internal static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static (CliLogging Logging, TextWriter Notes) Logging(CliConsole console, bool verbose, bool board)
     {
         // With the board on screen, log lines would tear the display: they go to the status line instead.
-        var logging = new CliLogging(board ? null : console.Error, verbose ? LogLevel.Information : LogLevel.Warning);
+        var logging = new CliLogging(board ? null : console.Error, verbose ? LogLevel.Information : LogLevel.Warning, hosting: console.Env("KISFEED_LOG_HOSTING") is "1" or "true");
         return (logging, console.Error);
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 
-using KisFeed.Simulator;
 using KisFeed.Storage;
 
 using Spectre.Console;
@@ -27,15 +26,19 @@ internal static partial class CliApp
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
+            IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
             BoardSort order = ParseSort(parse.GetValue(sort)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
-            IAsyncEnumerable<ProgramTrade> stream = client.ProgramTradesAsync(parse.GetValue(codes)!, venues, token);
-            await ShowAsync(console, stream, lines, order, () => Status(client, source.Description, logging), token);
+            client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
+            IAsyncEnumerable<ProgramTrade> stream = CliStreams.PerCodeAsync(client, list, venues,
+                (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on"), token);
+            await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
@@ -50,40 +53,62 @@ internal static partial class CliApp
         Option<string?> config = ConfigOption();
         Option<TimeSpan?> duration = DurationOption();
         Option<bool> verbose = VerboseOption();
-        var command = new Command("record", "Record every update into a DuckDB file (appends; batched; Ctrl-C flushes and exits).\nExample: kisfeed record 005930 000660 --venue all --db today.duckdb")
+        var command = new Command("record", "Record every update into a DuckDB file (appends; batched; Ctrl-C flushes and exits). The file notes whether the data is simulated.\nExample: kisfeed record 005930 000660 --venue all --db today.duckdb")
         {
             codes, venue, db, demo, config, duration, verbose,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
+            IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
-            await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { LoggerFactory = logging.Factory }, token);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), logging.Factory, token);
-            await console.Out.WriteLineAsync(source.Description);
-            await console.Out.WriteLineAsync($"Recording {string.Join(' ', parse.GetValue(codes)!)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
-            await using var client = new KisRealtimeClient(source.Options);
-            var gaps = new System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs>();
-            client.DataGap += (_, e) => gaps.Enqueue(e);
-
-            var clock = Stopwatch.StartNew();
-            using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-            long count;
+            // Credentials first: a setup error must not leave a file behind.
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
+            string full = Path.GetFullPath(path);
+            bool existed = File.Exists(full);
+            ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { LoggerFactory = logging.Factory, Source = source.Source });
+            bool failed = true;
             try
             {
-                count = await recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(parse.GetValue(codes)!, venues, token), gaps, recorder), token);
+                await console.Out.WriteLineAsync(source.Description);
+                await console.Out.WriteLineAsync($"Recording {string.Join(' ', list)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
+                await using var client = new KisRealtimeClient(source.Options);
+                client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
+
+                var clock = Stopwatch.StartNew();
+                using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+                // Trades and gaps in-band: the recorder writes each gap as soon as the session knows it.
+                IAsyncEnumerable<FeedItem> stream = CliStreams.PerCodeFeedAsync(client, list, venues,
+                    (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); recording the other codes"), token);
+                try
+                {
+                    await recorder.RecordAsync(stream, token);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                }
+
+                recorder.Flush();
+                await progress.DisposeAsync();
+                Progress(console, recorder, client, clock.Elapsed);
+                failed = false;
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            finally
             {
-                count = recorder.Statistics.RecordsWritten;
+                long inFile = recorder.Statistics.LastSeq;
+                await recorder.DisposeAsync();
+                if (failed && !existed && inFile == 0)
+                {
+                    // Nothing was recorded: leave no empty database behind.
+                    DeleteQuietly(full);
+                    DeleteQuietly(full + ".wal");
+                }
             }
 
-            await recorder.FlushAsync(CancellationToken.None);
-            await DrainGapsAsync(gaps, recorder);
-            await recorder.FlushAsync(CancellationToken.None);
-            Progress(console, recorder, client, clock.Elapsed);
-            await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}.");
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path} ({Mib(StorageFileSize(full))} MiB, {source.Source.Kind} data)."));
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
@@ -98,35 +123,35 @@ internal static partial class CliApp
         Option<string> speed = new("--speed") { Description = "1 = recorded pace, N = N times faster, max = as fast as possible.", DefaultValueFactory = _ => "1" };
         Option<string?> format = FormatOption();
         Option<string> sort = SortOption();
-        var command = new Command("replay", "Play a recorded day back through the board (or as lines when not a terminal).\nExample: kisfeed replay --db today.duckdb --speed 10")
+        var command = new Command("replay", "Play a recorded day back through the board (or as lines when not a terminal). Opens the file read-only.\nExample: kisfeed replay --db today.duckdb --speed 10")
         {
             db, date, codes, venue, speed, format, sort,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             string path = parse.GetValue(db)!;
-            if (!File.Exists(path))
-            {
-                throw new CliException($"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
-            }
-
-            DateOnly? day = ParseDate(parse.GetValue(date)) ?? await ProgramTradeCatalog.LatestDateAsync(path, token);
-            if (day is null)
-            {
-                throw new CliException($"'{path}' holds no records yet.");
-            }
-
+            DateOnly? askedDay = ParseDate(parse.GetValue(date));
             string speedText = parse.GetValue(speed)!.Trim();
             double? pace = speedText.Equals("max", StringComparison.OrdinalIgnoreCase) ? null
-                : double.TryParse(speedText, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n > 0 ? n
-                : throw new CliException($"--speed '{speedText}': use a positive number or max.");
+                : double.TryParse(speedText, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && n > 0 && double.IsFinite(n) ? n
+                : throw CliException.Usage($"--speed '{speedText}': use a positive number or max.");
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
-            var query = ReplayQuery.Default with { Date = day, Codes = parse.GetValue(codes) ?? [], Venues = ParseVenues(parse.GetValue(venue)!), Speed = pace };
-            string description = $"Replay of {day:yyyy-MM-dd} from {path} at {(pace is null ? "max speed" : $"{pace}x")}";
+            IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            IReadOnlyList<string> only = parse.GetValue(codes) ?? [];
+            BoardSort order = ParseSort(parse.GetValue(sort)!);
+            RequireRecording(path);
+            DateOnly? day = askedDay ?? await ProgramTradeCatalog.LatestDateAsync(path, token)
+                ?? throw new CliException($"'{path}' holds no records yet.");
+            await RequireRowsAsync(path, day, only, venues, token);
+            RecordingSource? origin = await ProgramTradeCatalog.GetSourceAsync(path, token);
+            var query = ReplayQuery.Default with { Date = day, Codes = only, Venues = venues, Speed = pace };
+            string description = $"Replay of {day:yyyy-MM-dd} from {path} at {(pace is null ? "max speed" : $"{pace}x")} · {SourceText(origin)}";
             Announce(console, lines, description);
             long replayed = 0;
-            IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, token), () => replayed++);
-            await ShowAsync(console, stream, lines, ParseSort(parse.GetValue(sort)!), () => new BoardStatus(description, "Replaying", replayed, 0, 0, 0), token);
+            IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, token), () => Interlocked.Increment(ref replayed));
+            // Ages on a replayed board count from the latest replayed update, not from now.
+            await ShowAsync(console, stream, lines, order, origin?.IsSimulated, null,
+                ended => new BoardStatus(description, ended ? "Replay finished" : "Replaying", Interlocked.Read(ref replayed), 0, 0, 0, IsDemo: origin?.IsSimulated == true), token);
             if (lines is not null)
             {
                 await console.Error.WriteLineAsync($"Replayed {replayed:N0} record(s).");
@@ -145,118 +170,35 @@ internal static partial class CliApp
         Option<string?> date = new("--date") { Description = "Only this trading date (yyyy-MM-dd). Default: every date." };
         Option<string[]> codes = CodesOption();
         Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
-        var command = new Command("export", "Export recorded rows (columns: see docs/storage.md) as CSV, Parquet or JSONL.\nExample: kisfeed export --db today.duckdb --format parquet -o trades.parquet")
+        var command = new Command("export", "Export recorded rows (columns: see docs/storage.md; 'simulated' marks simulator data) as CSV, Parquet or JSONL. Opens the file read-only.\nExample: kisfeed export --db today.duckdb --format parquet -o trades.parquet")
         {
             db, format, output, date, codes, venue,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             string path = parse.GetValue(db)!;
-            if (!File.Exists(path))
-            {
-                throw new CliException($"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
-            }
-
             ExportFormat fmt = parse.GetValue(format)!.Trim().ToLowerInvariant() switch
             {
                 "csv" => ExportFormat.Csv,
                 "parquet" => ExportFormat.Parquet,
                 "jsonl" or "json" => ExportFormat.Jsonl,
-                string other => throw new CliException($"Unknown export format '{other}': use csv, parquet or jsonl."),
+                string other => throw CliException.Usage($"Unknown export format '{other}': use csv, parquet or jsonl."),
             };
             DateOnly? day = ParseDate(parse.GetValue(date));
+            IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+            IReadOnlyList<string> only = parse.GetValue(codes) ?? [];
+            RequireRecording(path);
             string ext = fmt switch { ExportFormat.Csv => "csv", ExportFormat.Parquet => "parquet", _ => "jsonl" };
             string target = parse.GetValue(output) ?? $"kisfeed-{(day is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "all")}.{ext}";
-            var query = ExportQuery.Default with { Date = day, Codes = parse.GetValue(codes) ?? [], Venues = ParseVenues(parse.GetValue(venue)!) };
+            await RequireRowsAsync(path, day, only, venues, token);
+            RecordingSource? origin = await ProgramTradeCatalog.GetSourceAsync(path, token);
+            var query = ExportQuery.Default with { Date = day, Codes = only, Venues = venues };
             long rows = await ProgramTradeExporter.ExportAsync(path, fmt, target, query, token);
-            await console.Out.WriteLineAsync($"Exported {rows:N0} row(s) to {Path.GetFullPath(target)}");
+            await console.Out.WriteLineAsync($"Exported {rows:N0} row(s) to {Path.GetFullPath(target)} · {SourceText(origin)}");
             return 0;
         }, null, ct));
         return command;
     }
-
-    private static Command SimulateCommand(CliConsole console)
-    {
-        Option<int> port = new("--port", "-p") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => 21000 };
-        Option<string> host = new("--host") { Description = "Address to bind.", DefaultValueFactory = _ => "127.0.0.1" };
-        Option<int> seed = new("--seed") { Description = "Market model seed (same seed, same data).", DefaultValueFactory = _ => SimulatorOptions.Default.Seed };
-        Option<double> rate = new("--rate") { Description = "Average updates per second per subscription.", DefaultValueFactory = _ => 2.0 };
-        Option<bool> realHours = new("--real-hours") { Description = "Publish only in session hours (NXT 08:00–08:50, 09:00:30–15:20, 15:40–20:00; KRX 09:00–15:30 KST). Default: always open." };
-        Option<TimeSpan?> duration = DurationOption();
-        Option<string?> scenario = new("--scenario") { Description = "Fault script, one step a line, e.g. 'every 30s drop abort', 'at 10s stall 5s', 'every 60s invalidate-keys', 'every 45s malformed', 'at 20s reply-fault drop 2' (see SimulatorScenario)." };
-        Option<double> appKeyLock = new("--app-key-lock") { Description = "Seconds an app key stays 'ALREADY IN USE' (OPSP8996) after an abnormal close, like KIS. Default 0 (off).", DefaultValueFactory = _ => 0.0 };
-        var command = new Command("simulate", "Run the KIS-compatible simulator as a server for any KIS client.\nExample: kisfeed simulate --port 21000, then KIS_WS_URL=ws://127.0.0.1:21000 KIS_REST_URL=http://127.0.0.1:21000")
-        {
-            port, host, seed, rate, realHours, duration, scenario, appKeyLock,
-        };
-        command.SetAction((parse, ct) => Guard(console, async token =>
-        {
-            var options = SimulatorOptions.Default with
-            {
-                Port = parse.GetValue(port),
-                Host = parse.GetValue(host)!,
-                Seed = parse.GetValue(seed),
-                UpdatesPerSecond = parse.GetValue(rate),
-                Hours = parse.GetValue(realHours) ? MarketHours.Real : MarketHours.AlwaysOpen,
-                AppKeyLockAfterAbnormalClose = TimeSpan.FromSeconds(parse.GetValue(appKeyLock)),
-            };
-            SimulatorScenario? faults;
-            try
-            {
-                faults = parse.GetValue(scenario) is { } file ? SimulatorScenario.Parse(await File.ReadAllTextAsync(file, token)) : null;
-            }
-            catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
-            {
-                throw new CliException($"Cannot use the scenario: {ex.Message}");
-            }
-
-            KisSimulator sim;
-            try
-            {
-                sim = await KisSimulator.StartAsync(options, token);
-            }
-            catch (IOException ex)
-            {
-                throw new CliException($"Cannot listen on {options.Host}:{options.Port}: {ex.Message}. Pick another --port (0 = any free port).");
-            }
-
-            await using (sim)
-            {
-                TextWriter o = console.Out;
-                await o.WriteLineAsync("KIS-compatible simulator running (simulated data). Ctrl-C to stop.");
-                await o.WriteLineAsync($"  WebSocket : {sim.WebSocketUri}  (any path, e.g. {new Uri(sim.WebSocketUri, "/tryitout")})");
-                await o.WriteLineAsync($"  REST      : {sim.RestBaseUri}  (POST /oauth2/Approval)");
-                await o.WriteLineAsync($"  Demo app key    : {SimulatorCredential.Demo.AppKey}");
-                await o.WriteLineAsync($"  Demo app secret : {SimulatorCredential.Demo.AppSecret}");
-                await o.WriteLineAsync("  (demo credentials of the simulator only, not KIS secrets)");
-                await o.WriteLineAsync($"Try: KIS_WS_URL={sim.WebSocketUri} KIS_REST_URL={sim.RestBaseUri} KIS_APPKEY=<demo key> KIS_APPSECRET=<demo secret> kisfeed watch 005930");
-                await o.FlushAsync(token);
-                Task script = faults?.RunAsync(sim, step => o.WriteLine($"{DateTime.Now:HH:mm:ss} fault: {step}"), token) ?? Task.CompletedTask;
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, token);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                try
-                {
-                    await script;
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                await o.WriteLineAsync($"Stopped: {sim.ApprovalsIssued} approval key(s), {sim.FramesSent:N0} frame(s), {sim.RecordsSent:N0} record(s) sent.");
-            }
-
-            return 0;
-        }, parse.GetValue(duration), ct));
-        return command;
-    }
-
-    // ---- helpers --------------------------------------------------------------------------------------------
 
     private static void Announce(CliConsole console, LineFormat? lines, string description)
     {
@@ -265,18 +207,20 @@ internal static partial class CliApp
         target.WriteLine(description);
     }
 
-    private static BoardStatus Status(KisRealtimeClient client, string source, CliLogging logging)
+    private static BoardStatus Status(KisRealtimeClient client, DataSource source, CliLogging logging, bool ended)
     {
         KisClientStatistics s = client.GetStatistics();
-        return new BoardStatus(source, s.State.ToString(), s.RecordsReceived, s.Reconnects, s.RecordsDropped, s.RejectedFrames, logging.LastMessage);
+        // Once the stream has ended the session's state no longer describes the board.
+        string state = ended ? "Stopped" : s.State.ToString();
+        return new BoardStatus(source.Description, state, s.RecordsReceived, s.Reconnects, s.RecordsDropped, s.RejectedFrames, logging.LastMessage, source.IsDemo);
     }
 
     /// <summary>Shows a stream on the live board (terminal) or as lines; returns when the stream ends or is cancelled.</summary>
-    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, Func<BoardStatus> status, CancellationToken ct)
+    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct)
     {
         if (lines is { } format)
         {
-            var writer = new LineWriter(console.Out, format);
+            var writer = new LineWriter(console.Out, format, simulated);
             try
             {
                 await foreach (ProgramTrade t in stream.WithCancellation(ct))
@@ -292,7 +236,7 @@ internal static partial class CliApp
             return;
         }
 
-        var board = new ProgramTradeBoard(sort);
+        var board = new ProgramTradeBoard(sort, BoardNames.Default, clock);
         Task consume = Task.Run(async () =>
         {
             await foreach (ProgramTrade t in stream.WithCancellation(ct))
@@ -300,15 +244,15 @@ internal static partial class CliApp
                 board.Apply(t);
             }
         }, ct);
-        await console.Terminal.Live(board.Render(status())).AutoClear(false).StartAsync(async live =>
+        await console.Terminal.Live(board.Render(status(false))).AutoClear(false).StartAsync(async live =>
         {
             while (!consume.IsCompleted)
             {
-                live.UpdateTarget(board.Render(status()));
+                live.UpdateTarget(board.Render(status(false)));
                 await Task.WhenAny(consume, Task.Delay(250, CancellationToken.None));
             }
 
-            live.UpdateTarget(board.Render(status()));
+            live.UpdateTarget(board.Render(status(true)));
         });
         await consume;
     }
@@ -321,32 +265,66 @@ internal static partial class CliApp
         lock (console.Out)
         {
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{DateTime.Now:HH:mm:ss} {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {r.FileSizeBytes / 1024.0 / 1024.0:N1} MiB"));
+                $"{Kst.Now():HH:mm:ss} KST {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {Mib(r.FileSizeBytes)} MiB"));
         }
     }
 
-    private static async IAsyncEnumerable<ProgramTrade> WithGaps(IAsyncEnumerable<ProgramTrade> source, System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs> gaps, ProgramTradeRecorder recorder)
-    {
-        await foreach (ProgramTrade t in source)
-        {
-            if (!gaps.IsEmpty)
-            {
-                await DrainGapsAsync(gaps, recorder);
-            }
+    private static string Mib(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("N1", CultureInfo.InvariantCulture);
 
-            yield return t;
+    private static long StorageFileSize(string full) =>
+        (File.Exists(full) ? new FileInfo(full).Length : 0) + (File.Exists(full + ".wal") ? new FileInfo(full + ".wal").Length : 0);
+
+    private static void DeleteQuietly(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
-    private static async Task DrainGapsAsync(System.Collections.Concurrent.ConcurrentQueue<DataGapEventArgs> gaps, ProgramTradeRecorder recorder)
+    private static string SourceText(RecordingSource? source) => source switch
     {
-        while (gaps.TryDequeue(out DataGapEventArgs? g))
+        null => "source not recorded in the file (recorded before KisFeed stored it)",
+        { IsSimulated: true } => $"SIMULATED data from {source.Endpoint}, not the market",
+        _ => $"live data from {source.Endpoint}",
+    };
+
+    private static void RequireRecording(string path)
+    {
+        if (!File.Exists(path))
         {
-            foreach (IGrouping<Venue, Registration> byVenue in g.Registrations.GroupBy(r => r.Venue))
-            {
-                await recorder.RecordGapAsync(new RecordingGap(g.From, g.To, byVenue.Key, [.. byVenue.Select(r => r.Code)], g.Reason));
-            }
+            throw new CliException(Directory.Exists(path)
+                ? $"'{path}' is a directory: give the recording file, e.g. --db {Path.Combine(path, "today.duckdb")}"
+                : $"'{path}' does not exist. Record first: kisfeed record 005930 --db {path}");
         }
+    }
+
+    /// <summary>Fails with what the file holds when the filters match nothing, instead of an empty result.</summary>
+    private static async Task RequireRowsAsync(string path, DateOnly? day, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct)
+    {
+        IReadOnlyList<RecordedDate> dates = await ProgramTradeCatalog.ListDatesAsync(path, ct);
+        if (dates.Count == 0)
+        {
+            throw new CliException($"'{path}' holds no records yet.");
+        }
+
+        IReadOnlyList<RecordedCode> held = day is null || dates.Any(d => d.Date == day) ? await ProgramTradeCatalog.ListCodesAsync(path, day, ct) : [];
+        bool any = held.Any(c => (codes.Count == 0 || codes.Contains(c.Code, StringComparer.OrdinalIgnoreCase)) && (venues.Count == 0 || c.Venues.Any(venues.Contains)));
+        if (any)
+        {
+            return;
+        }
+
+        string asked = string.Join(", ", new[]
+        {
+            day is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null,
+            codes.Count > 0 ? "codes " + string.Join(' ', codes) : null,
+            venues.Count is > 0 and < 3 ? "venue " + string.Join(',', venues.Select(LineWriter.VenueName)) : null,
+        }.Where(x => x is not null));
+        throw new CliException($"No records for {asked} in '{path}'. It holds {await InfoText.SummaryAsync(path, dates, ct)}. See kisfeed info --db {path}.");
     }
 
     private static async IAsyncEnumerable<ProgramTrade> Count(IAsyncEnumerable<ProgramTrade> source, Action onEach)

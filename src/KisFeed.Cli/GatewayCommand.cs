@@ -13,7 +13,7 @@ internal static partial class CliApp
 {
     private static Option<string> NatsOption() => new("--nats") { Description = "NATS server URL, e.g. nats://127.0.0.1:4222 (a cluster: comma-separated URLs).", DefaultValueFactory = _ => "nats://127.0.0.1:4222" };
 
-    private static Option<TimeSpan?> TimeOption(string name, string description) => new(name) { Description = description, CustomParser = r => ParseDuration(r.Tokens.Single().Value) };
+    private static Option<TimeSpan?> TimeOption(string name, string description) => new(name) { Description = description, CustomParser = ParseDuration };
 
     private static Command GatewayCommand(CliConsole console)
     {

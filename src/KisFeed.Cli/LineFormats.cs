@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
+using KisFeed.Storage;
+
 namespace KisFeed.Cli;
 
 /// <summary>Output formats for non-terminal output: one line per update.</summary>
@@ -12,17 +14,23 @@ internal enum LineFormat
     Csv,
 }
 
-/// <summary>Writes updates as lines (text for people, JSONL and CSV for programs).</summary>
-internal sealed class LineWriter(TextWriter output, LineFormat format)
+/// <summary>
+/// Writes updates as lines (text for people, JSONL and CSV for programs). JSONL and CSV use the columns and the
+/// timestamp format of <c>kisfeed export</c> (<see cref="StorageSchema.ExportColumns"/>, docs/storage.md): <c>seq</c>
+/// numbers the lines of this output, <c>simulated</c> says whether the data came from a simulator (empty when unknown).
+/// </summary>
+internal sealed class LineWriter(TextWriter output, LineFormat format, bool? simulated)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private readonly ProgramTradeFlow _flow = new();
     private bool _headerWritten;
+    private long _seq;
 
-    public const string CsvHeader = "trading_date,venue,code,kis_time,received_at,sell_volume,sell_value,buy_volume,buy_value,net_buy_volume,net_buy_value,ask_residual,bid_residual,net_bid_residual,missing_fields";
+    public static string CsvHeader { get; } = string.Join(',', StorageSchema.ExportColumns);
 
     public void Write(in ProgramTrade t)
     {
+        _seq++;
         switch (format)
         {
             case LineFormat.Jsonl:
@@ -36,8 +44,9 @@ internal sealed class LineWriter(TextWriter output, LineFormat format)
                 }
 
                 output.WriteLine(string.Join(',',
-                    t.TradingDate.ToString("yyyy-MM-dd", Inv), VenueName(t.Venue), t.Code, t.Time.ToString("HH:mm:ss", Inv), t.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", Inv),
-                    t.SellVolume, t.SellValue, t.BuyVolume, t.BuyValue, t.NetBuyVolume, t.NetBuyValue, t.AskResidual, t.BidResidual, t.NetBidResidual, (int)t.Missing));
+                    _seq, t.TradingDate.ToString("yyyy-MM-dd", Inv), VenueName(t.Venue), t.TrId, t.Code, t.Time.ToString("HH:mm:ss", Inv), ReceivedAt(t),
+                    t.SellVolume, t.SellValue, t.BuyVolume, t.BuyValue, t.NetBuyVolume, t.NetBuyValue, t.AskResidual, t.BidResidual, t.NetBidResidual, (int)t.Missing,
+                    simulated switch { true => "true", false => "false", null => string.Empty }));
                 break;
             default:
                 ProgramTradeDelta d = _flow.Next(t);
@@ -56,22 +65,39 @@ internal sealed class LineWriter(TextWriter output, LineFormat format)
     };
 
     /// <summary>KRW in 억원 (10^8) with one decimal and thousands separators.</summary>
-    public static string Eok(long won) => (won / 100_000_000d).ToString("N1", Inv);
+    public static string Eok(long won) => Number(won / 100_000_000d, 1);
+
+    /// <summary>A number with thousands separators and <paramref name="decimals"/> decimals, never "-0" or "-0.0".</summary>
+    public static string Number(double value, int decimals)
+    {
+        double rounded = Math.Round(value, decimals, MidpointRounding.AwayFromZero);
+        return (rounded == 0 ? 0d : rounded).ToString("N" + decimals.ToString(Inv), Inv);
+    }
+
+    /// <summary>Like <see cref="Number"/> with a "+" for positive values; zero has no sign.</summary>
+    public static string SignedNumber(double value, int decimals)
+    {
+        string text = Number(value, decimals);
+        return Math.Round(value, decimals, MidpointRounding.AwayFromZero) > 0 ? "+" + text : text;
+    }
 
     private static string Signed(long v) => v > 0 ? "+" + v.ToString("N0", Inv) : v.ToString("N0", Inv);
 
-    private static string Json(in ProgramTrade t)
+    private static string ReceivedAt(in ProgramTrade t) => t.ReceivedAt.UtcDateTime.ToString(StorageSchema.ReceivedAtTextFormat, Inv);
+
+    private string Json(in ProgramTrade t)
     {
         var sb = new StringBuilder(256);
         using (var w = new Utf8JsonWriterAdapter(sb))
         {
             w.Writer.WriteStartObject();
+            w.Writer.WriteNumber("seq", _seq);
             w.Writer.WriteString("trading_date", t.TradingDate.ToString("yyyy-MM-dd", Inv));
             w.Writer.WriteString("venue", VenueName(t.Venue));
             w.Writer.WriteString("tr_id", t.TrId);
             w.Writer.WriteString("code", t.Code);
             w.Writer.WriteString("kis_time", t.Time.ToString("HH:mm:ss", Inv));
-            w.Writer.WriteString("received_at", t.ReceivedAt.UtcDateTime);
+            w.Writer.WriteString("received_at", ReceivedAt(t));
             w.Writer.WriteNumber("sell_volume", t.SellVolume);
             w.Writer.WriteNumber("sell_value", t.SellValue);
             w.Writer.WriteNumber("buy_volume", t.BuyVolume);
@@ -82,6 +108,14 @@ internal sealed class LineWriter(TextWriter output, LineFormat format)
             w.Writer.WriteNumber("bid_residual", t.BidResidual);
             w.Writer.WriteNumber("net_bid_residual", t.NetBidResidual);
             w.Writer.WriteNumber("missing_fields", (int)t.Missing);
+            if (simulated is { } sim)
+            {
+                w.Writer.WriteBoolean("simulated", sim);
+            }
+            else
+            {
+                w.Writer.WriteNull("simulated");
+            }
             w.Writer.WriteEndObject();
         }
 

@@ -47,7 +47,7 @@ internal static partial class CliApp
             return await Guard(console, async token =>
             {
                 string[] codes = parse.GetValue<string[]>("codes") ?? [];
-                IReadOnlyList<string> filter = codes is ["all"] ? [] : [.. codes.Select(KisRealtimeClient.NormalizeCode)];
+                IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
                 IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
                 LineFormat? lines = ParseFormat(parse.GetValue<string?>("--format"), console.IsTerminal);
                 BoardSort order = ParseSort(parse.GetValue<string>("--sort") ?? "net");
@@ -66,7 +66,7 @@ internal static partial class CliApp
                     }
                 }
 
-                await ShowAsync(console, Counted(), lines, order, () => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
+                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });
@@ -76,11 +76,11 @@ internal static partial class CliApp
     private static async Task<int> RecordFromNatsAsync(CliConsole console, string url, ParseResult parse, CancellationToken token)
     {
         string[] codes = parse.GetValue<string[]>("codes") ?? [];
-        IReadOnlyList<string> filter = codes is ["all"] ? [] : [.. codes.Select(KisRealtimeClient.NormalizeCode)];
+        IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
         IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
         NatsFeedOptions feed = NatsFeedOptions.Default;
-        await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with { LoggerFactory = logging.Factory }, token);
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with { LoggerFactory = logging.Factory });
         ulong after = recorder.LastStreamSequence(feed.StreamName);
         await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-record", LoggerFactory = logging.Factory });
         var consumer = new FeedConsumer(new NatsJSContext(connection), feed);
@@ -96,7 +96,7 @@ internal static partial class CliApp
             lock (gate)
             {
                 upTo = lastAppended;
-                recorder.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                recorder.Flush();
             }
 
             Volatile.Write(ref committed, upTo);

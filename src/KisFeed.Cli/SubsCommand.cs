@@ -43,7 +43,7 @@ internal static partial class CliApp
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
-            List<Registration> regs = [.. parse.GetValue(codes)!.SelectMany(c => venues.Select(v => new Registration(v, KisRealtimeClient.NormalizeCode(c))))];
+            List<Registration> regs = [.. StockCodes.Check(parse.GetValue(codes)!).SelectMany(c => venues.Select(v => new Registration(v, c)))];
             await using var connection = new NatsConnection(NatsOpts.Default with { Url = parse.GetValue(nats)!, Name = "kisfeed-subs" });
             DesiredRegistrations desired = await DesiredRegistrations.OpenAsync(new NatsJSContext(connection), NatsFeedOptions.Default, token);
             if (name == "add")

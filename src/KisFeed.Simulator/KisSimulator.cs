@@ -29,6 +29,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ApprovalRecord> _approvalKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<DateTimeOffset>> _approvalTimes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _appKeyLockedUntil = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _unservedWarned = new(StringComparer.Ordinal);
     private readonly Lock _bindGate = new();
     private readonly Lock _tickGate = new();
     private readonly MarketModel _market;
@@ -85,6 +86,12 @@ public sealed partial class KisSimulator : IAsyncDisposable
     /// </summary>
     public long AlreadyInUseReplies => Interlocked.Read(ref _alreadyInUseReplies);
 
+    /// <summary>
+    /// The TR ids this simulator produces data for (program trading: KRX, NXT, unified). Other documented real-time TR ids
+    /// are answered SUBSCRIBE SUCCESS, as KIS would, but stay silent (a warning is logged once per TR).
+    /// </summary>
+    public static IReadOnlyList<string> ServedTrIds { get; } = [TrIds.Krx, TrIds.Nxt, TrIds.Unified];
+
     /// <summary>Whether <see cref="Stall"/> is on.</summary>
     public bool IsStalled => !_stallGate.Task.IsCompleted;
 
@@ -131,7 +138,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
             sim._tickTimer = options.TimeProvider.CreateTimer(static s => ((KisSimulator)s!).TickSafe(null), sim, options.TickInterval, options.TickInterval);
         }
 
-        Log.Started(sim.Logger, sim.RestBaseUri, sim.WebSocketUri);
+        Log.Started(sim.Logger, sim.RestBaseUri.GetLeftPart(UriPartial.Authority), sim.WebSocketUri.GetLeftPart(UriPartial.Authority));
         return sim;
     }
 
@@ -214,6 +221,12 @@ public sealed partial class KisSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether data for <paramref name="trId"/> flows now: it is one of <see cref="ServedTrIds"/> and its venue is in
+    /// session at the simulator's clock (always, with <see cref="MarketHours.AlwaysOpen"/>).
+    /// </summary>
+    public bool IsOpenNow(string trId) => TrIds.TryGetVenue(trId, out Venue venue) && KoreaTime.IsOpen(Options.Hours, venue, Time.GetUtcNow());
+
     /// <summary>Every approval key issued so far answers OPSP0011 from now on, on live sessions too.</summary>
     public void InvalidateApprovalKeys()
     {
@@ -263,6 +276,15 @@ public sealed partial class KisSimulator : IAsyncDisposable
     internal Task WaitWhileStalledAsync(CancellationToken ct) => _stallGate.Task.WaitAsync(ct);
 
     internal void CountPing() => Interlocked.Increment(ref _pingsSent);
+
+    /// <summary>Logs, once per TR id for the simulator's lifetime, that a subscribed TR will get no data.</summary>
+    internal void WarnUnservedOnce(string trId)
+    {
+        if (_unservedWarned.TryAdd(trId, 0))
+        {
+            Log.UnservedTr(Logger, trId, string.Join(", ", ServedTrIds));
+        }
+    }
 
     internal void CountUnsolicitedPong() => Interlocked.Increment(ref _unsolicitedPongs);
 
@@ -388,7 +410,6 @@ public sealed partial class KisSimulator : IAsyncDisposable
             Dictionary<(Venue Venue, string Code), List<string[]>> produced = _market.Tick(Time.GetUtcNow(), wanted, expected, forced);
             foreach ((SimulatorSession session, SimulatorRegistration[] rs) in regs)
             {
-                // All pending records of one TR for one session go out in ONE frame (split only beyond NNN = 999).
                 foreach (IGrouping<string, SimulatorRegistration> byTr in rs.GroupBy(r => r.TrId))
                 {
                     if (!TrIds.TryGetVenue(byTr.Key, out Venue venue))
@@ -396,22 +417,43 @@ public sealed partial class KisSimulator : IAsyncDisposable
                         continue;
                     }
 
-                    var records = new List<string[]>();
+                    if (Options.MixCodesInFrames)
+                    {
+                        // Fault: all pending records of one TR for one session in ONE frame, whatever their codes.
+                        var mixed = new List<string[]>();
+                        foreach (SimulatorRegistration r in byTr)
+                        {
+                            if (produced.TryGetValue((venue, r.TrKey), out List<string[]>? list))
+                            {
+                                mixed.AddRange(list);
+                            }
+                        }
+
+                        EnqueueData(session, byTr.Key, mixed);
+                        continue;
+                    }
+
+                    // Default: the pending records of one (TR, code) go out together in one frame (notes §6 paging);
+                    // codes never share a frame (no capture shows KIS doing that).
                     foreach (SimulatorRegistration r in byTr)
                     {
                         if (produced.TryGetValue((venue, r.TrKey), out List<string[]>? list))
                         {
-                            records.AddRange(list);
+                            EnqueueData(session, byTr.Key, list);
                         }
-                    }
-
-                    foreach (string[][] chunk in records.Chunk(999))
-                    {
-                        List<string[]> frameRecords = [.. chunk];
-                        session.Enqueue(new Outgoing(OutKind.Data, SimulatorSession.FormatDataFrame(byTr.Key, frameRecords), byTr.Key, frameRecords));
                     }
                 }
             }
+        }
+    }
+
+    private static void EnqueueData(SimulatorSession session, string trId, List<string[]> records)
+    {
+        // Split only beyond NNN = 999 (three digits on the wire).
+        foreach (string[][] chunk in records.Chunk(999))
+        {
+            List<string[]> frameRecords = [.. chunk];
+            session.Enqueue(new Outgoing(OutKind.Data, SimulatorSession.FormatDataFrame(trId, frameRecords), trId, frameRecords));
         }
     }
 

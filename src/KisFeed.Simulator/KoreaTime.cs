@@ -25,8 +25,9 @@ internal static class KoreaTime
         {
             // Notes §8.3 (community sources): NXT pre 08:00–08:50, main 09:00:30–15:20, after 15:40–20:00.
             Venue.Nxt => In(t, 8, 0, 0, 8, 50, 0) || In(t, 9, 0, 30, 15, 20, 0) || In(t, 15, 40, 0, 20, 0, 0),
-            // KRX regular session 09:00–15:30 (notes §8.3; the PGM TRs are not said to cover the new after-market).
-            Venue.Krx => In(t, 9, 0, 0, 15, 30, 0),
+            // KRX main 09:00–15:30 and the after-market 16:00–20:00 introduced on 2026-09-14 (notes §8.3). Whether the PGM
+            // TRs publish during the after-market is not documented; the simulator assumes they do [inferred].
+            Venue.Krx => In(t, 9, 0, 0, 15, 30, 0) || In(t, 16, 0, 0, 20, 0, 0),
             _ => IsOpen(hours, Venue.Krx, now) || IsOpen(hours, Venue.Nxt, now),
         };
     }

@@ -6,7 +6,7 @@ namespace KisFeed.Simulator;
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "KIS simulator listening on {RestBaseUri} (WebSocket {WebSocketUri})")]
-    public static partial void Started(ILogger logger, Uri restBaseUri, Uri webSocketUri);
+    public static partial void Started(ILogger logger, string restBaseUri, string webSocketUri);
 
     [LoggerMessage(1001, LogLevel.Information, "Approval key {ApprovalKey} issued for app key {AppKey}")]
     public static partial void ApprovalIssued(ILogger logger, string approvalKey, string appKey);
@@ -46,6 +46,9 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Session {SessionId} app key {AppKey} refused: already in use")]
     public static partial void AlreadyInUse(ILogger logger, long sessionId, string appKey);
+
+    [LoggerMessage(1015, LogLevel.Warning, "{TrId} subscribed: answered SUBSCRIBE SUCCESS like KIS, but this simulator sends no data for it (data only for {ServedTrIds})")]
+    public static partial void UnservedTr(ILogger logger, string trId, string servedTrIds);
 
     [LoggerMessage(1014, LogLevel.Warning, "Session {SessionId}: control reply {MsgCd} fault injected ({Fault})")]
     public static partial void ReplyFault(ILogger logger, long sessionId, ControlReplyFault fault, string msgCd);

@@ -27,10 +27,24 @@ public enum MarketHours
 
     /// <summary>
     /// Per-venue session hours in Korea time (protocol notes §8.3, community sources): NXT pre 08:00–08:50,
-    /// main 09:00:30–15:20, after 15:40–20:00; KRX 09:00–15:30; unified = union; weekends closed.
-    /// Subscribing still succeeds outside hours; no data is sent.
+    /// main 09:00:30–15:20, after 15:40–20:00; KRX main 09:00–15:30, after-market 16:00–20:00; unified = union;
+    /// weekends closed (holidays are not modelled). Subscribing still succeeds outside hours; no data is sent.
     /// </summary>
     Real,
+}
+
+/// <summary>Whether error replies carry a <c>header</c> (notes §4.3: captures disagree).</summary>
+public enum ErrorReplyShape
+{
+    /// <summary>
+    /// Every reply has <c>{"header":{"tr_id","tr_key","encrypt"},"body":{...}}</c>: the requested tr_id/tr_key, or
+    /// <c>"(null)"</c> / <c>""</c> for session-level errors (OPSP8996) and requests that named no TR. The official
+    /// sample's <c>system_resp</c> reads <c>rdic["header"]["tr_id"]</c> and fails on a reply without one.
+    /// </summary>
+    WithHeader,
+
+    /// <summary>Error replies (<c>rt_cd</c> ≠ <c>"0"</c>) are body only, like some captured frames (OPSP0011, OPSP0003, OPSP8996).</summary>
+    BodyOnly,
 }
 
 /// <summary>How <see cref="KisSimulator.DropAllSessionsAsync"/> ends sessions.</summary>
@@ -104,6 +118,16 @@ public sealed record SimulatorOptions
     /// JSON counts as an echo (the official python variants of notes §5). The cause is [inferred].
     /// </summary>
     public bool AbortOnUnsolicitedPong { get; init; } = true;
+
+    /// <summary>Whether error replies carry a header. Default <see cref="ErrorReplyShape.WithHeader"/>.</summary>
+    public ErrorReplyShape ErrorReplyShape { get; init; } = ErrorReplyShape.WithHeader;
+
+    /// <summary>
+    /// Fault: when <see langword="true"/>, one data frame carries the pending records of every subscribed code of a TR
+    /// (<c>0|H0STPGM0|004|005930^…^000660^…</c>). No capture shows KIS mixing codes in one frame, so by default
+    /// (<see langword="false"/>) a frame carries the records of one (TR, code) only (notes §6: <c>|004|</c> paging).
+    /// </summary>
+    public bool MixCodesInFrames { get; init; }
 
     /// <summary>Frames queued per session before it counts as too slow and is aborted. Default 4096.</summary>
     public int SendQueueCapacity { get; init; } = 4096;

@@ -443,6 +443,11 @@ internal sealed partial class SimulatorSession
         }
 
         Reply(outcome, trType, trId, trKey, outcome.MsgCd == "OPSP0000" ? _cipher : null);
+        if (!pgm && outcome.MsgCd == "OPSP0000")
+        {
+            // KIS-like: the subscription succeeds; but nothing will ever come, so say so (once per TR, not per code).
+            _owner.WarnUnservedOnce(trId);
+        }
     }
 
     /// <summary>A client PING (0x9) or PONG (0xA) control frame, seen by <see cref="ControlFrameSniffer"/>.</summary>
@@ -500,7 +505,7 @@ internal sealed partial class SimulatorSession
     private void Reply(ControlReply reply, string? trType, string? trId, string? trKey, (string, string)? output)
     {
         Log.ControlHandled(Logger, Id, trType, trId, trKey, reply.MsgCd);
-        byte[] bytes = reply.ToUtf8(trId, trKey, output);
+        byte[] bytes = reply.ToUtf8(trId, trKey, output, _owner.Options.ErrorReplyShape);
         (ControlReplyFault fault, TimeSpan delay) = _owner.TakeReplyFault();
         switch (fault)
         {

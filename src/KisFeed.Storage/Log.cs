@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Closed recording {Path}: {Records} records in {Batches} batches this session")]
     public static partial void Closed(ILogger logger, string path, long records, long batches);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Gap healing for {Registration}: {Outcome}, {Rows} REST row(s) recorded")]
+    public static partial void GapHealingOutcome(ILogger logger, string registration, string outcome, int rows);
 }

@@ -4,19 +4,6 @@ using DuckDB.NET.Data;
 
 namespace KisFeed.Storage;
 
-/// <summary>File formats of <see cref="ProgramTradeExporter"/>.</summary>
-public enum ExportFormat
-{
-    /// <summary>CSV with a header row (comma-separated, RFC 4180 quoting).</summary>
-    Csv = 0,
-
-    /// <summary>Apache Parquet (readable by DuckDB, pandas/pyarrow, Spark, Polars).</summary>
-    Parquet = 1,
-
-    /// <summary>Newline-delimited JSON, one object per record.</summary>
-    Jsonl = 2,
-}
-
 /// <summary>Exports a recording with DuckDB's <c>COPY ... TO</c>; columns are those of <c>program_trades</c>
 /// (<see cref="StorageSchema.ProgramTradeColumns"/>), rows in <c>seq</c> order.</summary>
 public static class ProgramTradeExporter
@@ -53,12 +40,16 @@ public static class ProgramTradeExporter
                 $"Cannot export to '{output}': the directory '{outputDirectory}' does not exist. Create it or choose another path.");
         }
 
+        bool created = !File.Exists(output);
+        ProbeWritable(output, outputDirectory);
         string where = query.WhereClause();
         cancellationToken.ThrowIfCancellationRequested();
         using DuckDBConnection connection = StorageFile.OpenForRead(dbPath);
+        (RecordingSource? source, long since) = ProgramTradeCatalog.ReadSource(connection, StorageFile.FullPath(dbPath));
+        string columns = StorageSchema.ExportColumnList(textTimestamps: format != ExportFormat.Parquet, source, since);
         using DuckDBCommand command = connection.CreateCommand();
         command.CommandText = string.Create(CultureInfo.InvariantCulture,
-            $"COPY (SELECT {StorageSchema.ColumnList} FROM program_trades{where} ORDER BY seq) TO {StorageFile.Literal(output)} ({options})");
+            $"COPY (SELECT {columns} FROM program_trades{where} ORDER BY seq) TO {StorageFile.Literal(output)} ({options})");
         try
         {
             using CancellationTokenRegistration registration = cancellationToken.Register(static state => ((DuckDBCommand)state!).Cancel(), command);
@@ -69,97 +60,53 @@ public static class ProgramTradeExporter
         }
         catch (DuckDBException ex)
         {
+            if (created)
+            {
+                TryDelete(output);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             throw StorageFile.Translate(ex, output, "export to");
         }
     }
-}
 
-/// <summary>What a recording holds: its trading dates, counts and gaps (for the CLI and dashboards).</summary>
-public static class ProgramTradeCatalog
-{
-    /// <summary>The trading dates in the recording, oldest first, with record and code counts.</summary>
-    public static Task<IReadOnlyList<RecordedDate>> ListDatesAsync(string path, CancellationToken cancellationToken = default)
+    /// <summary>Creates (or opens) the output file first, so a place that takes no files (e.g. /proc) is named as such
+    /// instead of DuckDB's "No such file or directory".</summary>
+    private static void ProbeWritable(string output, string? directory)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
+        bool existed = File.Exists(output);
         try
         {
-            using DuckDBCommand command = connection.CreateCommand();
-            command.CommandText =
-                "SELECT trading_date, count(*), count(DISTINCT code), epoch_us(min(received_at)), epoch_us(max(received_at)) " +
-                "FROM program_trades GROUP BY trading_date ORDER BY trading_date";
-            using DuckDBDataReader reader = command.ExecuteReader();
-            List<RecordedDate> dates = [];
-            while (reader.Read())
+            using (new FileStream(output, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
             {
-                dates.Add(new RecordedDate(
-                    reader.GetFieldValue<DateOnly>(0),
-                    reader.GetInt64(1),
-                    reader.GetInt64(2),
-                    FromUnixMicroseconds(reader.GetInt64(3)),
-                    FromUnixMicroseconds(reader.GetInt64(4))));
             }
-
-            return Task.FromResult<IReadOnlyList<RecordedDate>>(dates);
         }
-        catch (DuckDBException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw StorageFile.Translate(ex, full, "read");
-        }
-    }
-
-    /// <summary>The latest trading date in the recording, or null if it holds no records.</summary>
-    public static Task<DateOnly?> LatestDateAsync(string path, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
-        try
-        {
-            using DuckDBCommand command = connection.CreateCommand();
-            command.CommandText = "SELECT max(trading_date) FROM program_trades";
-            object? value = command.ExecuteScalar();
-            return Task.FromResult<DateOnly?>(value is DateOnly date ? date : value is DateTime dt ? DateOnly.FromDateTime(dt) : null);
-        }
-        catch (DuckDBException ex)
-        {
-            throw StorageFile.Translate(ex, full, "read");
-        }
-    }
-
-    /// <summary>The gaps recorded with <see cref="ProgramTradeRecorder.RecordGapAsync"/>, oldest first.</summary>
-    public static Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string path, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        string full = StorageFile.FullPath(path);
-        using DuckDBConnection connection = StorageFile.OpenForRead(full);
-        try
-        {
-            using DuckDBCommand command = connection.CreateCommand();
-            command.CommandText = "SELECT epoch_us(from_time), epoch_us(to_time), venue, codes, reason FROM gaps ORDER BY from_time, recorded_at";
-            using DuckDBDataReader reader = command.ExecuteReader();
-            List<RecordingGap> gaps = [];
-            while (reader.Read())
+            string why = ex switch
             {
-                Venue? venue = reader.IsDBNull(2) ? null : VenueExtensions.TryParse(reader.GetString(2), out Venue v) ? v : null;
-                gaps.Add(new RecordingGap(
-                    FromUnixMicroseconds(reader.GetInt64(0)),
-                    FromUnixMicroseconds(reader.GetInt64(1)),
-                    venue,
-                    reader.GetFieldValue<List<string>>(3),
-                    reader.GetString(4)));
-            }
-
-            return Task.FromResult<IReadOnlyList<RecordingGap>>(gaps);
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => $"'{directory}' does not take new files (a virtual or read-only file system?)",
+                _ => ex.Message,
+            };
+            throw new KisStorageException(output, KisStorageError.Unwritable,
+                $"Cannot export to '{output}': cannot create the file there: {why}. Choose a writable location.", ex);
         }
-        catch (DuckDBException ex)
+
+        if (!existed)
         {
-            throw StorageFile.Translate(ex, full, "read");
+            TryDelete(output);
         }
     }
 
-    internal static DateTimeOffset FromUnixMicroseconds(long microseconds) =>
-        DateTimeOffset.UnixEpoch.AddTicks(microseconds * TimeSpan.TicksPerMicrosecond);
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 }

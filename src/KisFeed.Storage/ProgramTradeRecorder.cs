@@ -14,14 +14,14 @@ namespace KisFeed.Storage;
 /// <remarks>
 /// <para>A hard kill (<c>kill -9</c>, power loss) loses at most the records not yet committed; DuckDB's write-ahead
 /// log keeps the file consistent and replays committed batches on the next open.</para>
-/// <para>DuckDB I/O is synchronous: <see cref="FlushAsync"/> and <see cref="AppendAsync"/> do the work on the calling
+/// <para>DuckDB I/O is synchronous: <see cref="Flush"/>, <see cref="Append"/> and <see cref="RecordGap(RecordingGap)"/> do the work on the calling
 /// thread. One writer at a time; the members are safe to call from several threads (they serialize).</para>
 /// <para><see cref="ProgramTrade.ReceivedAt"/> is stored as a UTC instant truncated to microseconds.</para>
 /// </remarks>
 public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
 {
-    private static readonly string[] VenueNames = ["krx", "nxt", "unified"];
-    private static readonly string[] TrIds = ["H0STPGM0", "H0NXPGM0", "H0UNPGM0"];
+    private static readonly string[] VenueNames = [.. VenueExtensions.All.Select(v => v.Name())];
+    private static readonly string[] TrIds = [.. VenueExtensions.All.Select(v => v.ProgramTradeTrId())];
 
     // DuckDB shares one database instance per file within a process, so two recorders on one file would both
     // continue from the same seq; refuse the second one.
@@ -40,7 +40,8 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private long _nextSeq;
     private long _written;
     private long _batches;
-    private long _gaps;
+    private long _gaps; // outages recorded (owned by _lock)
+    private readonly HashSet<long> _gapIds = []; // DataGap ids seen (owned by _lock)
     private readonly long[] _perVenue = new long[3];
     private DateTimeOffset? _lastFlushAt;
     private bool _disposed;
@@ -68,11 +69,10 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     /// </summary>
     /// <exception cref="KisStorageException">The path is not writable, is a directory, is not a DuckDB database, is not a
     /// KisFeed recording, or is in use by another process.</exception>
-    public static Task<ProgramTradeRecorder> OpenAsync(string path, RecorderOptions? options = null, CancellationToken cancellationToken = default)
+    public static ProgramTradeRecorder Open(string path, RecorderOptions? options = null)
     {
         options ??= RecorderOptions.Default;
         options.Validate();
-        cancellationToken.ThrowIfCancellationRequested();
         string full = StorageFile.FullPath(path);
         if (!OpenPaths.TryAdd(full, true))
         {
@@ -98,15 +98,37 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             long lastSeq = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             command.CommandText = "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'";
             bool enumColumns = command.ExecuteScalar() is string type && type.StartsWith("ENUM", StringComparison.Ordinal);
+            if (options.Source is { } source)
+            {
+                StorageFile.ApplySource(connection, full, source, lastSeq + 1);
+            }
+
             ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1, enumColumns);
             Log.Opened(recorder._logger, full, lastSeq + 1, lastSeq == 0 ? "new" : "append");
-            return Task.FromResult(recorder);
+            return recorder;
         }
-        catch (DuckDBException ex)
+        catch (Exception ex) when (ex is DuckDBException or KisStorageException)
         {
             connection.Dispose();
             OpenPaths.TryRemove(full, out _);
             throw StorageFile.Translate(ex, full, "record to");
+        }
+    }
+
+    /// <summary>
+    /// Chart queries on this recording that share the recorder's DuckDB database (one database instance in the
+    /// process, so recording and reading the same file do not conflict: DuckDB allows one writing process). The queries
+    /// see every committed batch. Dispose them before or after the recorder; each has its own connection.
+    /// </summary>
+    public ProgramTradeQueries OpenQueries()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // DuckDB.NET keeps one database instance per file in a process (reference-counted by path), so this
+            // connection opens the recorder's database rather than the file a second time.
+            DuckDBConnection duplicate = StorageFile.OpenForRead(Path);
+            return new ProgramTradeQueries(Path, duplicate);
         }
     }
 
@@ -146,27 +168,16 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Buffers one update (see <see cref="Append"/>).</summary>
-    public ValueTask AppendAsync(ProgramTrade trade, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        Append(in trade);
-        return ValueTask.CompletedTask;
-    }
-
     /// <summary>Commits the buffered records as one batch.</summary>
     /// <exception cref="KisStorageException">The write failed (e.g. disk full); the records stay buffered and earlier
     /// batches stay in the file.</exception>
-    public ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    public void Flush()
     {
-        cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             FlushLocked();
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -175,13 +186,79 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     /// and at the end. Cancellation is a normal end: the buffer is committed and the count returned.
     /// </summary>
     /// <returns>The number of updates taken from <paramref name="source"/>.</returns>
-    public async Task<long> RecordAsync(IAsyncEnumerable<ProgramTrade> source, CancellationToken cancellationToken = default)
+    public Task<long> RecordAsync(IAsyncEnumerable<ProgramTrade> source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return RecordCoreAsync(source, (in ProgramTrade t) => Append(t), cancellationToken);
+    }
+
+    /// <summary>
+    /// Records a feed of trades and gaps (<see cref="KisRealtimeClient.FeedAsync"/>): every trade, and every gap as
+    /// soon as it arrives (the trades before it are committed first), so a recording is never silent about a hole.
+    /// </summary>
+    /// <returns>The number of trades recorded.</returns>
+    public Task<long> RecordAsync(IAsyncEnumerable<FeedItem> source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return RecordCoreAsync(source, (in FeedItem item) =>
+        {
+            switch (item.Kind)
+            {
+                case FeedItemKind.Trade:
+                    Append(item.Trade);
+                    return true;
+                case FeedItemKind.Gap:
+                    RecordGap(item.Gap!);
+                    return false;
+                default:
+                    Log.GapHealingOutcome(_logger, item.Healing!.Registration.ToString(), item.Healing.Outcome.ToString(), item.Healing.Rows);
+                    return false;
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Follows <paramref name="codes"/> × <paramref name="venues"/> on <paramref name="client"/> and records trades and gaps until cancelled.</summary>
+    public Task<long> RecordAsync(KisRealtimeClient client, IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return RecordAsync(client.FeedAsync(codes, venues, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Records each gap's registrations grouped by venue, one row per venue (the schema's shape).</summary>
+    /// <remarks>A gap that reaches the recorder through several consumers (one per code, say) counts once in <see cref="RecorderStatistics.GapsWritten"/>.</remarks>
+    public void RecordGap(DataGap gap)
+    {
+        ArgumentNullException.ThrowIfNull(gap);
+        bool first;
+        lock (_lock)
+        {
+            first = _gapIds.Add(gap.Id);
+        }
+
+        foreach (IGrouping<Venue, Registration> byVenue in gap.Registrations.GroupBy(r => r.Venue))
+        {
+            RecordGap(new RecordingGap(gap.From, gap.To, byVenue.Key, [.. byVenue.Select(r => r.Code)], gap.Reason), countIt: first);
+            first = false;
+        }
+    }
+
+    private delegate bool Handle<T>(in T item);
+
+    private delegate void HandleTrade(in ProgramTrade item);
+
+    private Task<long> RecordCoreAsync(IAsyncEnumerable<ProgramTrade> source, HandleTrade handle, CancellationToken cancellationToken) =>
+        RecordCoreAsync(source, (in ProgramTrade t) =>
+        {
+            handle(t);
+            return true;
+        }, cancellationToken);
+
+    private async Task<long> RecordCoreAsync<T>(IAsyncEnumerable<T> source, Handle<T> handle, CancellationToken cancellationToken)
+    {
         TimeProvider time = _options.TimeProvider;
         long count = 0;
         long lastFlush = time.GetTimestamp();
-        IAsyncEnumerator<ProgramTrade> enumerator = source.GetAsyncEnumerator(cancellationToken);
+        IAsyncEnumerator<T> enumerator = source.GetAsyncEnumerator(cancellationToken);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -195,7 +272,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                         TimeSpan due = _options.FlushInterval - time.GetElapsedTime(lastFlush);
                         if (due <= TimeSpan.Zero)
                         {
-                            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                            Flush();
                             lastFlush = time.GetTimestamp();
                             due = _options.FlushInterval;
                         }
@@ -207,7 +284,8 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                         if (cancellationToken.IsCancellationRequested && !pending.IsCompleted)
                         {
                             // The source may not observe the token; stop waiting for it.
-                            return await FinishAsync(count).ConfigureAwait(false);
+                            Flush();
+                            return count;
                         }
                     }
 
@@ -219,11 +297,14 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                     break;
                 }
 
-                Append(enumerator.Current);
-                count++;
+                if (handle(enumerator.Current))
+                {
+                    count++;
+                }
+
                 if (time.GetElapsedTime(lastFlush) >= _options.FlushInterval)
                 {
-                    await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    Flush();
                     lastFlush = time.GetTimestamp();
                 }
             }
@@ -237,16 +318,11 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             await DisposeEnumeratorAsync(enumerator).ConfigureAwait(false);
         }
 
-        return await FinishAsync(count).ConfigureAwait(false);
-    }
-
-    private async ValueTask<long> FinishAsync(long count)
-    {
-        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        Flush();
         return count;
     }
 
-    private static async ValueTask DisposeEnumeratorAsync(IAsyncEnumerator<ProgramTrade> enumerator)
+    private static async ValueTask DisposeEnumeratorAsync<T>(IAsyncEnumerator<T> enumerator)
     {
         try
         {
@@ -265,12 +341,13 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Records a period in which the live session was down (commits buffered updates first).</summary>
-    public ValueTask RecordGapAsync(RecordingGap gap, CancellationToken cancellationToken = default)
+    public void RecordGap(RecordingGap gap) => RecordGap(gap, countIt: true);
+
+    private void RecordGap(RecordingGap gap, bool countIt)
     {
         ArgumentNullException.ThrowIfNull(gap);
         ArgumentNullException.ThrowIfNull(gap.Codes, nameof(gap));
         ArgumentNullException.ThrowIfNull(gap.Reason, nameof(gap));
-        cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -280,7 +357,10 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                 using DuckDBTransaction tx = _connection.BeginTransaction();
                 AppendGapRowLocked(gap);
                 tx.Commit();
-                _gaps++;
+                if (countIt)
+                {
+                    _gaps++;
+                }
             }
             catch (DuckDBException ex)
             {
@@ -289,7 +369,6 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
 
         Log.GapRecorded(_logger, gap.From, gap.To, gap.Reason);
-        return ValueTask.CompletedTask;
     }
 
     private void AppendGapRowLocked(RecordingGap gap)
@@ -298,7 +377,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         IDuckDBAppenderRow row = appender.CreateRow()
             .AppendValue(gap.From)
             .AppendValue(gap.To);
-        row = gap.Venue is { } venue ? row.AppendValue(StorageSchema.VenueName(venue)) : row.AppendNullValue();
+        row = gap.Venue is { } venue ? row.AppendValue(venue.Name()) : row.AppendNullValue();
         row.AppendValue<string>(gap.Codes)
             .AppendValue(gap.Reason)
             .AppendValue(_options.TimeProvider.GetUtcNow())

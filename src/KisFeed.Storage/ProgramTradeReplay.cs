@@ -4,37 +4,6 @@ using DuckDB.NET.Data;
 
 namespace KisFeed.Storage;
 
-/// <summary>Which records to read back or export. Start from <see cref="Default"/> (everything) and use <c>with { ... }</c>.</summary>
-public record ExportQuery
-{
-    /// <summary>Every record.</summary>
-    public static ExportQuery Default { get; } = new();
-
-    /// <summary>Only this trading date; null for all dates.</summary>
-    public DateOnly? Date { get; init; }
-
-    /// <summary>Only these codes; empty for all codes.</summary>
-    public IReadOnlyList<string> Codes { get; init; } = [];
-
-    /// <summary>Only these venues; empty for all venues.</summary>
-    public IReadOnlyList<Venue> Venues { get; init; } = [];
-
-    internal string WhereClause() => QueryFilter.Where(Date, Codes, Venues);
-}
-
-/// <summary>Which records to replay and how fast. Start from <see cref="Default"/> (everything, as fast as possible).</summary>
-public sealed record ReplayQuery : ExportQuery
-{
-    /// <summary>Every record, as fast as possible.</summary>
-    public static new ReplayQuery Default { get; } = new();
-
-    /// <summary>Null: as fast as possible. 1: the recorded pace (by <c>received_at</c> differences). N: N times faster.</summary>
-    public double? Speed { get; init; }
-
-    /// <summary>The clock used for pacing (tests pass a fake one).</summary>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
-}
-
 /// <summary>Reads a recording back as <see cref="ProgramTrade"/> updates in <c>seq</c> (insertion) order.</summary>
 public static class ProgramTradeReplay
 {

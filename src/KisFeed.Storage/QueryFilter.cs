@@ -31,7 +31,7 @@ internal static class QueryFilter
             Add(sql).Append("venue IN (");
             for (int i = 0; i < venues.Count; i++)
             {
-                sql.Append(i == 0 ? "" : ", ").Append(StorageFile.Literal(StorageSchema.VenueName(venues[i])));
+                sql.Append(i == 0 ? "" : ", ").Append(StorageFile.Literal(venues[i].Name()));
             }
 
             sql.Append(')');

@@ -10,7 +10,7 @@ public sealed record RecorderOptions
 
     /// <summary>
     /// Records buffered before a batch is written and committed (one DuckDB transaction per batch). A hard kill loses
-    /// at most the records not yet committed: with <see cref="ProgramTradeRecorder.RecordAsync"/> that is at most
+    /// at most the records not yet committed: with <see cref="ProgramTradeRecorder.RecordAsync(IAsyncEnumerable{FeedItem}, CancellationToken)"/> that is at most
     /// <see cref="FlushInterval"/> of updates, and never more than this many.
     /// </summary>
     /// <remarks>The default is DuckDB's row group size (122 880 rows): a batch that fills a row group is written
@@ -22,7 +22,7 @@ public sealed record RecorderOptions
     /// <summary>DuckDB's rows per row group.</summary>
     internal const int DuckDBRowGroupSize = 122_880;
 
-    /// <summary>Longest time a record waits in the buffer while <see cref="ProgramTradeRecorder.RecordAsync"/> runs.</summary>
+    /// <summary>Longest time a record waits in the buffer while <see cref="ProgramTradeRecorder.RecordAsync(IAsyncEnumerable{FeedItem}, CancellationToken)"/> runs.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Clock for the flush interval and statistics.</summary>
@@ -31,6 +31,13 @@ public sealed record RecorderOptions
     /// <summary>Logger factory; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Where the records come from (simulated or live, and the endpoint), stored in the file's metadata so the data
+    /// stays recognisable. Null: not recorded. A file that holds simulated data refuses live data and the other way round
+    /// (<see cref="KisStorageError.SourceMismatch"/>).
+    /// </summary>
+    public RecordingSource? Source { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
@@ -38,54 +45,3 @@ public sealed record RecorderOptions
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
 }
-
-/// <summary>A snapshot of a recorder's progress (see <see cref="ProgramTradeRecorder.Statistics"/>).</summary>
-/// <param name="Path">Full path of the recording file.</param>
-/// <param name="RecordsWritten">Records committed by this recorder instance.</param>
-/// <param name="PendingRecords">Records buffered and not yet committed.</param>
-/// <param name="Batches">Batches committed by this recorder instance.</param>
-/// <param name="KrxRecords">Records of <see cref="Venue.Krx"/> committed by this instance.</param>
-/// <param name="NxtRecords">Records of <see cref="Venue.Nxt"/> committed by this instance.</param>
-/// <param name="UnifiedRecords">Records of <see cref="Venue.Unified"/> committed by this instance.</param>
-/// <param name="LastSeq">The <c>seq</c> of the last committed record in the file (0 if none).</param>
-/// <param name="GapsWritten">Gaps recorded by this instance.</param>
-/// <param name="FileSizeBytes">Size of the database file plus its write-ahead log.</param>
-/// <param name="LastFlushAt">When the last batch was committed (null before the first).</param>
-public sealed record RecorderStatistics(
-    string Path,
-    long RecordsWritten,
-    long PendingRecords,
-    long Batches,
-    long KrxRecords,
-    long NxtRecords,
-    long UnifiedRecords,
-    long LastSeq,
-    long GapsWritten,
-    long FileSizeBytes,
-    DateTimeOffset? LastFlushAt)
-{
-    /// <summary>Records of <paramref name="venue"/> committed by this instance.</summary>
-    public long RecordsFor(Venue venue) => venue switch
-    {
-        Venue.Krx => KrxRecords,
-        Venue.Nxt => NxtRecords,
-        Venue.Unified => UnifiedRecords,
-        _ => 0,
-    };
-}
-
-/// <summary>A period in which the live session was down, so the recording has no updates for it.</summary>
-/// <param name="From">Start of the gap (last moment data was known to flow).</param>
-/// <param name="To">End of the gap (data flows again).</param>
-/// <param name="Venue">The venue affected; null for all venues.</param>
-/// <param name="Codes">The codes affected; empty for all subscribed codes.</param>
-/// <param name="Reason">Why, e.g. <c>reconnect</c>, <c>server closed</c>, <c>OPSP8996</c>.</param>
-public sealed record RecordingGap(DateTimeOffset From, DateTimeOffset To, Venue? Venue, IReadOnlyList<string> Codes, string Reason);
-
-/// <summary>One trading date in a recording (see <see cref="ProgramTradeCatalog.ListDatesAsync"/>).</summary>
-/// <param name="Date">The trading date (KST).</param>
-/// <param name="Records">Number of updates recorded for the date.</param>
-/// <param name="Codes">Number of distinct codes.</param>
-/// <param name="FirstReceivedAt">Earliest <c>received_at</c> of the date.</param>
-/// <param name="LastReceivedAt">Latest <c>received_at</c> of the date.</param>
-public readonly record struct RecordedDate(DateOnly Date, long Records, long Codes, DateTimeOffset FirstReceivedAt, DateTimeOffset LastReceivedAt);

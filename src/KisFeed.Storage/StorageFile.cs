@@ -25,7 +25,7 @@ internal static class StorageFile
                 $"Cannot record to '{full}': the directory '{directory}' does not exist. Create it or choose another path.");
         }
 
-        DuckDBConnection connection = Open(full, "record to");
+        DuckDBConnection connection = Open(full, "record to", readOnly: false);
         try
         {
             EnsureSchema(connection, full);
@@ -50,7 +50,8 @@ internal static class StorageFile
                     : $"Cannot read '{full}': the file does not exist. Check the path (recordings are written by 'kisfeed record').");
         }
 
-        DuckDBConnection connection = Open(full, "read");
+        // Read-only: works on a read-only copy and never writes (no checkpoint, no write-ahead log) to a recording.
+        DuckDBConnection connection = Open(full, "read", readOnly: true);
         try
         {
             CheckSchema(connection, full);
@@ -69,9 +70,14 @@ internal static class StorageFile
         return System.IO.Path.GetFullPath(path);
     }
 
-    private static DuckDBConnection Open(string full, string verb)
+    private static DuckDBConnection Open(string full, string verb, bool readOnly)
     {
         DuckDBConnectionStringBuilder builder = new() { DataSource = full };
+        if (readOnly)
+        {
+            builder["ACCESS_MODE"] = "READ_ONLY";
+        }
+
         DuckDBConnection connection = new(builder.ConnectionString);
         try
         {
@@ -178,7 +184,7 @@ internal static class StorageFile
             _ when Has(m, "No space left") || Has(m, "disk is full") || Has(m, "Disk full") || Has(m, "ENOSPC")
                 => (KisStorageError.DiskFull, "the disk is full. Free space or record to another disk; records flushed before this error are still in the file."),
             _ when Has(m, "lock") && (Has(m, "Conflicting") || Has(m, "Could not set lock"))
-                => (KisStorageError.InUse, "the file is in use by another process (another recorder?). Stop that process or use another file."),
+                => (KisStorageError.InUse, InUseAdvice(m, verb)),
             _ when Has(m, "Permission denied") || Has(m, "Read-only file system") || Has(m, "Access to the path") || ex is UnauthorizedAccessException
                 => (KisStorageError.Unwritable, "permission denied or read-only file system. Choose a writable location."),
             _ when Has(m, "No such file or directory")
@@ -191,6 +197,73 @@ internal static class StorageFile
         StringBuilder message = new();
         message.Append(CultureInfo.InvariantCulture, $"Cannot {verb} '{path}': {advice} (DuckDB: {FirstLine(m)})");
         return new KisStorageException(path, error, message.ToString(), ex);
+    }
+
+    /// <summary>Names the process that holds the file (DuckDB's lock error says "held in PROGRAM (PID n)") and what to do.</summary>
+    private static string InUseAdvice(string message, string verb)
+    {
+        System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(message, @"held in (?<program>.*?) \(PID (?<pid>\d+)\)");
+        string holder = "another process";
+        if (m.Success)
+        {
+            string command = CommandLineOf(m.Groups["pid"].Value) ?? m.Groups["program"].Value;
+            holder = $"process {m.Groups["pid"].Value} ({command})";
+        }
+
+        string what = verb == "record to" ? "another recorder or reader" : "a recorder (kisfeed record)";
+        return $"{holder} has the file open; it is probably {what}. DuckDB lets only one process open a file while it is written. " +
+            (verb == "record to"
+                ? "Stop that process or record into another file."
+                : "Stop the recorder (Ctrl-C flushes and closes the file) and run this again, or read an earlier copy of the file.");
+    }
+
+    private static string? CommandLineOf(string pid)
+    {
+        try
+        {
+            string path = $"/proc/{pid}/cmdline";
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            string text = File.ReadAllText(path).Replace('\0', ' ').Trim();
+            return text.Length == 0 ? null : text.Length > 120 ? text[..120] + "…" : text;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One value of the <c>meta</c> table, or null.</summary>
+    public static string? ReadMeta(DuckDBConnection connection, string key)
+    {
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM meta WHERE key = " + Literal(key);
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>
+    /// Stores where the records come from, the first time a source is given for the file; refuses to mix simulated and
+    /// live data in one file.
+    /// </summary>
+    public static void ApplySource(DuckDBConnection connection, string full, RecordingSource source, long nextSeq)
+    {
+        string? existing = ReadMeta(connection, RecordingSource.MetaKey);
+        if (existing is null)
+        {
+            Execute(connection, string.Create(CultureInfo.InvariantCulture,
+                $"INSERT INTO meta VALUES ('{RecordingSource.MetaKey}', {Literal(source.ToString())}), ('{RecordingSource.SinceSeqMetaKey}', '{nextSeq}')"));
+            return;
+        }
+
+        if (RecordingSource.TryParse(existing, out RecordingSource? recorded) && recorded.IsSimulated != source.IsSimulated)
+        {
+            throw new KisStorageException(full, KisStorageError.SourceMismatch,
+                $"Cannot record {source.Kind} data to '{full}': it holds {recorded.Kind} data (from {recorded.Endpoint}). " +
+                "Mixing them would make simulated data pass for the market. Record into another file.");
+        }
     }
 
     private static bool Has(string text, string part) => text.Contains(part, StringComparison.OrdinalIgnoreCase);

@@ -88,16 +88,35 @@ public static class StorageSchema
         );
         """;
 
-    /// <summary>The storage name of a venue: <c>krx</c>, <c>nxt</c>, <c>unified</c>.</summary>
-    public static string VenueName(Venue venue) => venue switch
-    {
-        Venue.Krx => "krx",
-        Venue.Nxt => "nxt",
-        Venue.Unified => "unified",
-        _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
-    };
+    /// <summary>
+    /// The columns of every export and of <c>kisfeed watch --format csv|jsonl</c>: those of <c>program_trades</c>, then
+    /// <c>simulated</c> (true for simulator data, false for live data, empty/null when the file does not say).
+    /// </summary>
+    public static IReadOnlyList<string> ExportColumns { get; } = [.. ProgramTradeColumns, "simulated"];
 
-    /// <summary>Columns selected for <c>program_trades</c> exports, in order; <c>venue</c> and <c>tr_id</c> as text whatever
-    /// the file's version, so export files look the same for every recording.</summary>
-    internal static string ColumnList { get; } = string.Join(", ", ProgramTradeColumns.Select(c => c is "venue" or "tr_id" ? $"CAST({c} AS VARCHAR) AS {c}" : c));
+    /// <summary>
+    /// The format of <c>received_at</c> in CSV and JSONL (exports and <c>watch</c>): ISO 8601 in UTC with microseconds,
+    /// e.g. <c>2026-11-24T00:30:00.123456Z</c>. As a .NET format string.
+    /// </summary>
+    public const string ReceivedAtTextFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
+    /// <summary>
+    /// Columns selected for exports, in order; <c>venue</c> and <c>tr_id</c> as text whatever the file's version, so export
+    /// files look the same for every recording; <c>received_at</c> as ISO 8601 text in CSV/JSONL (<paramref name="textTimestamps"/>);
+    /// <c>simulated</c> from the file's source metadata.
+    /// </summary>
+    internal static string ExportColumnList(bool textTimestamps, RecordingSource? source, long sourceSinceSeq)
+    {
+        IEnumerable<string> columns = ProgramTradeColumns.Select(c => c switch
+        {
+            "venue" or "tr_id" => $"CAST({c} AS VARCHAR) AS {c}",
+            "received_at" when textTimestamps => "strftime(received_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS received_at",
+            _ => c,
+        });
+        string simulated = source is null
+            ? "CAST(NULL AS BOOLEAN) AS simulated"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"CASE WHEN seq >= {sourceSinceSeq} THEN {(source.IsSimulated ? "true" : "false")} ELSE NULL END AS simulated");
+        return string.Join(", ", columns.Append(simulated));
+    }
 }

@@ -1,18 +1,5 @@
 namespace KisFeed;
 
-/// <summary>What a <see cref="FeedItem"/> carries.</summary>
-public enum FeedItemKind : byte
-{
-    /// <summary>A program-trading update: <see cref="FeedItem.Trade"/>.</summary>
-    Trade,
-
-    /// <summary>A period with possibly missing updates: <see cref="FeedItem.Gap"/>.</summary>
-    Gap,
-
-    /// <summary>The outcome of healing a gap over REST: <see cref="FeedItem.Healing"/>.</summary>
-    GapHealed,
-}
-
 /// <summary>
 /// One item of a feed that carries trades and gaps in order (<c>KisRealtimeClient.FeedAsync</c>).
 /// A trade item allocates nothing beyond the <see cref="ProgramTrade"/> itself.

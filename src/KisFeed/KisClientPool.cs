@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
+
+using KisFeed.Delivery;
+using KisFeed.Session;
 
 namespace KisFeed;
 
@@ -17,9 +19,8 @@ namespace KisFeed;
 public sealed class KisClientPool : IAsyncDisposable
 {
     private readonly KisRealtimeClient[] _clients;
-    private readonly SemaphoreSlim _assign = new(1, 1);
-    private readonly int _bufferCapacity;
-    private readonly BufferFullMode _fullMode;
+    private readonly SemaphoreSlim _assign = new(1, 1); // one plan at a time: plans read every session's free slots
+    private readonly KisOptions _first;
 
     /// <summary>Creates one client per options (one per app key). Nothing connects until the first subscription.</summary>
     public KisClientPool(IEnumerable<KisOptions> sessions)
@@ -38,8 +39,7 @@ public sealed class KisClientPool : IAsyncDisposable
         }
 
         _clients = [.. list.Select(o => new KisRealtimeClient(o))];
-        _bufferCapacity = list.Max(o => o.ConsumerBufferCapacity);
-        _fullMode = list[0].ConsumerFullMode;
+        _first = list[0] with { ConsumerBufferCapacity = list.Max(o => o.ConsumerBufferCapacity) };
     }
 
     /// <summary>The pooled clients (for their events and statistics).</summary>
@@ -51,14 +51,21 @@ public sealed class KisClientPool : IAsyncDisposable
     /// <summary>Registrations held now, over every session.</summary>
     public int RegistrationCount => _clients.Sum(c => c.Registrations.Count);
 
-    /// <summary>Streams updates for <paramref name="codes"/> × <paramref name="venues"/>; leaving the loop unsubscribes.</summary>
-    public async IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Streams updates for <paramref name="codes"/> × <paramref name="venues"/>; arguments are checked at once; leaving the loop unsubscribes.</summary>
+    public IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
     {
-        await using PooledSubscription subscription = await SubscribeAsync(codes, venues, cancellationToken).ConfigureAwait(false);
-        await foreach (ProgramTrade trade in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return trade;
-        }
+        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
+        return Trades(wanted, cancellationToken);
+    }
+
+    /// <summary>
+    /// Streams trades, gaps and healing outcomes of every session in one feed (see <see cref="KisRealtimeClient.FeedAsync"/>).
+    /// Arguments are checked at once. A session's failure ends the feed with its error.
+    /// </summary>
+    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
+        return Feed(wanted, cancellationToken);
     }
 
     /// <summary>
@@ -66,49 +73,19 @@ public sealed class KisClientPool : IAsyncDisposable
     /// session refuses, what this call registered elsewhere is released again. Throws
     /// <see cref="KisSubscriptionLimitException"/> (before sending) when the pool has too few free slots.
     /// </summary>
-    public async Task<PooledSubscription> SubscribeAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    public Task<PooledSubscription> SubscribeAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(codes);
-        ArgumentNullException.ThrowIfNull(venues);
-        List<string> codeList = [.. codes.Select(KisRealtimeClient.NormalizeCode).Distinct(StringComparer.Ordinal)];
-        List<Venue> venueList = [.. venues.Distinct()];
-        List<Registration> wanted = [.. venueList.SelectMany(v => codeList.Select(c => new Registration(v, c)))];
-        if (wanted.Count == 0)
-        {
-            throw new ArgumentException("Give at least one stock code and one venue.", nameof(codes));
-        }
+        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
+        return SubscribeAsync(wanted, cancellationToken);
+    }
 
+    private async Task<PooledSubscription> SubscribeAsync(IReadOnlyList<Registration> wanted, CancellationToken cancellationToken)
+    {
         await _assign.WaitAsync(cancellationToken).ConfigureAwait(false);
         var parts = new List<ProgramTradeSubscription>();
         try
         {
-            // Plan: reuse a session that already holds the pair, otherwise the one with the most free slots.
-            var free = _clients.ToDictionary(c => c, c => c.Options.MaxRegistrations - c.Registrations.Count);
-            var plan = new Dictionary<KisRealtimeClient, List<Registration>>();
-            foreach (Registration r in wanted)
-            {
-                KisRealtimeClient? target = _clients.FirstOrDefault(c => c.Registrations.Contains(r));
-                if (target is null)
-                {
-                    target = _clients.MaxBy(c => free[c])!;
-                    if (free[target] <= 0)
-                    {
-                        int held = _clients.Sum(c => c.Registrations.Count);
-                        throw new KisSubscriptionLimitException(held, wanted.Count(x => !_clients.Any(c => c.Registrations.Contains(x))), Capacity);
-                    }
-
-                    free[target]--;
-                }
-
-                if (!plan.TryGetValue(target, out List<Registration>? list))
-                {
-                    plan[target] = list = [];
-                }
-
-                list.Add(r);
-            }
-
-            foreach ((KisRealtimeClient client, List<Registration> registrations) in plan)
+            foreach ((KisRealtimeClient client, List<Registration> registrations) in Plan(wanted))
             {
                 parts.Add(await client.SubscribeAsync(registrations, cancellationToken).ConfigureAwait(false));
             }
@@ -127,7 +104,108 @@ public sealed class KisClientPool : IAsyncDisposable
             _assign.Release();
         }
 
-        return new PooledSubscription(parts, _bufferCapacity, _fullMode);
+        return new PooledSubscription(parts, _first.ConsumerBufferCapacity, _first.ConsumerFullMode);
+    }
+
+    /// <summary>Reuses a session that already holds the pair, otherwise the one with the most free slots.</summary>
+    private Dictionary<KisRealtimeClient, List<Registration>> Plan(IReadOnlyList<Registration> wanted)
+    {
+        var held = _clients.ToDictionary(c => c, c => new HashSet<Registration>(c.Registrations));
+        var free = _clients.ToDictionary(c => c, c => c.Options.MaxRegistrations - held[c].Count);
+        var plan = new Dictionary<KisRealtimeClient, List<Registration>>();
+        foreach (Registration r in wanted)
+        {
+            KisRealtimeClient? target = _clients.FirstOrDefault(c => held[c].Contains(r));
+            if (target is null)
+            {
+                target = _clients.MaxBy(c => free[c])!;
+                if (free[target] <= 0)
+                {
+                    throw new KisSubscriptionLimitException(held.Values.Sum(h => h.Count), wanted.Count(x => !held.Values.Any(h => h.Contains(x))), Capacity);
+                }
+
+                free[target]--;
+            }
+
+            if (!plan.TryGetValue(target, out List<Registration>? list))
+            {
+                plan[target] = list = [];
+            }
+
+            list.Add(r);
+        }
+
+        return plan;
+    }
+
+    private async IAsyncEnumerable<ProgramTrade> Trades(IReadOnlyList<Registration> wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        PooledSubscription subscription = await SubscribeAsync(wanted, cancellationToken).ConfigureAwait(false);
+        await using (subscription.ConfigureAwait(false))
+        {
+            await foreach (ProgramTrade trade in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return trade;
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Dictionary<KisRealtimeClient, List<Registration>> plan;
+        await _assign.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            plan = Plan(wanted);
+        }
+        finally
+        {
+            _assign.Release();
+        }
+
+        // The merged buffer has the same rules as one session's feed: trades may drop, gaps and outcomes never.
+        var merged = new FeedSubscriber(wanted, _first.ConsumerBufferCapacity, _first.ConsumerFullMode, new DropReporter(_first.TimeProvider, (_, _) => { }));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task[] pumps = [.. plan.Select(p => PumpFeedAsync(p.Key.Feed(p.Value, stop.Token), merged))];
+        Task all = Task.WhenAll(pumps).ContinueWith(t => merged.Complete(t.Exception?.InnerException), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await foreach (FeedItem item in merged.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PumpFeedAsync(IAsyncEnumerable<FeedItem> part, FeedSubscriber merged)
+    {
+        try
+        {
+            await foreach (FeedItem item in part.ConfigureAwait(false))
+            {
+                switch (item.Kind)
+                {
+                    case FeedItemKind.Trade:
+                        merged.Write(item.Trade);
+                        break;
+                    case FeedItemKind.Gap:
+                        merged.WriteGap(item.Gap!);
+                        break;
+                    default:
+                        merged.WriteHealing(item.Healing!);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The consumer left the loop.
+        }
     }
 
     /// <summary>Closes every session.</summary>
@@ -139,62 +217,5 @@ public sealed class KisClientPool : IAsyncDisposable
         }
 
         _assign.Dispose();
-    }
-}
-
-/// <summary>One consumer's view over several sessions' subscriptions, merged into one bounded buffer.</summary>
-public sealed class PooledSubscription : IAsyncDisposable
-{
-    private readonly IReadOnlyList<ProgramTradeSubscription> _parts;
-    private readonly Channel<ProgramTrade> _merged;
-    private readonly Task _pumps;
-    private long _dropped;
-
-    internal PooledSubscription(IReadOnlyList<ProgramTradeSubscription> parts, int capacity, BufferFullMode mode)
-    {
-        _parts = parts;
-        _merged = Channel.CreateBounded<ProgramTrade>(
-            new BoundedChannelOptions(capacity)
-            {
-                FullMode = mode == BufferFullMode.DropNewest ? BoundedChannelFullMode.DropWrite : BoundedChannelFullMode.DropOldest,
-                SingleReader = false,
-                SingleWriter = false,
-            },
-            _ => Interlocked.Increment(ref _dropped));
-        _pumps = Task.WhenAll(parts.Select(Pump)).ContinueWith(_ => _merged.Writer.TryComplete(), TaskScheduler.Default);
-    }
-
-    /// <summary>Every (venue, code) pair of this subscription, over all sessions.</summary>
-    public IReadOnlyList<Registration> Registrations => [.. _parts.SelectMany(p => p.Registrations)];
-
-    /// <summary>The per-session subscriptions behind this one.</summary>
-    public IReadOnlyList<ProgramTradeSubscription> Parts => _parts;
-
-    /// <summary>Updates dropped, in the sessions' buffers or in the merged one.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped) + _parts.Sum(p => p.Dropped);
-
-    /// <summary>The merged updates.</summary>
-    public ChannelReader<ProgramTrade> Reader => _merged.Reader;
-
-    /// <summary>Reads updates until the subscription ends or <paramref name="cancellationToken"/> fires.</summary>
-    public IAsyncEnumerable<ProgramTrade> ReadAllAsync(CancellationToken cancellationToken = default) => _merged.Reader.ReadAllAsync(cancellationToken);
-
-    private async Task Pump(ProgramTradeSubscription part)
-    {
-        await foreach (ProgramTrade trade in part.ReadAllAsync().ConfigureAwait(false))
-        {
-            _merged.Writer.TryWrite(trade);
-        }
-    }
-
-    /// <summary>Unsubscribes on every session and ends the merged stream.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        foreach (ProgramTradeSubscription part in _parts)
-        {
-            await part.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await _pumps.ConfigureAwait(false);
     }
 }

@@ -1,19 +1,13 @@
 using System.Text;
+using System.Threading.Channels;
+
+using KisFeed.Session;
+using KisFeed.Transport;
 
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KisFeed;
-
-/// <summary>How a consumer's buffer behaves when the consumer falls behind. The socket reader never waits.</summary>
-public enum BufferFullMode
-{
-    /// <summary>Drop the oldest buffered update (the newest cumulative values are kept). The default.</summary>
-    DropOldest,
-
-    /// <summary>Drop the update that did not fit.</summary>
-    DropNewest,
-}
 
 /// <summary>
 /// Settings for <see cref="KisRealtimeClient"/>. Immutable: start from <see cref="Default"/> or
@@ -69,11 +63,32 @@ public sealed record KisOptions
     /// <summary>Reconnect backoff.</summary>
     public ReconnectPolicy Reconnect { get; init; } = ReconnectPolicy.Default;
 
-    /// <summary>Updates each consumer may have buffered before <see cref="BufferFullMode"/> applies.</summary>
+    /// <summary>Updates each consumer may have buffered before <see cref="ConsumerFullMode"/> applies.</summary>
     public int ConsumerBufferCapacity { get; init; } = 100_000;
 
-    /// <summary>What to drop when a consumer's buffer is full.</summary>
-    public BufferFullMode ConsumerFullMode { get; init; } = BufferFullMode.DropOldest;
+    /// <summary>
+    /// What to drop when a consumer's buffer is full, with the BCL's meaning: <see cref="BoundedChannelFullMode.DropOldest"/>
+    /// (the default; the newest cumulative values are kept), <see cref="BoundedChannelFullMode.DropNewest"/> (the newest
+    /// buffered update makes room) or <see cref="BoundedChannelFullMode.DropWrite"/> (the update that did not fit is
+    /// dropped). <see cref="BoundedChannelFullMode.Wait"/> is refused: the socket reader never waits for a consumer.
+    /// Gaps and healing outcomes in a feed are never dropped.
+    /// </summary>
+    public BoundedChannelFullMode ConsumerFullMode { get; init; } = BoundedChannelFullMode.DropOldest;
+
+    /// <summary>
+    /// Heal each data gap from the KIS REST history when the session is back (on by default; needs the app key and
+    /// secret). Healed rows and the outcome reach feed consumers in-band.
+    /// </summary>
+    public bool HealGaps { get; init; } = true;
+
+    /// <summary>How often the session looks for subscriptions that were never disposed and are no longer referenced, and releases them.</summary>
+    public TimeSpan AbandonedSweepInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Opens connections; the RFC 6455 client unless a test puts an in-memory one here.</summary>
+    internal IKisTransport Transport { get; init; } = WebSocketTransport.Instance;
+
+    /// <summary>Heals gaps; null: no healing (no REST credentials).</summary>
+    internal IGapHealer? GapHealer { get; init; }
 
     /// <summary>Logging. Default: no logging.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
@@ -105,10 +120,15 @@ public sealed record KisOptions
             AppSecret = Clean(getVariable("KIS_APPSECRET")) ?? o.AppSecret,
             ApprovalKey = Clean(getVariable("KIS_APPROVAL_KEY")) ?? o.ApprovalKey,
             CustomerType = custType is null ? o.CustomerType : char.ToUpperInvariant(custType[0]),
-            WebSocketUri = ws is null ? o.WebSocketUri : new Uri(ws),
-            RestUri = rest is null ? o.RestUri : new Uri(rest),
+            WebSocketUri = ws is null ? o.WebSocketUri : ParseUri("KIS_WS_URL", ws, "ws://127.0.0.1:21000"),
+            RestUri = rest is null ? o.RestUri : ParseUri("KIS_REST_URL", rest, "http://127.0.0.1:9443"),
         };
     }
+
+    private static Uri ParseUri(string variable, string text, string example) =>
+        Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && !string.IsNullOrEmpty(uri.Host)
+            ? uri
+            : throw new ArgumentException($"{variable}='{text}' is not an absolute URL with a scheme; write it like {example}.", variable);
 
     /// <summary>Checks the settings and throws <see cref="ArgumentException"/> naming the first bad one.</summary>
     public void Validate()
@@ -136,6 +156,16 @@ public sealed record KisOptions
         if (ConsumerBufferCapacity < 1)
         {
             throw new ArgumentException("ConsumerBufferCapacity must be at least 1.", nameof(ConsumerBufferCapacity));
+        }
+
+        if (ConsumerFullMode == BoundedChannelFullMode.Wait || !Enum.IsDefined(ConsumerFullMode))
+        {
+            throw new ArgumentException("ConsumerFullMode must be DropOldest, DropNewest or DropWrite: the socket reader never waits for a consumer (KIS drops sessions that stop answering PINGPONG).", nameof(ConsumerFullMode));
+        }
+
+        if (AbandonedSweepInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("AbandonedSweepInterval must be positive.", nameof(AbandonedSweepInterval));
         }
 
         if (ReplyTimeout <= TimeSpan.Zero || ConnectTimeout <= TimeSpan.Zero)

@@ -1,5 +1,9 @@
 using System.Runtime.CompilerServices;
 
+using KisFeed.Delivery;
+using KisFeed.Protocol;
+using KisFeed.Session;
+
 using Microsoft.Extensions.Logging;
 
 namespace KisFeed;
@@ -7,7 +11,8 @@ namespace KisFeed;
 /// <summary>
 /// A KIS real-time session for program trading (KRX <c>H0STPGM0</c>, NXT <c>H0NXPGM0</c>, unified <c>H0UNPGM0</c>).
 /// It connects on first use, answers PINGPONG, reconnects by itself with backoff, re-sends every registration after
-/// a reconnect, and hands each consumer typed <see cref="ProgramTrade"/> updates through its own bounded buffer.
+/// a reconnect, reports each outage as a <see cref="DataGap"/> and heals it over REST, and hands each consumer typed
+/// <see cref="ProgramTrade"/> updates through its own bounded buffer.
 /// </summary>
 /// <example>
 /// <code>
@@ -16,35 +21,27 @@ namespace KisFeed;
 ///     Console.WriteLine($"{t.Code} {t.Time} net {t.NetBuyValue:N0} KRW");
 /// </code>
 /// </example>
-public sealed partial class KisRealtimeClient : IAsyncDisposable
+public sealed class KisRealtimeClient : IAsyncDisposable
 {
-    private readonly KisOptions _options;
-    private readonly ILogger _log;
-    private readonly EventDispatcher _events;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Registration, List<ProgramTradeSubscription>> _routes = [];
-    private Dictionary<Registration, ProgramTradeSubscription[]> _routeSnapshot = [];
-    private int _disposed;
+    private readonly KisSession _session;
+    private readonly EventDispatcher _dispatcher;
+    private int _disposed; // Interlocked
 
     /// <summary>Creates a client. Nothing connects until the first subscription or <see cref="ConnectAsync"/>.</summary>
     public KisRealtimeClient(KisOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _options = options;
-        _log = options.LoggerFactory.CreateLogger("KisFeed.KisRealtimeClient");
-        _events = new EventDispatcher(_log);
-        _approval = new ApprovalKeyClient(options.RestUri, options.HttpHandler);
-        _approvalKey = options.ApprovalKey;
+        ILogger log = options.LoggerFactory.CreateLogger("KisFeed.KisRealtimeClient");
+        _dispatcher = new EventDispatcher(log);
+        _session = new KisSession(options, log, new Events(this));
     }
 
     /// <summary>The options in use.</summary>
-    public KisOptions Options => _options;
-
-    internal TimeProvider Time => _options.TimeProvider;
+    public KisOptions Options => _session.Options;
 
     /// <summary>The connection state now.</summary>
-    public ConnectionState State => _state;
+    public ConnectionState State => _session.State;
 
     /// <summary>Raised (off the receive loop) whenever <see cref="State"/> changes.</summary>
     public event EventHandler<ConnectionStateChangedEventArgs>? StateChanged;
@@ -58,46 +55,23 @@ public sealed partial class KisRealtimeClient : IAsyncDisposable
     /// <summary>Raised after a reconnect: the period in which updates may have been missed.</summary>
     public event EventHandler<DataGapEventArgs>? DataGap;
 
+    /// <summary>Raised per registration when healing a gap over REST finished (healed, partly, or not).</summary>
+    public event EventHandler<GapHealingReport>? GapHealed;
+
     /// <summary>Raised (at most once a second per consumer) while a consumer is losing updates to a full buffer.</summary>
     public event EventHandler<RecordsDroppedEventArgs>? RecordsDropped;
 
     /// <summary>The registrations held now (each (venue, code) pair counts once, however many consumers share it).</summary>
-    public IReadOnlyCollection<Registration> Registrations
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _routes.Keys];
-            }
-        }
-    }
+    public IReadOnlyCollection<Registration> Registrations => _session.Table.Wanted;
 
     /// <summary>Counters since the client was created.</summary>
-    public KisClientStatistics GetStatistics()
-    {
-        DateTimeOffset? lastAt = LastMessageAt();
-        int registrations;
-        long dropped = 0;
-        lock (_gate)
-        {
-            registrations = _routes.Count;
-            foreach (ProgramTradeSubscription s in _routes.Values.SelectMany(l => l).Distinct())
-            {
-                dropped += s.Dropped;
-            }
-        }
-
-        return new KisClientStatistics(_state, Interlocked.Read(ref _frames), Interlocked.Read(ref _records), dropped + Interlocked.Read(ref _droppedByEnded),
-            Interlocked.Read(ref _rejected), Interlocked.Read(ref _controls), Interlocked.Read(ref _pingPongs), Interlocked.Read(ref _reconnects),
-            registrations, _connectedSince, lastAt);
-    }
+    public KisClientStatistics GetStatistics() => _session.GetStatistics();
 
     /// <summary>Connects now (otherwise the first subscription connects). Throws <see cref="KisException"/> when it cannot.</summary>
     public Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return EnsureStartedAsync(cancellationToken);
+        return _session.EnsureStartedAsync(cancellationToken);
     }
 
     /// <summary>
@@ -111,17 +85,19 @@ public sealed partial class KisRealtimeClient : IAsyncDisposable
     public IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        IReadOnlyList<Registration> registrations = BuildRegistrations(codes, venues);
-        return Stream(registrations, cancellationToken);
+        return Trades(BuildRegistrations(codes, venues), cancellationToken);
     }
 
-    private async IAsyncEnumerable<ProgramTrade> Stream(IReadOnlyList<Registration> registrations, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams trades and gaps in order: each outage shows up as a <see cref="FeedItemKind.Gap"/> item for the
+    /// registrations it touched, followed (when REST credentials allow) by the REST rows inside it
+    /// (<see cref="TradeSource.Rest"/>) and a <see cref="FeedItemKind.GapHealed"/> item per registration. Gaps and
+    /// healing outcomes are never dropped, even when the consumer falls behind. Arguments are checked at once.
+    /// </summary>
+    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
     {
-        await using ProgramTradeSubscription subscription = await SubscribeAsync(registrations, cancellationToken).ConfigureAwait(false);
-        await foreach (ProgramTrade trade in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return trade;
-        }
+        ThrowIfDisposed();
+        return Feed(BuildRegistrations(codes, venues), cancellationToken);
     }
 
     /// <summary>
@@ -137,96 +113,46 @@ public sealed partial class KisRealtimeClient : IAsyncDisposable
 
     internal async Task<ProgramTradeSubscription> SubscribeAsync(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken)
     {
-        var subscription = new ProgramTradeSubscription(this, registrations, _options.ConsumerBufferCapacity, _options.ConsumerFullMode);
-        List<Registration> added = [];
-        lock (_gate)
-        {
-            foreach (Registration r in registrations)
-            {
-                if (!_routes.ContainsKey(r))
-                {
-                    added.Add(r);
-                }
-            }
-
-            if (_routes.Count + added.Count > _options.MaxRegistrations)
-            {
-                throw new KisSubscriptionLimitException(_routes.Count, added.Count, _options.MaxRegistrations);
-            }
-
-            foreach (Registration r in registrations)
-            {
-                if (!_routes.TryGetValue(r, out List<ProgramTradeSubscription>? list))
-                {
-                    _routes[r] = list = [];
-                }
-
-                list.Add(subscription);
-            }
-
-            RebuildRoutes();
-        }
-
-        try
-        {
-            await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-            foreach (Registration r in added)
-            {
-                await RegisterAsync(r, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            await RemoveSubscriptionAsync(subscription).ConfigureAwait(false);
-            throw;
-        }
-
+        TradeSubscriber subscriber = _session.NewTradeSubscriber(registrations);
+        var subscription = new ProgramTradeSubscription(_session, subscriber);
+        await _session.AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
         return subscription;
     }
 
-    internal async Task RemoveSubscriptionAsync(ProgramTradeSubscription subscription)
+    internal async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        List<Registration> released = [];
-        lock (_gate)
+        FeedSubscriber subscriber = _session.NewFeedSubscriber(registrations);
+        var owner = new object(); // held by this iterator: the session sweeps the subscriber if the iterator is abandoned
+        subscriber.SetOwner(owner);
+        await _session.AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
+        try
         {
-            foreach (Registration r in subscription.Registrations)
+            await foreach (FeedItem item in subscriber.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (_routes.TryGetValue(r, out List<ProgramTradeSubscription>? list) && list.Remove(subscription) && list.Count == 0)
-                {
-                    _routes.Remove(r);
-                    released.Add(r);
-                }
+                yield return item;
             }
-
-            RebuildRoutes();
         }
-
-        Interlocked.Add(ref _droppedByEnded, subscription.Dropped);
-        subscription.Complete();
-        foreach (Registration r in released)
+        finally
         {
-            await UnregisterAsync(r).ConfigureAwait(false);
+            GC.KeepAlive(owner);
+            await _session.RemoveAsync(subscriber).ConfigureAwait(false);
         }
     }
 
-    internal void ReportDrops(ProgramTradeSubscription subscription, long dropped)
+    private async IAsyncEnumerable<ProgramTrade> Trades(IReadOnlyList<Registration> registrations, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Log.ConsumerDropping(_log, string.Join(',', subscription.Registrations.Take(5)), dropped, _options.ConsumerFullMode);
-        Raise(RecordsDropped, new RecordsDroppedEventArgs(subscription, dropped));
-    }
-
-    private void RebuildRoutes()
-    {
-        var snapshot = new Dictionary<Registration, ProgramTradeSubscription[]>(_routes.Count);
-        foreach ((Registration r, List<ProgramTradeSubscription> list) in _routes)
+        ProgramTradeSubscription subscription = await SubscribeAsync(registrations, cancellationToken).ConfigureAwait(false);
+        await using (subscription.ConfigureAwait(false))
         {
-            snapshot[r] = [.. list];
+            await foreach (ProgramTrade trade in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return trade;
+            }
         }
-
-        Volatile.Write(ref _routeSnapshot, snapshot);
     }
 
-    private static IReadOnlyList<Registration> BuildRegistrations(IEnumerable<string> codes, IEnumerable<Venue> venues)
+    /// <summary>Checks codes and venues and returns every (venue, code) pair, without duplicates.</summary>
+    internal static IReadOnlyList<Registration> BuildRegistrations(IEnumerable<string> codes, IEnumerable<Venue> venues)
     {
         ArgumentNullException.ThrowIfNull(codes);
         ArgumentNullException.ThrowIfNull(venues);
@@ -247,7 +173,7 @@ public sealed partial class KisRealtimeClient : IAsyncDisposable
         List<string> codeList = [];
         foreach (string? raw in codes)
         {
-            string code = NormalizeCode(raw);
+            string code = StockCode.Normalize(raw);
             if (!codeList.Contains(code))
             {
                 codeList.Add(code);
@@ -262,25 +188,43 @@ public sealed partial class KisRealtimeClient : IAsyncDisposable
         return [.. venueList.SelectMany(v => codeList.Select(c => new Registration(v, c)))];
     }
 
-    /// <summary>Checks a stock code: 1–12 ASCII letters or digits (KIS short codes are 6 digits, ETNs <c>Q</c> + 6).</summary>
-    public static string NormalizeCode(string? code)
+    /// <summary>Closes the session cleanly (a clean close keeps KIS from holding the app key) and ends every consumer's stream.</summary>
+    public async ValueTask DisposeAsync()
     {
-        string trimmed = code?.Trim() ?? string.Empty;
-        if (trimmed.Length is 0 or > 12 || !trimmed.All(char.IsAsciiLetterOrDigit))
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            throw new ArgumentException($"'{code}' is not a KIS stock code: expected a short code such as 005930 (ETNs: Q500001).", nameof(code));
+            return;
         }
 
-        return trimmed.ToUpperInvariant();
-    }
-
-    private void Raise<T>(EventHandler<T>? handler, T args)
-    {
-        if (handler is not null)
-        {
-            _events.Post(() => handler(this, args));
-        }
+        await _session.DisposeAsync().ConfigureAwait(false);
+        await _dispatcher.DisposeAsync().ConfigureAwait(false);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    /// <summary>Raises the public events on the dispatcher's task, never on the receive loop.</summary>
+    private sealed class Events(KisRealtimeClient client) : ISessionEvents
+    {
+        public bool WantsRejectedFrames => client.FrameRejected is not null;
+
+        public void StateChanged(ConnectionStateChangedEventArgs args) => Raise(client.StateChanged, args);
+
+        public void SubscriptionFailed(SubscriptionFailedEventArgs args) => Raise(client.SubscriptionFailed, args);
+
+        public void FrameRejected(FrameRejectedEventArgs args) => Raise(client.FrameRejected, args);
+
+        public void DataGap(DataGapEventArgs args) => Raise(client.DataGap, args);
+
+        public void GapHealed(GapHealingReport report) => Raise(client.GapHealed, report);
+
+        public void RecordsDropped(RecordsDroppedEventArgs args) => Raise(client.RecordsDropped, args);
+
+        private void Raise<T>(EventHandler<T>? handler, T args)
+        {
+            if (handler is not null)
+            {
+                client._dispatcher.Post(() => handler(client, args));
+            }
+        }
+    }
 }

@@ -1,83 +1,77 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
+
+using KisFeed.Delivery;
+using KisFeed.Session;
 
 namespace KisFeed;
 
 /// <summary>
-/// One consumer's subscription: a bounded buffer of updates for a set of (venue, code) registrations. The socket
-/// reader writes into it without ever waiting; when the consumer falls behind, the buffer's
-/// <see cref="BufferFullMode"/> applies and <see cref="Dropped"/> counts what was lost. Dispose to unsubscribe.
+/// One consumer's subscription on one session: a bounded buffer of updates for a set of (venue, code) registrations.
+/// The socket reader writes into it without ever waiting; when the consumer falls behind, the client's
+/// <see cref="KisOptions.ConsumerFullMode"/> applies and <see cref="Dropped"/> counts what was lost. Dispose to
+/// unsubscribe. A subscription that is never disposed is released once nothing refers to it any more (neither this
+/// object nor its <see cref="Reader"/>).
 /// </summary>
-public sealed class ProgramTradeSubscription : IAsyncDisposable
+public sealed class ProgramTradeSubscription : IProgramTradeSubscription
 {
-    private readonly KisRealtimeClient _client;
-    private readonly Channel<ProgramTrade> _channel;
-    private long _dropped;
-    private long _delivered;
-    private long _lastDropReport = long.MinValue;
-    private int _disposed;
+    private readonly KisSession _session;
+    private readonly TradeSubscriber _subscriber;
+    private int _disposed; // Interlocked: DisposeAsync may race itself
 
-    internal ProgramTradeSubscription(KisRealtimeClient client, IReadOnlyList<Registration> registrations, int capacity, BufferFullMode mode)
+    internal ProgramTradeSubscription(KisSession session, TradeSubscriber subscriber)
     {
-        _client = client;
-        Registrations = registrations;
-        var options = new BoundedChannelOptions(capacity)
-        {
-            FullMode = mode == BufferFullMode.DropNewest ? BoundedChannelFullMode.DropWrite : BoundedChannelFullMode.DropOldest,
-            SingleWriter = true,
-            SingleReader = false,
-            AllowSynchronousContinuations = false,
-        };
-        _channel = Channel.CreateBounded<ProgramTrade>(options, OnDropped);
+        _session = session;
+        _subscriber = subscriber;
+        subscriber.SetOwner(this);
+        Reader = new OwnedReader(subscriber.Reader, this);
     }
 
-    /// <summary>The (venue, code) pairs this subscription receives.</summary>
-    public IReadOnlyList<Registration> Registrations { get; }
+    /// <inheritdoc/>
+    public IReadOnlyList<Registration> Registrations => _subscriber.Registrations;
 
-    /// <summary>The buffered updates. Completes when the subscription or the client is disposed.</summary>
-    public ChannelReader<ProgramTrade> Reader => _channel.Reader;
+    /// <inheritdoc/>
+    public ChannelReader<ProgramTrade> Reader { get; }
 
-    /// <summary>Updates dropped because this consumer fell behind.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    /// <inheritdoc/>
+    public long Dropped => _subscriber.Dropped;
 
-    /// <summary>Updates written to this consumer's buffer (including any later dropped by <see cref="BufferFullMode.DropOldest"/>).</summary>
-    public long Delivered => Interlocked.Read(ref _delivered);
+    /// <summary>Updates written to this consumer's buffer (including any later dropped by <see cref="BoundedChannelFullMode.DropOldest"/>).</summary>
+    public long Delivered => _subscriber.Delivered;
 
-    /// <summary>Reads updates until the subscription ends or <paramref name="cancellationToken"/> fires.</summary>
-    public IAsyncEnumerable<ProgramTrade> ReadAllAsync(CancellationToken cancellationToken = default) => _channel.Reader.ReadAllAsync(cancellationToken);
+    internal TradeSubscriber Subscriber => _subscriber;
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<ProgramTrade> ReadAllAsync(CancellationToken cancellationToken = default) => Reader.ReadAllAsync(cancellationToken);
 
     /// <summary>Unsubscribes (registrations no other consumer uses are released at KIS) and ends <see cref="Reader"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await _client.RemoveSubscriptionAsync(this).ConfigureAwait(false);
+            await _session.RemoveAsync(_subscriber).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Called on the receive loop: never blocks.</summary>
-    internal void Write(in ProgramTrade trade)
+    /// <summary>The consumer's reader; it keeps the subscription alive for as long as the consumer holds it.</summary>
+    private sealed class OwnedReader(ChannelReader<ProgramTrade> inner, ProgramTradeSubscription owner) : ChannelReader<ProgramTrade>
     {
-        if (_channel.Writer.TryWrite(trade))
-        {
-            _delivered++;
-        }
-        else
-        {
-            // Only after completion; the bounded channel in drop mode accepts every write.
-            OnDropped(trade);
-        }
-    }
+        public ProgramTradeSubscription Owner { get; } = owner;
 
-    internal void Complete(Exception? error = null) => _channel.Writer.TryComplete(error);
+        public override Task Completion => inner.Completion;
 
-    private void OnDropped(ProgramTrade trade)
-    {
-        long dropped = Interlocked.Increment(ref _dropped);
-        long now = _client.Time.GetTimestamp();
-        if (_lastDropReport == long.MinValue || _client.Time.GetElapsedTime(_lastDropReport, now) >= TimeSpan.FromSeconds(1))
-        {
-            _lastDropReport = now;
-            _client.ReportDrops(this, dropped);
-        }
+        public override bool CanCount => inner.CanCount;
+
+        public override int Count => inner.Count;
+
+        public override bool CanPeek => inner.CanPeek;
+
+        public override bool TryRead([MaybeNullWhen(false)] out ProgramTrade item) => inner.TryRead(out item);
+
+        public override bool TryPeek([MaybeNullWhen(false)] out ProgramTrade item) => inner.TryPeek(out item);
+
+        public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => inner.WaitToReadAsync(cancellationToken);
+
+        public override ValueTask<ProgramTrade> ReadAsync(CancellationToken cancellationToken = default) => inner.ReadAsync(cancellationToken);
     }
 }

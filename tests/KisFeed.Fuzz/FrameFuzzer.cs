@@ -75,7 +75,7 @@ public sealed class FrameFuzzer(int seed)
                 _ = (reply.IsPingPong, reply.IsSuccess, reply.HasTrId, reply.ToString());
             }
 
-            string printable = KisRealtimeClient.Printable(input);
+            string printable = KisFeed.Session.FrameDispatcher.Printable(input);
             if (printable.Length > 4 * 512 + 64)
             {
                 return new Finding("Printable", "bounded log line", $"length {printable.Length}", input);

@@ -25,10 +25,27 @@ public class VenueTests
     [InlineData("nxt", Venue.Nxt)]
     [InlineData("KRX", Venue.Krx)]
     [InlineData("unified", Venue.Unified)]
-    [InlineData("통합", Venue.Unified)]
-    public void ParsesUserNames(string text, Venue expected)
+    [InlineData("H0UNPGM0", Venue.Unified)]
+    public void ParsesNames(string text, Venue expected)
     {
         Assert.True(VenueExtensions.TryParse(text, out var venue));
         Assert.Equal(expected, venue);
+        Assert.True(VenueExtensions.TryParseLoose(text, out venue));
+        Assert.Equal(expected, venue);
     }
+
+    [Theory]
+    [InlineData("통합", Venue.Unified)]
+    [InlineData("un", Venue.Unified)]
+    [InlineData("st", Venue.Krx)]
+    [InlineData("nx", Venue.Nxt)]
+    public void TheShortFormsAreForTheCliOnly(string text, Venue expected)
+    {
+        Assert.False(VenueExtensions.TryParse(text, out _));
+        Assert.True(VenueExtensions.TryParseLoose(text, out Venue venue));
+        Assert.Equal(expected, venue);
+    }
+
+    [Fact]
+    public void EveryVenueHasOneName() => Assert.Equal(["krx", "nxt", "unified"], VenueExtensions.All.Select(v => v.Name()));
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -49,14 +48,9 @@ var options = KisOptions.Default with
 };
 
 await using var client = new KisRealtimeClient(options);
-await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(db);
-var gaps = new ConcurrentQueue<DataGapEventArgs>();
+await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(db);
 long gapCount = 0, rejected = 0;
-client.DataGap += (_, e) =>
-{
-    gaps.Enqueue(e);
-    Interlocked.Increment(ref gapCount);
-};
+client.DataGap += (_, _) => Interlocked.Increment(ref gapCount);
 client.FrameRejected += (_, _) => Interlocked.Increment(ref rejected);
 
 using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(opts.Minutes));
@@ -74,7 +68,7 @@ var report = ReportLoopAsync(stop.Token);
 // The recording stops only after the simulator went quiet and the consumer's buffer is drained, so the final
 // counts compare what was sent with what was stored (not with what was still in flight).
 using var stopRecording = new CancellationTokenSource();
-Task<long> recording = recorder.RecordAsync(WithGaps(client.ProgramTradesAsync(codes, venues, stopRecording.Token)), stopRecording.Token);
+Task<long> recording = recorder.RecordAsync(client, codes, venues, stopRecording.Token); // trades and gaps, in-band
 try
 {
     await Task.WhenAny(recording, Task.Delay(Timeout.Infinite, stop.Token));
@@ -89,7 +83,7 @@ sim.Stall(true);
 var drain = Stopwatch.StartNew();
 while (drain.Elapsed < TimeSpan.FromSeconds(10) && !recording.IsCompleted)
 {
-    await recorder.FlushAsync();
+    recorder.Flush();
     KisClientStatistics s = client.GetStatistics();
     if (recorder.Statistics.RecordsWritten + s.RecordsDropped >= s.RecordsReceived)
     {
@@ -108,9 +102,7 @@ catch (OperationCanceledException)
 {
 }
 
-await recorder.FlushAsync();
-await DrainGapsAsync();
-await recorder.FlushAsync();
+recorder.Flush();
 Print();
 KisClientStatistics final = client.GetStatistics();
 Console.WriteLine($"done: sim sent {sim.RecordsSent:N0} records, client received {final.RecordsReceived:N0}, recorded {recorder.Statistics.RecordsWritten:N0}, gaps {recorder.Statistics.GapsWritten}, reconnects {final.Reconnects}, drops {final.RecordsDropped}, rejected frames {final.RejectedFrames}, faults {faultCount}");
@@ -192,30 +184,6 @@ void Print()
     using var p = Process.GetCurrentProcess();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{clock.Elapsed:hh\\:mm\\:ss}  {c.State,-11} {sim.RecordsSent,10} {recorder.Statistics.RecordsWritten,10} {c.Reconnects,10} {Interlocked.Read(ref gapCount),4} {c.RecordsDropped,5} {c.RejectedFrames,8} {Interlocked.Read(ref faultCount),6} {p.WorkingSet64 / 1048576.0,7:F1} {heapMiB,9:F1}"));
-}
-
-async IAsyncEnumerable<ProgramTrade> WithGaps(IAsyncEnumerable<ProgramTrade> source)
-{
-    await foreach (ProgramTrade t in source)
-    {
-        if (!gaps.IsEmpty)
-        {
-            await DrainGapsAsync(); // on the recording task: the recorder is not shared across tasks
-        }
-
-        yield return t;
-    }
-}
-
-async Task DrainGapsAsync()
-{
-    while (gaps.TryDequeue(out DataGapEventArgs? g))
-    {
-        foreach (IGrouping<Venue, Registration> byVenue in g.Registrations.GroupBy(r => r.Venue))
-        {
-            await recorder.RecordGapAsync(new RecordingGap(g.From, g.To, byVenue.Key, [.. byVenue.Select(r => r.Code)], g.Reason));
-        }
-    }
 }
 
 static IEnumerable<byte[]> Malformed()

@@ -11,9 +11,13 @@ internal sealed class KisAes : IDisposable
 {
     private readonly Aes _aes;
     private readonly byte[] _iv;
+    private readonly string _keyText;
+    private readonly string _ivText;
 
     public KisAes(string key, string iv)
     {
+        _keyText = key;
+        _ivText = iv;
         byte[] keyBytes = Encoding.UTF8.GetBytes(key);
         _iv = Encoding.UTF8.GetBytes(iv);
         if (keyBytes.Length != 32 || _iv.Length != 16)
@@ -44,8 +48,8 @@ internal sealed class KisAes : IDisposable
         }
     }
 
-    /// <summary>Encrypts (for tests and the simulator's counterpart checks).</summary>
-    public string Encrypt(ReadOnlySpan<byte> plain) => Convert.ToBase64String(_aes.EncryptCbc(plain, _iv, PaddingMode.PKCS7));
+    /// <summary>True when this decryptor was made from the same key and iv.</summary>
+    public bool Matches(string key, string iv) => key == _keyText && iv == _ivText;
 
     public void Dispose() => _aes.Dispose();
 }

@@ -9,7 +9,7 @@ namespace KisFeed.Protocol;
 /// <summary>The outcome of reading one data frame.</summary>
 /// <param name="Error">The first problem found, or <see cref="FrameError.None"/>.</param>
 /// <param name="Records">Records appended to the output.</param>
-/// <param name="SkippedRecords">Records that could not be read (only with <see cref="FrameError.BadField"/>).</param>
+/// <param name="SkippedRecords">Records that could not be read because their code or time is unreadable (only with <see cref="FrameError.BadField"/>).</param>
 /// <param name="FieldsPerRecord">Fields per record as sent (11 documented; more when KIS appends fields).</param>
 /// <param name="Detail">A human-readable description of <paramref name="Error"/>, or null.</param>
 internal readonly record struct ParseResult(FrameError Error, int Records, int SkippedRecords, int FieldsPerRecord, string? Detail)
@@ -27,6 +27,9 @@ internal readonly record struct ParseResult(FrameError Error, int Records, int S
 /// flagged in <see cref="ProgramTrade.Missing"/>, and fields beyond the 11 documented ones are skipped (KIS appends
 /// fields without notice). Each record's code and time are checked, so a frame whose count does not match its
 /// contents is reported instead of being misread.
+/// <para>Why one file of this size: it is one algorithm, the zero-allocation fast path (one SIMD pass over the
+/// carets, SWAR digits) and the exact slow path it falls back to, which must agree field for field; they are kept
+/// side by side so that they are changed together.</para>
 /// </remarks>
 internal sealed class ProgramTradeParser
 {
@@ -121,7 +124,9 @@ internal sealed class ProgramTradeParser
         DateOnly tradingDate = TradingDate(receivedAt);
         int parsed = 0;
         int skipped = 0;
+        int damagedRecords = 0;
         string? detail = null;
+        string? damageDetail = null;
 
         // Records are written straight into the list's storage (no copy through an out parameter and Add).
         int start = output.Count;
@@ -145,6 +150,11 @@ internal sealed class ProgramTradeParser
             if (ok)
             {
                 slots[parsed++] = trade;
+                if (why is not null)
+                {
+                    damagedRecords++;
+                    damageDetail ??= $"record {r + 1} of {count}: {why}";
+                }
             }
             else
             {
@@ -158,9 +168,12 @@ internal sealed class ProgramTradeParser
             CollectionsMarshal.SetCount(output, start + parsed);
         }
 
-        return skipped == 0
-            ? new ParseResult(FrameError.None, parsed, 0, width, null)
-            : new ParseResult(FrameError.BadField, parsed, skipped, width, detail);
+        // A skipped record (code or time unreadable) is the worse news; a damaged field still delivered the record.
+        return skipped != 0
+            ? new ParseResult(FrameError.BadField, parsed, skipped, width, detail)
+            : damagedRecords != 0
+                ? new ParseResult(FrameError.DamagedField, parsed, 0, width, damageDetail)
+                : new ParseResult(FrameError.None, parsed, 0, width, null);
     }
 
     /// <summary>Values per record and the remainder; no division for the usual single-record frame.</summary>
@@ -373,7 +386,7 @@ internal sealed class ProgramTradeParser
 
         // The nine numbers, read in one pass each (digits are accumulated while looking for the '^').
         int absent = 0;
-        int bad = -1;
+        int bad = 0; // bit i: number i (0-8) is damaged
         string? badField = null;
         long sellVolume = Number(ref payload, 0, ref absent, ref bad, ref badField);
         long sellValue = Number(ref payload, 1, ref absent, ref bad, ref badField);
@@ -402,13 +415,13 @@ internal sealed class ProgramTradeParser
             return false;
         }
 
-        if (bad >= 0)
+        // A damaged number costs that field only: the record is delivered with it flagged, and `why` reports it.
+        var missing = (ProgramTradeFields)((absent | bad) << 2);
+        if (bad != 0)
         {
-            why = $"field {bad + 2} is not a number: '{badField}'";
-            return false;
+            why = $"field(s) {(ProgramTradeFields)(bad << 2)} damaged (first: '{badField}'), delivered as Missing";
         }
 
-        var missing = (ProgramTradeFields)(absent << 2);
         if (timeAbsent)
         {
             missing |= ProgramTradeFields.Time;
@@ -463,11 +476,8 @@ internal sealed class ProgramTradeParser
             return value;
         }
 
-        if (bad < 0)
-        {
-            bad = index;
-            badField = Ascii(field);
-        }
+        badField ??= Ascii(field);
+        bad |= 1 << index;
 
         return 0;
     }

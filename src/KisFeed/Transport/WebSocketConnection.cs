@@ -25,8 +25,11 @@ namespace KisFeed.Transport;
 /// returned as a slice of that buffer; fragments are joined by moving them down inside the same buffer.</item>
 /// </list>
 /// <para>One reader (<see cref="ReceiveAsync"/>) at a time; sends are thread-safe.</para>
+/// <para>Why one file of this size: it is one algorithm, the RFC 6455 client state machine (connect and handshake,
+/// frame parsing into one pooled buffer, fragment joining, masking, the close handshake), whose parts share the
+/// buffer offsets and close flags; split, each part would need the others' private state.</para>
 /// </remarks>
-internal sealed class WebSocketConnection : IAsyncDisposable
+internal sealed class WebSocketConnection : IKisConnection
 {
     /// <summary>Longest frame header: 2 bytes + 8-byte length + 4-byte mask key.</summary>
     private const int MaxFrameHeaderSize = 14;
@@ -136,7 +139,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                     EndPoint endPoint = IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out IPAddress? address)
                         ? new IPEndPoint(address, port)
                         : new DnsEndPoint(uri.IdnHost, port);
-                    await socket.ConnectAsync(endPoint, timeout.Token);
+                    await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -156,7 +159,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                     stream = ssl;
                     try
                     {
-                        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = uri.IdnHost }, timeout.Token);
+                        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = uri.IdnHost }, timeout.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                     {
@@ -169,14 +172,14 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                 }
             }
 
-            WebSocketConnection connection = await HandshakeAsync(stream, socket, uri, options, cancellationToken);
+            WebSocketConnection connection = await HandshakeAsync(stream, socket, uri, options, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch
         {
             if (stream is not null)
             {
-                await stream.DisposeAsync();
+                await stream.DisposeAsync().ConfigureAwait(false);
             }
 
             socket.Dispose();
@@ -200,7 +203,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         timeout.CancelAfter(options.ConnectTimeout);
         try
         {
-            (byte[] buffer, int offset, int count) = await WebSocketHandshake.PerformAsync(stream, uri, options, timeout.Token);
+            (byte[] buffer, int offset, int count) = await WebSocketHandshake.PerformAsync(stream, uri, options, timeout.Token).ConfigureAwait(false);
             return new WebSocketConnection(stream, socket, options, buffer, offset, count);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -232,7 +235,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
 
         try
         {
-            return await ReceiveCoreAsync(cancellationToken);
+            return await ReceiveCoreAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -267,21 +270,21 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         {
             if (!TryReadHeader(_buffer.AsSpan(_dataStart, _dataEnd - _dataStart), out FrameHeader header))
             {
-                await FillAsync(MaxFrameHeaderSize, cancellationToken);
+                await FillAsync(MaxFrameHeaderSize, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             (WebSocketCloseStatus status, string reason)? violation = Validate(header);
             if (violation is { } v)
             {
-                await FailAsync(v.status, v.reason);
+                await FailAsync(v.status, v.reason).ConfigureAwait(false);
             }
 
             int payloadLength = (int)header.PayloadLength;
             int frameLength = header.HeaderLength + payloadLength;
             if (_dataEnd - _dataStart < frameLength)
             {
-                await FillAsync(frameLength, cancellationToken);
+                await FillAsync(frameLength, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -327,14 +330,14 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                     break;
 
                 case OpPing:
-                    await SendControlAsync(OpPong, payloadOffset, payloadLength, cancellationToken);
+                    await SendControlAsync(OpPong, payloadOffset, payloadLength, cancellationToken).ConfigureAwait(false);
                     break;
 
                 case OpPong:
                     break;
 
                 default: // OpClose; other opcodes were rejected by Validate.
-                    return await HandleCloseAsync(payloadOffset, payloadLength, cancellationToken);
+                    return await HandleCloseAsync(payloadOffset, payloadLength, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -400,7 +403,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         {
             try
             {
-                await SendCloseFrameIfNotSentAsync(status, null, timeout.Token);
+                await SendCloseFrameIfNotSentAsync(status, null, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
             {
@@ -416,7 +419,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
     {
         if (payloadLength == 1)
         {
-            await FailAsync(WebSocketCloseStatus.ProtocolError, "Received a Close frame with a 1-byte payload (a status code needs 2).");
+            await FailAsync(WebSocketCloseStatus.ProtocolError, "Received a Close frame with a 1-byte payload (a status code needs 2).").ConfigureAwait(false);
         }
 
         WebSocketCloseStatus? status = null;
@@ -439,7 +442,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         // Answer once, echoing the status code (RFC 6455 5.5.1), unless we started the close ourselves.
         try
         {
-            await SendCloseFrameIfNotSentAsync(status ?? WebSocketCloseStatus.Empty, null, cancellationToken);
+            await SendCloseFrameIfNotSentAsync(status ?? WebSocketCloseStatus.Empty, null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
@@ -457,7 +460,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         int read;
         try
         {
-            read = await _stream.ReadAsync(_buffer.AsMemory(_dataEnd), cancellationToken);
+            read = await _stream.ReadAsync(_buffer.AsMemory(_dataEnd), cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex) when (!_aborted && !_streamClosed)
         {
@@ -524,7 +527,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
     public async ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        await _sendLock.WaitAsync(cancellationToken);
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_closeSent || _aborted || _streamClosed)
@@ -532,7 +535,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                 throw new InvalidOperationException("Cannot send: the WebSocket connection is closing or closed.");
             }
 
-            await WriteFrameLockedAsync(OpText, utf8.Span, cancellationToken);
+            await WriteFrameLockedAsync(OpText, utf8.Span, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -542,7 +545,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
 
     private async ValueTask SendControlAsync(byte opcode, int payloadOffset, int payloadLength, CancellationToken cancellationToken)
     {
-        await _sendLock.WaitAsync(cancellationToken);
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_closeSent || _aborted || _streamClosed)
@@ -550,7 +553,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                 return; // After our Close nothing else may be sent (RFC 6455 5.5.1).
             }
 
-            await WriteFrameLockedAsync(opcode, _buffer.AsSpan(payloadOffset, payloadLength), cancellationToken);
+            await WriteFrameLockedAsync(opcode, _buffer.AsSpan(payloadOffset, payloadLength), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -560,7 +563,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
 
     private async ValueTask SendCloseFrameIfNotSentAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
     {
-        await _sendLock.WaitAsync(cancellationToken);
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_closeSent || _aborted || _streamClosed)
@@ -569,7 +572,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
             }
 
             _closeSent = true;
-            await WriteFrameLockedAsync(OpClose, BuildClosePayload(status, description, stackalloc byte[MaxControlPayload]), cancellationToken);
+            await WriteFrameLockedAsync(OpClose, BuildClosePayload(status, description, stackalloc byte[MaxControlPayload]), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -656,8 +659,8 @@ internal sealed class WebSocketConnection : IAsyncDisposable
     {
         try
         {
-            await _stream.WriteAsync(frame, cancellationToken);
-            await _stream.FlushAsync(cancellationToken);
+            await _stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
@@ -682,7 +685,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
         timeout.CancelAfter(_options.CloseTimeout);
         try
         {
-            await SendCloseFrameIfNotSentAsync(status, description, timeout.Token);
+            await SendCloseFrameIfNotSentAsync(status, description, timeout.Token).ConfigureAwait(false);
             if (!_closeReceived)
             {
                 if (Interlocked.CompareExchange(ref _receiving, 1, 0) == 0)
@@ -692,7 +695,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                     {
                         while (!_closeReceived)
                         {
-                            _ = await ReceiveCoreAsync(timeout.Token);
+                            _ = await ReceiveCoreAsync(timeout.Token).ConfigureAwait(false);
                         }
                     }
                     finally
@@ -702,7 +705,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
                 }
                 else
                 {
-                    await _peerCloseReceived.Task.WaitAsync(timeout.Token);
+                    await _peerCloseReceived.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
                 }
             }
         }
@@ -755,7 +758,7 @@ internal sealed class WebSocketConnection : IAsyncDisposable
 
         if (IsOpen)
         {
-            await CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            await CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
         }
 
         ShutdownStream();

@@ -78,8 +78,8 @@ internal static class WebSocketHandshake
         bool handedOver = false;
         try
         {
-            await stream.WriteAsync(request, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
+            await stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
 
             int filled = 0;
             int headerEnd;
@@ -98,7 +98,7 @@ internal static class WebSocketHandshake
                     buffer = bigger;
                 }
 
-                int read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                int read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     string got = filled == 0 ? "nothing" : $"only '{Preview(buffer.AsSpan(0, filled))}'";
@@ -117,7 +117,7 @@ internal static class WebSocketHandshake
 
             if (statusCode != 101)
             {
-                string body = await ReadBodyPreviewAsync(stream, buffer, bodyStart, filled, headers, cancellationToken);
+                string body = await ReadBodyPreviewAsync(stream, buffer, bodyStart, filled, headers, cancellationToken).ConfigureAwait(false);
                 throw new WebSocketHandshakeException(
                     $"WebSocket handshake with {uri} failed: the server answered '{statusLine}' instead of '101 Switching Protocols'. Body: '{body}'")
                 {
@@ -218,7 +218,7 @@ internal static class WebSocketHandshake
             {
                 while (filled - bodyStart < want)
                 {
-                    int read = await stream.ReadAsync(buffer.AsMemory(filled, bodyStart + want - filled), cancellationToken);
+                    int read = await stream.ReadAsync(buffer.AsMemory(filled, bodyStart + want - filled), cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         break;

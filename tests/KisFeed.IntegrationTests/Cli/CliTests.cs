@@ -69,7 +69,7 @@ public sealed class CliTests : IDisposable
     public async Task BadArgumentsGiveOneClearLine()
     {
         (int exit, _, string stderr) = await RunAsync("watch", "005930", "--venue", "nyse", "--duration", "1s");
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit); // a usage error
         Assert.Contains("Unknown venue 'nyse'", stderr);
         Assert.DoesNotContain("   at ", stderr);
 
@@ -86,7 +86,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task EveryCommandHasHelpWithAnExample()
     {
-        foreach (string command in new[] { "watch", "record", "replay", "export", "simulate" })
+        foreach (string command in new[] { "watch", "record", "replay", "export", "info", "simulate" })
         {
             (int exit, string stdout, _) = await RunAsync(command, "--help");
             Assert.Equal(0, exit);
@@ -285,8 +285,8 @@ public sealed class CliTests : IDisposable
     {
         (int exit, string stdout, string stderr) = await RunAsync("simulate", "--port", "0", "--duration", "1s");
         Assert.True(exit == 0, stderr);
-        Assert.Matches(@"WebSocket : ws://127\.0\.0\.1:\d+/", stdout);
-        Assert.Matches(@"REST      : http://127\.0\.0\.1:\d+/", stdout);
+        Assert.Matches(@"WebSocket : ws://127\.0\.0\.1:\d+ ", stdout);
+        Assert.Matches(@"REST      : http://127\.0\.0\.1:\d+ ", stdout);
         Assert.Contains(KisFeed.Simulator.SimulatorCredential.Demo.AppKey, stdout);
         Assert.Contains("Stopped:", stdout);
     }

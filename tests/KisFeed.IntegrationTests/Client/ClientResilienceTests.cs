@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 
-using KisFeed.Protocol;
 using KisFeed.Simulator;
 
 using static KisFeed.IntegrationTests.Client.ClientTestKit;
@@ -151,13 +150,17 @@ public class ClientResilienceTests
 
         // A good frame after all of them, with a (null) and a trailing '^', still arrives.
         await sim.SendRawAsync(Encoding.ASCII.GetBytes("0|H0NXPGM0|002|005930^100000^10^770000^(null)^^20^1540000^5^7^2^005930^100001^11^847000^31^2387000^20^1540000^6^7^1^"));
-        List<ProgramTrade> got = await ReadUntilAsync(sub, s => s.Count >= 2, deadline.Token, "the good frame");
-        Assert.Equal(new TimeOnly(10, 0, 1), got[1].Time);
-        Assert.Equal(ProgramTradeFields.BuyVolume | ProgramTradeFields.BuyValue, got[0].Missing);
+        List<ProgramTrade> got = await ReadUntilAsync(sub, s => s.Count >= 3, deadline.Token, "the good frame");
+        // The invalid-UTF-8 frame costs only its damaged last field: the record arrives with that field flagged.
+        Assert.Equal(new TimeOnly(9, 22, 37), got[0].Time);
+        Assert.Equal(ProgramTradeFields.NetBidResidual, got[0].Missing);
+        Assert.Equal(6, got[0].BidResidual);
+        Assert.Equal(new TimeOnly(10, 0, 1), got[2].Time);
+        Assert.Equal(ProgramTradeFields.BuyVolume | ProgramTradeFields.BuyValue, got[1].Missing);
 
         await WaitUntilAsync(() => rejected.Count >= bad.Length, deadline.Token, "every bad frame reported");
         Assert.Equal(
-            [FrameError.BadField, FrameError.TooFewFields, FrameError.CountMismatch, FrameError.BadHeader, FrameError.BadJson, FrameError.UnknownMessage],
+            [FrameError.DamagedField, FrameError.TooFewFields, FrameError.CountMismatch, FrameError.BadHeader, FrameError.BadJson, FrameError.UnknownMessage],
             rejected.Select(r => r.Error));
         Assert.Equal(invalidUtf8, rejected.First().RawFrame.ToArray());
         Assert.Equal(0, client.GetStatistics().Reconnects);
@@ -205,18 +208,19 @@ public class ClientResilienceTests
         using CancellationTokenSource deadline = Deadline(30);
         await using KisSimulator sim = await KisSimulator.StartAsync(Sim, deadline.Token);
         var logs = new CapturingLoggerProvider();
-        var client = new KisRealtimeClient(Options(sim, logs));
+        using var issued = new KisFeed.TestKit.ApprovalKeyRecorder(); // sees every approval key the server hands out
+        var client = new KisRealtimeClient(Options(sim, logs) with { HttpHandler = issued });
         string? approvalKey = null;
         string? firstApprovalKey = null;
-        static string? KeyOf(KisRealtimeClient c) => typeof(KisRealtimeClient).GetField("_approvalKey", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(c) as string;
         await using (ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token))
         {
             await ReadUntilAsync(sub, s => s.Count >= 3, deadline.Token, "data");
-            firstApprovalKey = KeyOf(client);
+            firstApprovalKey = issued.Keys.Last();
             sim.InvalidateApprovalKeys(); // the server then echoes the approval key in its error text
             await sim.DropAllSessionsAsync(DropMode.Abort);
             await WaitUntilAsync(() => client.GetStatistics().Reconnects >= 1 && client.State == ConnectionState.Connected, deadline.Token, "reconnected");
-            approvalKey = KeyOf(client);
+            await WaitUntilAsync(() => issued.Keys.Count >= 2, deadline.Token, "a second approval key");
+            approvalKey = issued.Keys.Last();
         }
 
         await client.DisposeAsync();

@@ -43,21 +43,8 @@ internal static class ClientTestKit
         return cts;
     }
 
-    /// <summary>Polls a condition until it holds or the deadline passes (fails the test then).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct, string what)
-    {
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(10, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
+    /// <summary>Waits for a condition with a deadline (the shared helper in KisFeed.TestKit).</summary>
+    public static Task WaitUntilAsync(Func<bool> condition, CancellationToken ct, string what) => KisFeed.TestKit.Wait.UntilAsync(condition, ct, what);
 
     /// <summary>Reads from a subscription until <paramref name="until"/> holds for the records read so far.</summary>
     public static async Task<List<ProgramTrade>> ReadUntilAsync(ProgramTradeSubscription sub, Func<List<ProgramTrade>, bool> until, CancellationToken ct, string what)

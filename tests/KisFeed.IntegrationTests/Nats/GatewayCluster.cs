@@ -196,7 +196,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public IEnumerable<ProgramTrade> Trades => Stream.Where(i => i.Item.Kind == FeedItemKind.Trade).Select(i => i.Item.Trade);
 
-    public List<DataGapEventArgs> Gaps => [.. Stream.Where(i => i.Item.Kind == FeedItemKind.Gap).Select(i => i.Item.Gap!).Select(g => new DataGapEventArgs(g.From, g.To, g.Registrations, g.Reason))];
+    public List<DataGapEventArgs> Gaps => [.. Stream.Where(i => i.Item.Kind == FeedItemKind.Gap).Select(i => i.Item.Gap!).Select(g => new DataGapEventArgs(g))];
 
     public LedgerCheck.Result Check() => LedgerCheck.Compare(Simulator.GetLedger(), Trades, Gaps);
 

@@ -150,8 +150,8 @@ public sealed class GatewayFailoverTests
             int firstClosed = afterWake.FindIndex(l => l.Contains(" session-closed ", StringComparison.Ordinal));
             Assert.True(firstClosed >= 0);
             Assert.All(afterWake.Take(firstClosed + 1), l => Assert.True(
-                l.Contains(" lease-lost ", StringComparison.Ordinal) || l.Contains(" session-closed ", StringComparison.Ordinal) || System.Text.RegularExpressions.Regex.IsMatch(l, "^stderr: warn: Lease k[0-9a-f]+ lost: ")
-                    || System.Text.RegularExpressions.Regex.IsMatch(l, "^stderr: (warn: Unsubscribe of H0..PGM0/[0-9]+ failed|Object name)"), // the disposed client refusing to send
+                l.Contains(" lease-lost ", StringComparison.Ordinal) || l.Contains(" session-closed ", StringComparison.Ordinal) || System.Text.RegularExpressions.Regex.IsMatch(l, "^stderr: warn: ([0-9:]+ KST )?Lease k[0-9a-f]+ lost: ")
+                    || System.Text.RegularExpressions.Regex.IsMatch(l, "^stderr: (warn: ([0-9:]+ KST )?Unsubscribe of H0..PGM0/[0-9]+ failed|Object name)"), // the disposed client refusing to send
                 "before its sessions were closed it printed: " + l));
             foreach (string key in victimKeys)
             {

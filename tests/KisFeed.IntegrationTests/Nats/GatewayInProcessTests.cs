@@ -60,7 +60,7 @@ public sealed class GatewayInProcessTests
         await NatsTestKit.WaitUntilAsync(() => regs.All(r => stream.Any(i => i.Item.Kind == FeedItemKind.Trade && i.Item.Trade.ReceivedAt > after && i.Item.Trade.Code == r.Code && i.Item.Trade.Venue == r.Venue)), ct, "data again after the reconnect");
 
         sim.Stall(true);
-        List<DataGapEventArgs> Gaps() => [.. stream.Where(i => i.Item.Kind == FeedItemKind.Gap).Select(i => new DataGapEventArgs(i.Item.Gap!.From, i.Item.Gap.To, i.Item.Gap.Registrations, i.Item.Gap.Reason))];
+        List<DataGapEventArgs> Gaps() => [.. stream.Where(i => i.Item.Kind == FeedItemKind.Gap).Select(i => new DataGapEventArgs(i.Item.Gap!))];
         LedgerCheck.Result Check() => LedgerCheck.Compare(sim.GetLedger(), stream.Where(i => i.Item.Kind == FeedItemKind.Trade).Select(i => i.Item.Trade), Gaps());
         using (var settle = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {

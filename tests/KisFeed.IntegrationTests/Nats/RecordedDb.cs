@@ -39,10 +39,11 @@ internal static class RecordedDb
             while (r.Read())
             {
                 Venue venue = r.GetString(2) switch { "krx" => Venue.Krx, "nxt" => Venue.Nxt, _ => Venue.Unified };
-                gaps.Add(new DataGapEventArgs(
+                gaps.Add(new DataGapEventArgs(new DataGap(
+                    gaps.Count,
                     new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(0), DateTimeKind.Utc)),
                     new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(1), DateTimeKind.Utc)),
-                    [new Registration(venue, r.GetString(3))], "recorded"));
+                    [new Registration(venue, r.GetString(3))], "recorded")));
             }
         }
 

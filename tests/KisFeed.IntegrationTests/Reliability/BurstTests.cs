@@ -14,7 +14,9 @@ public sealed class BurstTests
     {
         using CancellationTokenSource deadline = ClientTestKit.Deadline(40);
         CancellationToken ct = deadline.Token;
-        await using KisSimulator sim = await KisSimulator.StartAsync(ClientTestKit.Sim with { UpdatesPerSecond = 0, SendQueueCapacity = 20_000 }, ct);
+        // MixCodesInFrames: both codes share one frame (a fault option since frames carry one code by default), so the
+        // first frames hold 800 records each.
+        await using KisSimulator sim = await KisSimulator.StartAsync(ClientTestKit.Sim with { UpdatesPerSecond = 0, SendQueueCapacity = 20_000, MixCodesInFrames = true }, ct);
         await using var client = new KisRealtimeClient(ClientTestKit.Options(sim));
         await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930", "000660"], [Venue.Krx], ct);
         var received = new ConcurrentQueue<ProgramTrade>();

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 using KisFeed.Cli;
 using KisFeed.IntegrationTests.Client;
 using KisFeed.Simulator;
@@ -31,14 +29,8 @@ public sealed class CliRecordThroughFaultsTests : IDisposable
         using CancellationTokenSource deadline = ClientTestKit.Deadline(75);
         CancellationToken ct = deadline.Token;
         await using KisSimulator sim = await KisSimulator.StartAsync(ClientTestKit.Sim, ct);
-        string config = Path.Combine(_dir, "config.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["appkey"] = SimulatorCredential.Demo.AppKey,
-            ["appsecret"] = SimulatorCredential.Demo.AppSecret,
-            ["ws_url"] = new Uri(sim.WebSocketUri, "/tryitout").ToString(),
-            ["rest_url"] = sim.RestBaseUri.ToString(),
-        }), ct);
+        string config = KisFeed.TestKit.CliConfig.Write(Path.Combine(_dir, "config.json"), SimulatorCredential.Demo.AppKey, SimulatorCredential.Demo.AppSecret,
+            new Uri(sim.WebSocketUri, "/tryitout"), sim.RestBaseUri);
         string db = Path.Combine(_dir, "cli.duckdb");
         var stdout = new StringWriter();
         var stderr = new StringWriter();

@@ -152,8 +152,8 @@ public sealed class FaultRecoveryTests
             AppKeyLockAfterAbnormalClose = TimeSpan.FromMilliseconds(500),
         }, ct);
         KisOptions options = ClientTestKit.Options(sim) with { LoggerFactory = shared, ReplyTimeout = TimeSpan.FromMilliseconds(600), IdleTimeout = TimeSpan.FromMilliseconds(800) };
-        var keys = new List<string>();
-        static string? KeyOf(KisRealtimeClient c) => typeof(KisRealtimeClient).GetField("_approvalKey", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(c) as string;
+        using var issued = new KisFeed.TestKit.ApprovalKeyRecorder(); // every approval key the server hands out
+        options = options with { HttpHandler = issued };
 
         // Wrong secret: a credential error.
         await using (var wrong = new KisRealtimeClient(options with { AppSecret = SimulatorCredential.Demo.AppSecret[..^4] + "XXXX" }))
@@ -166,20 +166,17 @@ public sealed class FaultRecoveryTests
             var gaps = new ConcurrentQueue<DataGapEventArgs>();
             client.DataGap += (_, e) => gaps.Enqueue(e);
             await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], ct);
-            keys.Add(KeyOf(client)!);
 
             // A second client on the same app key: OPSP8996.
             await using (var second = new KisRealtimeClient(options))
             {
                 await Assert.ThrowsAnyAsync<KisException>(() => second.SubscribeAsync(["000660"], [Venue.Nxt], ct));
-                keys.Add(KeyOf(second) ?? string.Empty);
             }
 
             // Invalid approval key (echoed in the server's msg1), lockout after an abort, a lost reply, a stall, malformed frames.
             sim.InvalidateApprovalKeys();
             await sim.DropAllSessionsAsync(DropMode.Abort);
             await ClientTestKit.WaitUntilAsync(() => gaps.Count >= 1, ct, "recovery 1");
-            keys.Add(KeyOf(client)!);
             sim.InjectControlReplyFault(ControlReplyFault.Drop);
             await sim.DropAllSessionsAsync(DropMode.CloseError);
             await ClientTestKit.WaitUntilAsync(() => gaps.Count >= 2, ct, "recovery 2");
@@ -203,11 +200,11 @@ public sealed class FaultRecoveryTests
         Assert.DoesNotContain(SimulatorCredential.Demo.AppSecret, all, StringComparison.Ordinal);
         Assert.DoesNotContain(SimulatorCredential.Demo.AppSecret[..^4] + "XXXX", all, StringComparison.Ordinal);
         Assert.DoesNotContain(SimulatorCredential.Demo.AppKey, all, StringComparison.Ordinal);
-        foreach (string key in keys.Where(k => k.Length > 0).Distinct())
+        foreach (string key in issued.Keys.Distinct())
         {
             Assert.DoesNotContain(key, all, StringComparison.Ordinal);
         }
 
-        Assert.True(keys.Distinct().Count(k => k.Length > 0) >= 2, "the approval key was renewed");
+        Assert.True(issued.Keys.Distinct().Count() >= 2, "the approval key was renewed");
     }
 }

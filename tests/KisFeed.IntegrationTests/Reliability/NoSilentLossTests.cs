@@ -52,13 +52,12 @@ public sealed class NoSilentLossTests : IDisposable
         client.DataGap += (_, e) => gaps.Enqueue(e);
         client.StateChanged += (_, e) => states.Enqueue(e);
         var consumed = new ConcurrentQueue<ProgramTrade>();
-        var pendingGaps = new ConcurrentQueue<DataGapEventArgs>();
-        client.DataGap += (_, e) => pendingGaps.Enqueue(e);
 
-        ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { BatchSize = 200 }, ct);
+        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { BatchSize = 200 });
         using var stopRecording = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        ProgramTradeSubscription sub = await client.SubscribeAsync(["005930", "000660"], [Venue.Krx, Venue.Nxt, Venue.Unified], ct);
-        Task<long> recording = recorder.RecordAsync(Tee(sub.ReadAllAsync(stopRecording.Token)), stopRecording.Token);
+        // The one gap path: the feed carries trades and gaps in order, and the recorder writes each gap as it arrives.
+        Task<long> recording = recorder.RecordAsync(Tee(client.FeedAsync(["005930", "000660"], [Venue.Krx, Venue.Nxt, Venue.Unified], stopRecording.Token)), stopRecording.Token);
+        await ClientTestKit.WaitUntilAsync(() => client.Registrations.Count == 6, ct, "the feed's registrations");
 
         using var stopPublishing = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task publisher = Task.Run(async () =>
@@ -139,15 +138,6 @@ public sealed class NoSilentLossTests : IDisposable
         {
         }
 
-        await recorder.FlushAsync(CancellationToken.None);
-        while (pendingGaps.TryDequeue(out DataGapEventArgs? g))
-        {
-            foreach (IGrouping<Venue, Registration> v in g.Registrations.GroupBy(r => r.Venue))
-            {
-                await recorder.RecordGapAsync(new RecordingGap(g.From, g.To, v.Key, [.. v.Select(r => r.Code)], g.Reason), CancellationToken.None);
-            }
-        }
-
         await recorder.DisposeAsync();
         List<ProgramTrade> stored = [];
         await foreach (ProgramTrade t in ProgramTradeReplay.ReadAsync(path, cancellationToken: ct))
@@ -166,15 +156,19 @@ public sealed class NoSilentLossTests : IDisposable
         Assert.True(gaps.Count >= 7, $"{gaps.Count} gaps");
         Assert.Equal(gaps.Count, logs.Lines.Count(l => l.Contains("KisRealtimeClient[", StringComparison.Ordinal) && l.Contains("gap", StringComparison.OrdinalIgnoreCase) && l.Contains("H0STPGM0/005930", StringComparison.Ordinal)));
         Assert.True(states.Count(s => s.Current == ConnectionState.Reconnecting) >= 7);
-        Assert.Equal(gaps.Count, states.Count(s => s.Current == ConnectionState.Connected && s.Reason.Contains("data gap", StringComparison.Ordinal) && s.Reason.Contains("H0UNPGM0/000660", StringComparison.Ordinal)));
+        Assert.Equal(gaps.Count, states.Count(s => s.Current == ConnectionState.Connected && s.Reason.Contains("6 registration(s) restored; data gap", StringComparison.Ordinal) && s.Reason.EndsWith(" KST", StringComparison.Ordinal)));
         Assert.Contains("0|H0ZZPGM0|001|005930", log, StringComparison.Ordinal); // malformed frames are logged raw
 
-        async IAsyncEnumerable<ProgramTrade> Tee(IAsyncEnumerable<ProgramTrade> source)
+        async IAsyncEnumerable<FeedItem> Tee(IAsyncEnumerable<FeedItem> source)
         {
-            await foreach (ProgramTrade t in source)
+            await foreach (FeedItem item in source)
             {
-                consumed.Enqueue(t);
-                yield return t;
+                if (item.Kind == FeedItemKind.Trade)
+                {
+                    consumed.Enqueue(item.Trade);
+                }
+
+                yield return item;
             }
         }
     }
@@ -193,7 +187,7 @@ public sealed class NoSilentLossTests : IDisposable
             var to = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc));
             Venue venue = Enum.Parse<Venue>(reader.GetString(2), ignoreCase: true);
             var codes = (System.Collections.IEnumerable)reader.GetValue(3);
-            result.Add(new DataGapEventArgs(from, to, [.. codes.Cast<object>().Select(c => new Registration(venue, (string)c))], reader.GetString(4)));
+            result.Add(new DataGapEventArgs(new DataGap(0, from, to, [.. codes.Cast<object>().Select(c => new Registration(venue, (string)c))], reader.GetString(4))));
         }
 
         return result;

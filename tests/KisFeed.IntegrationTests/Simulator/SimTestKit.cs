@@ -49,21 +49,8 @@ internal static class SimTestKit
         "{\"header\":{\"approval_key\":\"" + approvalKey + "\",\"custtype\":\"" + custType + "\",\"tr_type\":\"" + trType
         + "\",\"content-type\":\"utf-8\"},\"body\":{\"input\":{\"tr_id\":\"" + trId + "\",\"tr_key\":\"" + trKey + "\"}}}";
 
-    /// <summary>Waits for a condition with a deadline (never sleep-and-hope).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct, string what)
-    {
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(10, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
+    /// <summary>Waits for a condition with a deadline (the shared helper in KisFeed.TestKit).</summary>
+    public static Task WaitUntilAsync(Func<bool> condition, CancellationToken ct, string what) => KisFeed.TestKit.Wait.UntilAsync(condition, ct, what);
 }
 
 /// <summary>A bare ClientWebSocket with KeepAliveInterval = 0 (notes §5, §13) and text helpers.</summary>

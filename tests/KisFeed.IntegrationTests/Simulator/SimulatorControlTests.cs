@@ -68,9 +68,9 @@ public sealed class SimulatorControlTests
 
         using (JsonDocument r = await ws.RequestAsync(SubscribeJson(key, "H0STPGM0", "000660", trType: "2"), cts.Token))
         {
-            // Captured frame (notes §4.3): body only, text without a space before '('.
+            // Captured text (notes §4.3): no space before '('. The header echoes the request by default (ErrorReplyShape).
             Assert.Equal(("1", "OPSP0003", "UNSUBSCRIBE ERROR(not found!)"), Body(r));
-            Assert.False(r.RootElement.TryGetProperty("header", out _));
+            Assert.Equal("000660", r.RootElement.GetProperty("header").GetProperty("tr_key").GetString());
         }
 
         Assert.Empty(Assert.Single(sim.Sessions).Registrations);

@@ -66,6 +66,9 @@ public sealed class SimulatorDataTests
                 multi++;
             }
 
+            // By default a frame carries one (TR, code): KIS pages one stock's records together (notes §6).
+            Assert.Single(f.Records.Select(r => r[0]).Distinct());
+
             foreach (string[] r in f.Records)
             {
                 Assert.Equal(11, r.Length);
@@ -94,7 +97,7 @@ public sealed class SimulatorDataTests
             }
         }
 
-        // With 3 codes per TR and ~2 updates per code per tick, most frames carry several records.
+        // With ~2 updates per code and venue per tick (unified: ~4), most frames carry several records of their code.
         Assert.True(multi > frames.Count / 2, $"only {multi} of {frames.Count} frames were multi-record");
     }
 

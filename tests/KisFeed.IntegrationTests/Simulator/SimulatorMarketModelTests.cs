@@ -25,11 +25,17 @@ public sealed class SimulatorMarketModelTests
     [InlineData("09:00:00", "Krx", true)]
     [InlineData("15:29:59", "Krx", true)]
     [InlineData("15:30:00", "Krx", false)]
+    [InlineData("15:59:59", "Krx", false)]
+    [InlineData("16:00:00", "Krx", true)]
+    [InlineData("19:59:59", "Krx", true)]
+    [InlineData("20:00:00", "Krx", false)]
     [InlineData("08:55:00", "Unified", false)]
     [InlineData("09:00:00", "Unified", true)]
     [InlineData("15:25:00", "Unified", true)]
     [InlineData("15:35:00", "Unified", false)]
     [InlineData("16:00:00", "Unified", true)]
+    [InlineData("19:59:59", "Unified", true)]
+    [InlineData("20:00:00", "Unified", false)]
     public void Real_hours_follow_the_venue_sessions_in_KST(string kstTime, string venue, bool open)
     {
         var at = new DateTimeOffset(new DateOnly(2026, 7, 8), TimeOnly.Parse(kstTime, CultureInfo.InvariantCulture), Kst); // Wednesday

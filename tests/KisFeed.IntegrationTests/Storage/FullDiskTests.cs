@@ -46,7 +46,7 @@ public sealed class FullDiskTests : IDisposable
         List<ProgramTrade> trades = StorageTestData.Make(2_000);
         long flushed = 0;
         KisStorageException? error = null;
-        var recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { BatchSize = 2_000 }, TestContext.Current.CancellationToken);
+        var recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { BatchSize = 2_000 });
         try
         {
             for (int round = 0; round < 2_000 && error is null; round++)
@@ -58,7 +58,7 @@ public sealed class FullDiskTests : IDisposable
                         recorder.Append(t);
                     }
 
-                    await recorder.FlushAsync(TestContext.Current.CancellationToken);
+                    recorder.Flush();
                     flushed = recorder.Statistics.RecordsWritten;
                 }
                 catch (KisStorageException e)

@@ -44,15 +44,15 @@ public sealed class RecorderTests : IDisposable
         List<ProgramTrade> trades = Make(30);
 
         await WriteAsync(path, trades.Take(10));
-        await using (ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct))
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
         {
             Assert.Equal(10, recorder.Statistics.LastSeq);
             foreach (ProgramTrade t in trades.Skip(10))
             {
-                await recorder.AppendAsync(t, Ct);
+                recorder.Append(t);
             }
 
-            await recorder.FlushAsync(Ct);
+            recorder.Flush();
             RecorderStatistics stats = recorder.Statistics;
             Assert.Equal(20, stats.RecordsWritten);
             Assert.Equal(0, stats.PendingRecords);
@@ -82,7 +82,7 @@ public sealed class RecorderTests : IDisposable
         List<ProgramTrade> trades = Make(2_500);
 
         long count;
-        await using (ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { BatchSize = 1_000 }, Ct))
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { BatchSize = 1_000 }))
         {
             count = await recorder.RecordAsync(trades.ToAsyncEnumerable(), Ct);
             Assert.Equal(2_500, recorder.Statistics.RecordsWritten);
@@ -101,8 +101,8 @@ public sealed class RecorderTests : IDisposable
         List<ProgramTrade> trades = Make(3);
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(
-            path, RecorderOptions.Default with { TimeProvider = time, FlushInterval = TimeSpan.FromSeconds(1) }, Ct);
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(
+            path, RecorderOptions.Default with { TimeProvider = time, FlushInterval = TimeSpan.FromSeconds(1) });
         foreach (ProgramTrade t in trades)
         {
             channel.Writer.TryWrite(t);
@@ -129,15 +129,15 @@ public sealed class RecorderTests : IDisposable
         string path = _dir.File("trades.duckdb");
         List<ProgramTrade> trades = Make(100);
         DateTimeOffset from = new(2026, 11, 24, 1, 0, 0, TimeSpan.Zero);
-        await using (ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct))
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
         {
             foreach (ProgramTrade t in trades)
             {
                 recorder.Append(t);
             }
 
-            await recorder.RecordGapAsync(new RecordingGap(from, from.AddSeconds(42), Venue.Nxt, ["005930", "000660"], "reconnect"), Ct);
-            await recorder.RecordGapAsync(new RecordingGap(from.AddHours(1), from.AddHours(2), null, [], "server closed"), Ct);
+            recorder.RecordGap(new RecordingGap(from, from.AddSeconds(42), Venue.Nxt, ["005930", "000660"], "reconnect"));
+            recorder.RecordGap(new RecordingGap(from.AddHours(1), from.AddHours(2), null, [], "server closed"));
             Assert.Equal(100, recorder.Statistics.RecordsWritten);
             Assert.Equal(2, recorder.Statistics.GapsWritten);
         }
@@ -169,11 +169,7 @@ public sealed class RecorderTests : IDisposable
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         // Waits for work running on other threads (not for time to pass); fails after 10 s.
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(5, timeout.Token);
-        }
+        using CancellationTokenSource deadline = KisFeed.TestKit.Wait.Deadline(TestContext.Current.CancellationToken, 10);
+        await KisFeed.TestKit.Wait.UntilAsync(condition, deadline.Token, "the recorder's work is done");
     }
 }

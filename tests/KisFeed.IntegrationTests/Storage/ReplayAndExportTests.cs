@@ -118,10 +118,12 @@ public sealed class ReplayAndExportTests : IDisposable
         connection.Open();
         Execute(connection, $"ATTACH '{path}' AS rec (READ_ONLY)");
         Assert.Equal(2_000, Scalar(connection, $"SELECT count(*) FROM {reader}"));
-        Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM {reader} EXCEPT ALL SELECT * FROM rec.program_trades)"));
-        Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM rec.program_trades EXCEPT ALL SELECT * FROM {reader})"));
-        // Column names and order are the table's.
-        Assert.Equal(StorageSchema.ProgramTradeColumns, Names(connection, $"SELECT * FROM {reader} LIMIT 0"));
+        // The table's rows, plus 'simulated' (NULL: this file records no source).
+        const string table = "(SELECT *, CAST(NULL AS BOOLEAN) AS simulated FROM rec.program_trades)";
+        Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM {reader} EXCEPT ALL SELECT * FROM {table})"));
+        Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {reader})"));
+        // Column names and order are the table's, then 'simulated'.
+        Assert.Equal(StorageSchema.ExportColumns, Names(connection, $"SELECT * FROM {reader} LIMIT 0"));
         // Rows are in seq order.
         Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT seq, lag(seq) OVER () AS prev FROM {reader}) WHERE seq <= prev"));
     }
@@ -147,7 +149,7 @@ public sealed class ReplayAndExportTests : IDisposable
         "{'seq': 'BIGINT', 'trading_date': 'DATE', 'venue': 'VARCHAR', 'tr_id': 'VARCHAR', 'code': 'VARCHAR', " +
         "'kis_time': 'TIME', 'received_at': 'TIMESTAMPTZ', 'sell_volume': 'BIGINT', 'sell_value': 'BIGINT', " +
         "'buy_volume': 'BIGINT', 'buy_value': 'BIGINT', 'net_buy_volume': 'BIGINT', 'net_buy_value': 'BIGINT', " +
-        "'ask_residual': 'BIGINT', 'bid_residual': 'BIGINT', 'net_bid_residual': 'BIGINT', 'missing_fields': 'INTEGER'}";
+        "'ask_residual': 'BIGINT', 'bid_residual': 'BIGINT', 'net_bid_residual': 'BIGINT', 'missing_fields': 'INTEGER', 'simulated': 'BOOLEAN'}";
 
     private static void Execute(DuckDBConnection connection, string sql)
     {

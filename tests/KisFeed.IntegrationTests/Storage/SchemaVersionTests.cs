@@ -59,7 +59,7 @@ public sealed class SchemaVersionTests : IDisposable
     {
         string path = _dir.File("batches.duckdb");
         List<ProgramTrade> trades = Make(23_000);
-        await using (ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, RecorderOptions.Default with { BatchSize = 10_000 }, Ct))
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { BatchSize = 10_000 }))
         {
             foreach (ProgramTrade t in trades)
             {

@@ -19,7 +19,7 @@ public sealed class StorageErrorTests : IDisposable
     {
         string path = Path.Combine(_dir.Path, "no-such-dir", "trades.duckdb");
 
-        KisStorageException ex = await Assert.ThrowsAsync<KisStorageException>(() => ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct));
+        KisStorageException ex = Assert.Throws<KisStorageException>(() => ProgramTradeRecorder.Open(path));
 
         Assert.Equal(KisStorageError.Unwritable, ex.Error);
         Assert.Equal(path, ex.Path);
@@ -30,7 +30,7 @@ public sealed class StorageErrorTests : IDisposable
     [Fact]
     public async Task ADirectoryPathIsAStorageError()
     {
-        KisStorageException ex = await Assert.ThrowsAsync<KisStorageException>(() => ProgramTradeRecorder.OpenAsync(_dir.Path, cancellationToken: Ct));
+        KisStorageException ex = Assert.Throws<KisStorageException>(() => ProgramTradeRecorder.Open(_dir.Path));
 
         Assert.Equal(KisStorageError.Unwritable, ex.Error);
         Assert.Contains(_dir.Path, ex.Message, StringComparison.Ordinal);
@@ -45,7 +45,7 @@ public sealed class StorageErrorTests : IDisposable
         new Random(7).NextBytes(content);
         await File.WriteAllBytesAsync(path, content, Ct);
 
-        KisStorageException ex = await Assert.ThrowsAsync<KisStorageException>(() => ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct));
+        KisStorageException ex = Assert.Throws<KisStorageException>(() => ProgramTradeRecorder.Open(path));
 
         Assert.Equal(KisStorageError.NotADatabase, ex.Error);
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class StorageErrorTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        KisStorageException ex = await Assert.ThrowsAsync<KisStorageException>(() => ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct));
+        KisStorageException ex = Assert.Throws<KisStorageException>(() => ProgramTradeRecorder.Open(path));
         Assert.Equal(KisStorageError.NotARecording, ex.Error);
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
     }
@@ -103,9 +103,9 @@ public sealed class StorageErrorTests : IDisposable
     public async Task ASecondRecorderOnTheSameFileIsRefused()
     {
         string path = _dir.File("trades.duckdb");
-        await using ProgramTradeRecorder first = await ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct);
+        await using ProgramTradeRecorder first = ProgramTradeRecorder.Open(path);
 
-        KisStorageException ex = await Assert.ThrowsAsync<KisStorageException>(() => ProgramTradeRecorder.OpenAsync(path, cancellationToken: Ct));
+        KisStorageException ex = Assert.Throws<KisStorageException>(() => ProgramTradeRecorder.Open(path));
 
         Assert.Equal(KisStorageError.InUse, ex.Error);
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);

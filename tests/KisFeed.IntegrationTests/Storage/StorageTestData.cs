@@ -2,28 +2,16 @@ using KisFeed.Storage;
 
 namespace KisFeed.IntegrationTests.Storage;
 
-/// <summary>A fresh temporary directory per test, deleted afterwards.</summary>
+/// <summary>A fresh temporary directory per test, deleted afterwards (the shared helper in KisFeed.TestKit).</summary>
 internal sealed class TempDir : IDisposable
 {
-    public TempDir()
-    {
-        Path = Directory.CreateTempSubdirectory("kisfeed-storage-").FullName;
-    }
+    private readonly KisFeed.TestKit.TempDirectory _dir = new("kisfeed-storage-");
 
-    public string Path { get; }
+    public string Path => _dir.Path;
 
-    public string File(string name) => System.IO.Path.Combine(Path, name);
+    public string File(string name) => _dir.File(name);
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _dir.Dispose();
 }
 
 internal static class StorageTestData
@@ -87,7 +75,7 @@ internal static class StorageTestData
 
     public static async Task WriteAsync(string path, IEnumerable<ProgramTrade> trades, RecorderOptions? options = null)
     {
-        await using ProgramTradeRecorder recorder = await ProgramTradeRecorder.OpenAsync(path, options, TestContext.Current.CancellationToken);
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, options);
         foreach (ProgramTrade t in trades)
         {
             recorder.Append(t);

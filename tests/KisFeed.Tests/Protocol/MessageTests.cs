@@ -44,7 +44,6 @@ public class MessageTests
         using var aes = new KisAes("abcdefghijklmnopabcdefghijklmnop", "0123456789abcdef");
         byte[]? plain = aes.TryDecrypt("fl64N1Ro2dFv/Wscr3+YJA=="u8);
         Assert.Equal("005930^092237", Encoding.UTF8.GetString(plain!));
-        Assert.Equal("fl64N1Ro2dFv/Wscr3+YJA==", aes.Encrypt(Encoding.UTF8.GetBytes("005930^092237")));
         Assert.Null(aes.TryDecrypt("not base64!"u8));
         Assert.Null(aes.TryDecrypt(Encoding.ASCII.GetBytes(Convert.ToBase64String(new byte[16]))));
     }

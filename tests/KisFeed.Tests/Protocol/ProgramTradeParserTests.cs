@@ -105,13 +105,17 @@ public class ProgramTradeParserTests
     }
 
     [Fact]
-    public void BadNumberSkipsOnlyThatRecord()
+    public void ADamagedNumberCostsOnlyThatField()
     {
         const string frame = "0|H0NXPGM0|002|005930^092237^1^2^3^4^2^2^5^6^1^000660^092238^1^x2^3^4^2^2^5^6^1";
         (ParseResult result, List<ProgramTrade> records) = Parse(frame);
-        Assert.Equal(FrameError.BadField, result.Error);
-        Assert.Equal(1, result.SkippedRecords);
-        Assert.Equal("005930", Assert.Single(records).Code);
+        Assert.Equal(FrameError.DamagedField, result.Error);
+        Assert.Equal(0, result.SkippedRecords);
+        Assert.Equal(2, records.Count);
+        Assert.Equal(ProgramTradeFields.None, records[0].Missing);
+        Assert.Equal(ProgramTradeFields.SellValue, records[1].Missing);
+        Assert.Equal(0, records[1].SellValue);
+        Assert.Equal(3, records[1].BuyVolume);
         Assert.Contains("record 2 of 2", result.Detail);
     }
 
@@ -146,8 +150,9 @@ public class ProgramTradeParserTests
     public void PayloadMayContainBars()
     {
         // Only the first three '|' separate header parts (as the reference clients do with split('|', 3)).
-        (ParseResult result, _) = Parse("0|H0NXPGM0|001|005930^092237^1^2^3^4^2^2^5^6^1|7");
-        Assert.Equal(FrameError.BadField, result.Error);
+        (ParseResult result, List<ProgramTrade> records) = Parse("0|H0NXPGM0|001|005930^092237^1^2^3^4^2^2^5^6^1|7");
+        Assert.Equal(FrameError.DamagedField, result.Error);
+        Assert.Equal(ProgramTradeFields.NetBidResidual, Assert.Single(records).Missing);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using KisFeed.Session;
+
 namespace KisFeed.Tests.Session;
 
 public class OptionsAndSecretsTests

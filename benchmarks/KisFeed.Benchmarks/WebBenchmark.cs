@@ -1,0 +1,475 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+
+using KisFeed.Storage;
+using KisFeed.Web;
+
+using Microsoft.Playwright;
+
+namespace KisFeed.Benchmarks;
+
+/// <summary>
+/// <c>web</c> mode: figures for <c>kisfeed serve</c>, each printed as one line.
+/// <list type="bullet">
+/// <item><c>web latency [--codes 41] [--rate 2] [--seconds 20]</c>: record → pixels, from a record entering the server's
+/// feed (its <c>ReceivedAt</c>) to the animation frame after the page applied it, p50/p99, with the recorder on.</item>
+/// <item><c>web curve [--records 10000000] [--file F]</c>: the day curve, minute bars and ranking queries on a file of N
+/// records (generated first with the recorder's appender if missing).</item>
+/// <item><c>web memory [--pages 20] [--minutes 10]</c>: server memory with N pages open on a live synthetic feed.</item>
+/// <item><c>web gen --out F [--records N] [--date yyyy-MM-dd]</c>: a synthetic day (for screenshots and the curve figure).</item>
+/// <item><c>web shot URL OUT WIDTHxHEIGHT [--select CODE] [--venue V]</c>: a screenshot of the page.</item>
+/// </list>
+/// </summary>
+internal static class WebBenchmark
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string mode = args.Length > 0 ? args[0] : "latency";
+        Dictionary<string, string> o = Options(args.Skip(1));
+        return mode switch
+        {
+            "latency" => await LatencyAsync(Int(o, "codes", 41), Double(o, "rate", 2), Int(o, "seconds", 20)),
+            "curve" => await CurveAsync(Long(o, "records", 10_000_000), o.GetValueOrDefault("file")),
+            "memory" => await MemoryAsync(Int(o, "pages", 20), Double(o, "minutes", 10), Int(o, "codes", 41), Double(o, "rate", 2)),
+            "gen" => await GenerateAsync(o["out"], Long(o, "records", 2_000_000), o.TryGetValue("date", out string? d) ? DateOnly.Parse(d, CultureInfo.InvariantCulture) : new DateOnly(2026, 11, 24)),
+            "shot" => await ShotAsync(args[1], args[2], args[3], o.GetValueOrDefault("select"), o.GetValueOrDefault("venue")),
+            _ => Usage(),
+        };
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("web latency|curve|memory|gen|shot … (see WebBenchmark.cs)");
+        return 2;
+    }
+
+    // ---- record → pixels ------------------------------------------------------------------------------------
+
+    private static async Task<int> LatencyAsync(int codeCount, double ratePerSeries, int seconds)
+    {
+        string[] codes = Codes(codeCount);
+        using TempFile db = new();
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(db.Path);
+        using ProgramTradeQueries queries = recorder.OpenQueries();
+        await using KisFeedWebServer server = await KisFeedWebServer.StartAsync(
+            WebBoardOptions.Default with { Codes = codes }, new FixedFeedStatus(new FeedStatus("Connected", 0, 0, true, "benchmark: synthetic feed")), queries);
+        Channel<FeedItem> feed = Channel.CreateUnbounded<FeedItem>();
+        using CancellationTokenSource stop = new();
+        Task pump = server.RunFeedAsync(feed.Reader.ReadAllAsync(), recorder, stop.Token);
+
+        await using BrowserSession browser = await BrowserSession.StartAsync();
+        IPage page = await browser.OpenAsync(server.Url + "?bench=1", 1280, 800);
+        await page.WaitForFunctionAsync("window.__kisBoard?.ready === true");
+
+        Market market = new(codes, DateOnly.FromDateTime(DateTime.UtcNow.AddHours(9)), seed: 7, alwaysOpen: true);
+        // Warm up for 3 s, then measure.
+        await FeedAsync(feed.Writer, market, ratePerSeries, TimeSpan.FromSeconds(3));
+        await page.EvaluateAsync("window.__kisBoard.latencies.length = 0");
+        long sent = await FeedAsync(feed.Writer, market, ratePerSeries, TimeSpan.FromSeconds(seconds));
+        await Task.Delay(500);
+        double[] samples = [.. (await page.EvaluateAsync<JsonElement>("window.__kisBoard.latencies")).EnumerateArray().Select(e => e.GetDouble()).Order()];
+        feed.Writer.TryComplete();
+        await stop.CancelAsync();
+        await pump;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"web latency: record → pixels at {codes.Length} codes × 3 venues, {ratePerSeries:0.#} updates/s per code and venue ({sent / (double)seconds:N0} records/s, recorder on, 1 page): p50 {Percentile(samples, 0.50):N0} ms, p99 {Percentile(samples, 0.99):N0} ms, max {samples.LastOrDefault():N0} ms over {samples.Length:N0} rows drawn (of {sent:N0} records; the rest coalesced)"));
+        return 0;
+    }
+
+    /// <summary>Feeds the market at <paramref name="rate"/> updates per second per (code, KRX/NXT) series, stamping each with now.</summary>
+    private static async Task<long> FeedAsync(ChannelWriter<FeedItem> writer, Market market, double rate, TimeSpan duration)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        long sent = 0;
+        double due = 0;
+        double perTick = rate * market.Series * 0.01; // a tick every 10 ms
+        while (clock.Elapsed < duration)
+        {
+            due += perTick;
+            while (due >= 1)
+            {
+                due--;
+                foreach (ProgramTrade t in market.Next(DateTimeOffset.UtcNow))
+                {
+                    writer.TryWrite(FeedItem.FromTrade(t));
+                    sent++;
+                }
+            }
+
+            await Task.Delay(10);
+        }
+
+        return sent;
+    }
+
+    // ---- day curve on a large file --------------------------------------------------------------------------
+
+    private static async Task<int> CurveAsync(long records, string? file)
+    {
+        file ??= Path.Combine(Path.GetTempPath(), $"kisfeed-curve-{records}.duckdb");
+        DateOnly day = new(2026, 11, 24);
+        if (!File.Exists(file))
+        {
+            await GenerateAsync(file, records, day);
+        }
+
+        using ProgramTradeQueries q = ProgramTradeQueries.Open(file);
+        string code = Codes(41)[0];
+        static async Task<(double First, double Median, int Points)> TimeAsync(Func<Task<int>> query)
+        {
+            List<double> ms = [];
+            int points = 0;
+            for (int i = 0; i < 11; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                points = await query();
+                ms.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+
+            double first = ms[0];
+            ms.Sort();
+            return (first, ms[ms.Count / 2], points);
+        }
+
+        var curve = await TimeAsync(async () => (await q.DayCurveAsync(day, code, Venue.Unified, TimeSpan.FromSeconds(10))).Count);
+        var bars = await TimeAsync(async () => (await q.MinuteBarsAsync(day, code, Venue.Unified)).Count);
+        var allVenues = await TimeAsync(async () => (await q.DayCurvesAsync(day, code, TimeSpan.FromSeconds(10))).Values.Sum(v => v.Count));
+        var ranking = await TimeAsync(async () => (await q.RankingAsync(day, new TimeOnly(14, 0))).Count);
+        long total = (await ProgramTradeCatalog.ListDatesAsync(file)).Sum(d => d.Records);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"web curve: {total:N0} records in {file} ({new FileInfo(file).Length / 1048576.0:N0} MiB): day curve of one stock (10 s buckets, {curve.Points} points) first {curve.First:N0} ms, median {curve.Median:N0} ms; minute bars ({bars.Points}) first {bars.First:N0} ms, median {bars.Median:N0} ms; all three venues' curves in one scan (what the page loads, {allVenues.Points} points) first {allVenues.First:N0} ms, median {allVenues.Median:N0} ms; ranking as of 14:00 ({ranking.Points} rows) first {ranking.First:N0} ms, median {ranking.Median:N0} ms"));
+        return 0;
+    }
+
+    /// <summary>A synthetic day of <paramref name="records"/> records for 41 codes (KRX 09:00–15:30, NXT 08:00–20:00,
+    /// unified for each), written through the recorder's appender, with two recorded gaps.</summary>
+    private static async Task<int> GenerateAsync(string file, long records, DateOnly day)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        string[] codes = Codes(41);
+        Market market = new(codes, day, seed: 11);
+        DateTimeOffset start = new(day.ToDateTime(new TimeOnly(8, 0)), TimeSpan.FromHours(9));
+        const int seconds = 12 * 3600;
+        double perSecond = records / 2.0 / seconds; // each market step makes two records (KRX or NXT, and unified)
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(file))
+        {
+            // A gap that was never healed for the first code (10:30–10:34) and one for everything (13:00–13:01).
+            DateTimeOffset gapFrom = start.AddHours(2.5), gapTo = gapFrom.AddMinutes(4);
+            DateTimeOffset allFrom = start.AddHours(5), allTo = allFrom.AddMinutes(1);
+            recorder.RecordGap(new RecordingGap(gapFrom, gapTo, Venue.Krx, [codes[0]], "reconnect (synthetic)"));
+            recorder.RecordGap(new RecordingGap(gapFrom, gapTo, Venue.Unified, [codes[0]], "reconnect (synthetic)"));
+            recorder.RecordGap(new RecordingGap(allFrom, allTo, null, [], "server closed (synthetic)"));
+            long written = 0;
+            double due = 0;
+            for (int s = 0; s < seconds && written < records; s++)
+            {
+                DateTimeOffset at = start.AddSeconds(s);
+                bool inAll = at >= allFrom && at < allTo;
+                bool inGap = at >= gapFrom && at < gapTo;
+                due += perSecond;
+                while (due >= 1 && written < records)
+                {
+                    due -= 1;
+                    foreach (ProgramTrade t in market.Next(at))
+                    {
+                        if (inAll || (inGap && t.Code == codes[0] && t.Venue != Venue.Nxt))
+                        {
+                            continue;
+                        }
+
+                        recorder.Append(t);
+                        written++;
+                    }
+                }
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"web gen: {records:N0} records for {day:yyyy-MM-dd} into {file} in {clock.Elapsed.TotalSeconds:N1} s"));
+        return 0;
+    }
+
+    // ---- memory with N pages --------------------------------------------------------------------------------
+
+    private static async Task<int> MemoryAsync(int pages, double minutes, int codeCount, double rate)
+    {
+        string[] codes = Codes(codeCount);
+        using TempFile db = new();
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(db.Path);
+        using ProgramTradeQueries queries = recorder.OpenQueries();
+        await using KisFeedWebServer server = await KisFeedWebServer.StartAsync(
+            WebBoardOptions.Default with { Codes = codes }, new FixedFeedStatus(new FeedStatus("Connected", 0, 0, true, "benchmark: synthetic feed")), queries);
+        Channel<FeedItem> feed = Channel.CreateUnbounded<FeedItem>();
+        using CancellationTokenSource stop = new();
+        Task pump = server.RunFeedAsync(feed.Reader.ReadAllAsync(), recorder, stop.Token);
+        await using BrowserSession browser = await BrowserSession.StartAsync();
+        for (int i = 0; i < pages; i++)
+        {
+            IPage page = await browser.OpenAsync(server.Url.ToString(), 1280, 800);
+            await page.WaitForFunctionAsync("window.__kisBoard?.ready === true");
+        }
+
+        Market market = new(codes, DateOnly.FromDateTime(DateTime.UtcNow.AddHours(9)), seed: 3, alwaysOpen: true);
+        TimeSpan total = TimeSpan.FromMinutes(minutes);
+        TimeSpan every = TimeSpan.FromSeconds(Math.Max(5, total.TotalSeconds / 10));
+        Stopwatch clock = Stopwatch.StartNew();
+        long sent = 0;
+        List<string> samples = [];
+        using Process self = Process.GetCurrentProcess();
+        while (clock.Elapsed < total)
+        {
+            sent += await FeedAsync(feed.Writer, market, rate, every);
+            GC.Collect();
+            self.Refresh();
+            samples.Add(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMinutes:0.0} min {self.WorkingSet64 / 1048576.0:N0} MB (heap {GC.GetTotalMemory(false) / 1048576.0:N0} MB)"));
+            Console.WriteLine($"  {samples[^1]}, pages connected {server.Pages}");
+        }
+
+        feed.Writer.TryComplete();
+        await stop.CancelAsync();
+        await pump;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"web memory: {pages} pages, {codes.Length} codes × 3 venues at {rate:0.#}/s per series ({sent:N0} records, recorder on) for {minutes:0.#} min: {samples[0]} → {samples[^1]}"));
+        return 0;
+    }
+
+    // ---- screenshots ----------------------------------------------------------------------------------------
+
+    private static async Task<int> ShotAsync(string url, string output, string size, string? select, string? venue)
+    {
+        string[] wh = size.Split('x');
+        await using BrowserSession browser = await BrowserSession.StartAsync();
+        IPage page = await browser.OpenAsync(url, int.Parse(wh[0], CultureInfo.InvariantCulture), int.Parse(wh[1], CultureInfo.InvariantCulture));
+        await page.WaitForFunctionAsync("window.__kisBoard?.ready === true && window.__kisBoard.chart.code !== null");
+        if (select is not null)
+        {
+            await page.ClickAsync($"tr[data-code='{select}']");
+            await page.WaitForFunctionAsync($"window.__kisBoard.chart.code === '{select}'");
+        }
+
+        if (venue is not null)
+        {
+            await page.ClickAsync($"#venues button[data-venue='{venue}']");
+        }
+
+        await page.WaitForTimeoutAsync(1200); // let row flashes fade so the picture shows the steady board
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = output });
+        Console.WriteLine($"web shot: {output} ({size})");
+        return 0;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static string[] Codes(int count)
+    {
+        List<string> codes = [.. LargeCaps().Select(c => c.Code)];
+        for (int i = 0; codes.Count < count; i++)
+        {
+            codes.Add((900000 + i).ToString(CultureInfo.InvariantCulture));
+        }
+
+        return [.. codes.Take(count)];
+    }
+
+    internal static IReadOnlyList<(string Code, long Price)> LargeCaps()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "KisFeed.slnx")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        string csv = dir is null ? "" : Path.Combine(dir, "data", "large-caps.csv");
+        if (!File.Exists(csv))
+        {
+            return [];
+        }
+
+        return [.. File.ReadLines(csv).Where(l => !l.StartsWith('#') && !l.StartsWith("code,", StringComparison.Ordinal) && l.Contains(',', StringComparison.Ordinal))
+            .Select(l => l.Split(','))
+            .Select(p => (p[0], long.TryParse(p[^1], CultureInfo.InvariantCulture, out long price) ? price : 50_000))];
+    }
+
+    private static Dictionary<string, string> Options(IEnumerable<string> args)
+    {
+        Dictionary<string, string> o = new(StringComparer.Ordinal);
+        string? key = null;
+        foreach (string a in args)
+        {
+            if (a.StartsWith("--", StringComparison.Ordinal))
+            {
+                key = a[2..];
+                o[key] = "true";
+            }
+            else if (key is not null)
+            {
+                o[key] = a;
+                key = null;
+            }
+        }
+
+        return o;
+    }
+
+    private static int Int(Dictionary<string, string> o, string k, int d) => o.TryGetValue(k, out string? v) ? int.Parse(v, CultureInfo.InvariantCulture) : d;
+
+    private static long Long(Dictionary<string, string> o, string k, long d) => o.TryGetValue(k, out string? v) ? long.Parse(v.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) : d;
+
+    private static double Double(Dictionary<string, string> o, string k, double d) => o.TryGetValue(k, out string? v) ? double.Parse(v, CultureInfo.InvariantCulture) : d;
+
+    private sealed class TempFile : IDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("kisfeed-bench-web-").FullName;
+
+        public string Path => System.IO.Path.Combine(_dir, "bench.duckdb");
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Debian's Chromium through Playwright (never a downloaded browser).</summary>
+    private sealed class BrowserSession : IAsyncDisposable
+    {
+        private readonly IPlaywright _playwright;
+        private readonly IBrowser _browser;
+
+        private BrowserSession(IPlaywright playwright, IBrowser browser)
+        {
+            _playwright = playwright;
+            _browser = browser;
+        }
+
+        public static async Task<BrowserSession> StartAsync()
+        {
+            if (!File.Exists(Chromium))
+            {
+                throw new FileNotFoundException($"{Chromium} is missing: apt-get install -y chromium");
+            }
+
+            IPlaywright playwright = await Playwright.CreateAsync();
+            IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            });
+            return new BrowserSession(playwright, browser);
+        }
+
+        public async Task<IPage> OpenAsync(string url, int width, int height)
+        {
+            IBrowserContext context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+            IPage page = await context.NewPageAsync();
+            await page.GotoAsync(url);
+            return page;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _browser.DisposeAsync();
+            _playwright.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// A synthetic market for the benchmarks: per code one price (a random walk around its level) and per venue a
+/// program-trading bias that drifts, so net buying trends for a while and turns. Each call to <see cref="Next"/> makes
+/// one update on KRX or NXT for one code plus the unified update that follows it (cumulative values, as KIS sends them).
+/// </summary>
+internal sealed class Market
+{
+    private readonly string[] _codes;
+    private readonly DateOnly _day;
+    private readonly Random _random;
+    private readonly double[] _price;
+    private readonly double[] _level;
+    private readonly double[,] _bias;
+    private readonly long[,,] _cum; // [code, venue(krx,nxt), sellVol, sellVal, buyVol, buyVal]
+    private readonly bool _alwaysOpen;
+
+    public Market(string[] codes, DateOnly day, int seed, bool alwaysOpen = false)
+    {
+        _alwaysOpen = alwaysOpen;
+        _codes = codes;
+        _day = day;
+        _random = new Random(seed);
+        Dictionary<string, long> levels = WebBenchmark.LargeCaps().ToDictionary(c => c.Code, c => c.Price);
+        _price = [.. codes.Select(c => (double)levels.GetValueOrDefault(c, 50_000))];
+        _level = [.. _price];
+        _bias = new double[codes.Length, 2];
+        _cum = new long[codes.Length, 2, 4];
+    }
+
+    /// <summary>(code, KRX/NXT) series; each update also makes a unified one.</summary>
+    public int Series => _codes.Length * 2;
+
+    public IEnumerable<ProgramTrade> Next(DateTimeOffset at)
+    {
+        DateTimeOffset kst = at.ToOffset(TimeSpan.FromHours(9));
+        TimeOnly time = new(kst.Hour, kst.Minute, kst.Second);
+        bool krxOpen = time >= new TimeOnly(9, 0) && time < new TimeOnly(15, 30);
+        bool nxtOpen = (time >= new TimeOnly(8, 0) && time < new TimeOnly(8, 50)) || (time >= new TimeOnly(9, 0, 30) && time < new TimeOnly(15, 20))
+            || (time >= new TimeOnly(15, 40) && time < new TimeOnly(20, 0));
+        if (_alwaysOpen)
+        {
+            krxOpen = nxtOpen = true;
+        }
+
+        if (!krxOpen && !nxtOpen)
+        {
+            yield break;
+        }
+
+        int c = _random.Next(_codes.Length);
+        int v = !nxtOpen ? 0 : !krxOpen ? 1 : _random.NextDouble() < 0.7 ? 0 : 1;
+        _price[c] = Math.Max(100, (_price[c] * Math.Exp(0.0006 * Gauss())) + (0.001 * (_level[c] - _price[c])));
+        long price = RoundToTick(_price[c]);
+        _bias[c, v] = Math.Clamp((_bias[c, v] * 0.995) + (0.06 * Gauss()), -0.6, 0.6);
+        long shares = (long)Math.Max(1, Math.Exp(3 + Gauss()) * 1_000_000 / Math.Max(price, 1000));
+        double buyShare = 0.5 + (_bias[c, v] / 2);
+        long buy = (long)(shares * buyShare), sell = shares - buy;
+        _cum[c, v, 0] += sell;
+        _cum[c, v, 1] += sell * price;
+        _cum[c, v, 2] += buy;
+        _cum[c, v, 3] += buy * price;
+        yield return Make(v == 0 ? Venue.Krx : Venue.Nxt, c, v, v, time, at);
+        yield return Make(Venue.Unified, c, 0, 1, time, at);
+    }
+
+    private ProgramTrade Make(Venue venue, int c, int from, int to, TimeOnly time, DateTimeOffset at)
+    {
+        long sv = 0, sval = 0, bv = 0, bval = 0;
+        for (int v = from; v <= to; v++)
+        {
+            sv += _cum[c, v, 0];
+            sval += _cum[c, v, 1];
+            bv += _cum[c, v, 2];
+            bval += _cum[c, v, 3];
+        }
+
+        return new ProgramTrade(venue, _codes[c], _day, time, sv, sval, bv, bval, bv - sv, bval - sval,
+            _random.NextInt64(0, 50_000), _random.NextInt64(0, 50_000), 0, at);
+    }
+
+    private double Gauss() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+
+    private static long RoundToTick(double price)
+    {
+        long tick = price switch { < 2_000 => 1, < 5_000 => 5, < 20_000 => 10, < 50_000 => 50, < 200_000 => 100, < 500_000 => 500, _ => 1_000 };
+        return Math.Max(tick, (long)Math.Round(price / tick) * tick);
+    }
+}

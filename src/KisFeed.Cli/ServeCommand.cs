@@ -1,0 +1,260 @@
+using System.CommandLine;
+using System.Diagnostics;
+
+using KisFeed.Storage;
+using KisFeed.Web;
+
+namespace KisFeed.Cli;
+
+internal static partial class CliApp
+{
+    private static Command ServeCommand(CliConsole console)
+    {
+        Argument<string[]> codes = new("codes") { Description = "Stock codes to follow (not with --replay).", Arity = ArgumentArity.ZeroOrMore };
+        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string?> db = new("--db") { Description = "DuckDB file: recorded into while serving (appended to), or read with --replay. Default: a temporary file, deleted at exit." };
+        Option<int> port = new("--port", "-p") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => 8600 };
+        Option<string> host = new("--host") { Description = "Address to bind: loopback by default; 0.0.0.0 for every interface.", DefaultValueFactory = _ => "127.0.0.1" };
+        Option<bool> open = new("--open") { Description = "Open the page in the default browser." };
+        Option<bool> replay = new("--replay") { Description = "Show a recorded day from --db instead of following live." };
+        Option<string?> date = DateOption();
+        Option<bool> demo = DemoOption();
+        Option<string?> config = ConfigOption();
+        Option<TimeSpan?> duration = DurationOption();
+        Option<bool> verbose = VerboseOption();
+        var command = new Command("serve", "A web board: ranking and day chart of program trading, live (recorded into --db as it goes) or a recorded day.\nExamples: kisfeed serve 005930 000660 --venue all --db today.duckdb --open\n          kisfeed serve --db today.duckdb --replay")
+        {
+            codes, venue, db, port, host, open, replay, date, demo, config, duration, verbose,
+        };
+        command.SetAction((parse, ct) => Guard(console, async token =>
+        {
+            (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
+            var web = WebBoardOptions.Default with { Host = parse.GetValue(host)!, Port = parse.GetValue(port), LoggerFactory = logging.Factory };
+            string[] followed = parse.GetValue(codes) ?? [];
+            ServeHost serving;
+            if (parse.GetValue(replay))
+            {
+                string path = parse.GetValue(db) ?? throw new CliException("--replay needs --db FILE (a recording, e.g. from 'kisfeed record').");
+                if (!File.Exists(path))
+                {
+                    throw new CliException($"'{path}' does not exist. Record first: kisfeed serve 005930 --db {path}");
+                }
+
+                serving = await ServeHost.StartReplayAsync(path, ParseDate(parse.GetValue(date)), web, token);
+            }
+            else
+            {
+                if (followed.Length == 0)
+                {
+                    throw new CliException("Give the codes to follow, e.g. kisfeed serve 005930 000660 (or --replay --db FILE).");
+                }
+
+                IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
+                DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
+                try
+                {
+                    serving = await ServeHost.StartLiveAsync(source.Options, source.Description, source.IsDemo, followed, venues, parse.GetValue(db), web, token);
+                }
+                catch
+                {
+                    await source.DisposeAsync();
+                    throw;
+                }
+
+                serving.Owns(source);
+            }
+
+            await using (serving)
+            {
+                // The first line is the address, so scripts (and people) can pick it up.
+                await console.Out.WriteLineAsync($"KisFeed board: {serving.Url}");
+                await console.Out.WriteLineAsync(serving.Description);
+                await console.Out.WriteLineAsync("Ctrl-C to stop.");
+                await console.Out.FlushAsync(token);
+                if (parse.GetValue(open))
+                {
+                    OpenBrowser(serving.Url, console);
+                }
+
+                try
+                {
+                    await serving.WaitAsync(token);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                }
+            }
+
+            await console.Out.WriteLineAsync("Stopped.");
+            return 0;
+        }, parse.GetValue(duration), ct));
+        return command;
+    }
+
+    private static void OpenBrowser(Uri url, CliConsole console)
+    {
+        try
+        {
+            ProcessStartInfo start = OperatingSystem.IsWindows()
+                ? new ProcessStartInfo(url.ToString()) { UseShellExecute = true }
+                : new ProcessStartInfo(OperatingSystem.IsMacOS() ? "open" : "xdg-open", url.ToString());
+            using Process? _ = Process.Start(start);
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            console.Error.WriteLine($"Could not open a browser ({ex.Message}); open {url} yourself.");
+        }
+    }
+}
+
+/// <summary>
+/// What <c>kisfeed serve</c> runs: the web board, and in live mode the client, the feed into the board and the recorder
+/// (both on one DuckDB database: the recorder writes it, the board's queries read it). Tests start it the same way.
+/// </summary>
+internal sealed class ServeHost : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Task _running = Task.CompletedTask;
+    private string? _tempDirectory;
+
+    private ServeHost(KisFeedWebServer server, string description)
+    {
+        Server = server;
+        Description = description;
+    }
+
+    public KisFeedWebServer Server { get; }
+
+    public Uri Url => Server.Url;
+
+    public string Description { get; }
+
+    public KisRealtimeClient? Client { get; private set; }
+
+    public ProgramTradeRecorder? Recorder { get; private set; }
+
+    public void Owns(IAsyncDisposable resource) => _owned.Add(resource);
+
+    /// <summary>Follows <paramref name="codes"/> live and records into <paramref name="dbPath"/> (a temporary file when null).</summary>
+    public static async Task<ServeHost> StartLiveAsync(
+        KisOptions options, string sourceDescription, bool simulated, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues,
+        string? dbPath, WebBoardOptions web, CancellationToken cancellationToken)
+    {
+        string? temp = null;
+        if (dbPath is null)
+        {
+            temp = Directory.CreateTempSubdirectory("kisfeed-serve-").FullName;
+            dbPath = Path.Combine(temp, "serve.duckdb");
+        }
+
+        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
+        ProgramTradeQueries queries = recorder.OpenQueries();
+        var client = new KisRealtimeClient(options);
+        var feed = new ClientFeedAdapter(client, sourceDescription, simulated);
+        KisFeedWebServer server;
+        try
+        {
+            server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            queries.Dispose();
+            await recorder.DisposeAsync();
+            throw;
+        }
+
+        string where = temp is null ? $"recording into {recorder.Path}" : "recording into a temporary file (use --db FILE to keep it)";
+        ServeHost host = new(server, $"{sourceDescription}; {where}") { Client = client, Recorder = recorder, _tempDirectory = temp };
+        // Disposed in reverse: the server stops first, then the feed (client), the queries, and the recorder commits last.
+        host._owned.Add(recorder);
+        host._owned.Add(new DisposeAction(queries.Dispose));
+        host._owned.Add(client);
+        host._running = server.RunFeedAsync(feed.FeedAsync(codes, venues, host._stop.Token), recorder, host._stop.Token);
+        return host;
+    }
+
+    /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>
+    public static async Task<ServeHost> StartReplayAsync(string dbPath, DateOnly? date, WebBoardOptions web, CancellationToken cancellationToken)
+    {
+        ProgramTradeQueries queries = ProgramTradeQueries.Open(dbPath);
+        try
+        {
+            DateOnly day = date ?? await queries.LatestDateAsync(cancellationToken) ?? throw new CliException($"'{dbPath}' holds no records yet.");
+            string description = $"Replay of {day:yyyy-MM-dd} from {queries.Path} (recorded data)";
+            var status = new FixedFeedStatus(new FeedStatus("Replay", 0, 0, false, description));
+            KisFeedWebServer server = await KisFeedWebServer.StartAsync(web with { Replay = true, Date = day }, status, queries, cancellationToken: cancellationToken);
+            ServeHost host = new(server, description);
+            host._owned.Add(new DisposeAction(queries.Dispose));
+            return host;
+        }
+        catch
+        {
+            queries.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs until cancelled (or the live feed ends with an error, which is thrown).</summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        await _running.WaitAsync(cancellationToken);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Server.DisposeAsync();
+        try
+        {
+            await _running;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        _stop.Dispose();
+        if (_tempDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_tempDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private sealed class DisposeAction(Action action) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            action();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
+
+/// <summary>The board's view of a live client: its feed (trades, gaps and healing outcomes in order) and its status.</summary>
+internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source, bool simulated) : IFeedStatusSource
+{
+    public FeedStatus Current
+    {
+        get
+        {
+            KisClientStatistics s = client.GetStatistics();
+            return new FeedStatus(s.State.ToString(), s.Reconnects, s.RecordsDropped, simulated, source);
+        }
+    }
+
+    /// <summary>Trades, gaps and healing outcomes in order, straight from the session.</summary>
+    public IAsyncEnumerable<FeedItem> FeedAsync(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct) => client.FeedAsync(codes, venues, ct);
+}

@@ -1,0 +1,409 @@
+using System.Globalization;
+
+using KisFeed.Storage;
+
+namespace KisFeed.Web;
+
+/// <summary>
+/// The board every page sees: the latest update per (code, venue), the gaps, and a ring of recent changes numbered by
+/// a sequence, so a page can ask for everything after the last event it saw (its <c>Last-Event-ID</c>). One writer (the
+/// feed); readers are the pages' event loops.
+/// </summary>
+internal sealed class BoardState
+{
+    private readonly Lock _lock = new();
+    private readonly Entry[] _ring;
+    private readonly long _mask;
+    private readonly List<Row> _rows = [];
+    private readonly Dictionary<(string, Venue), int> _index = [];
+    private readonly List<GapState> _gaps = [];
+    private readonly IPriceSource _prices;
+    private long _seq;
+    private TaskCompletionSource? _changed;
+
+    public BoardState(int capacity, IPriceSource prices, DateOnly date)
+    {
+        if (capacity < 16 || (capacity & (capacity - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "Use a power of two, at least 16.");
+        }
+
+        _ring = new Entry[capacity];
+        _mask = capacity - 1;
+        _prices = prices;
+        Date = date;
+    }
+
+    /// <summary>The trading date shown (the latest update's).</summary>
+    public DateOnly Date { get; private set; }
+
+    /// <summary>The sequence of the latest change (0 before any).</summary>
+    public long Seq
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _seq;
+            }
+        }
+    }
+
+    public int GapCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _gaps.Count;
+            }
+        }
+    }
+
+    private struct Entry
+    {
+        public long Seq;
+        public int Row;       // -1: a gap change
+        public ProgramTrade Trade;
+        public long D1;
+        public long D5;
+        public long? Price;
+        public double? Change;
+        public long Updates;
+        public GapDto? Gap;
+    }
+
+    private sealed class Row(string code, Venue venue)
+    {
+        public readonly string Code = code;
+        public readonly Venue Venue = venue;
+        public readonly List<(int Second, long Net)> History = [];
+        public int LastEntry = -1;
+        public long Updates;
+        public RowDto? Seeded;
+    }
+
+    private sealed class GapState(long id, DateTimeOffset from, DateTimeOffset to, string[] venues, string[] codes, string reason, IReadOnlyList<Registration> registrations)
+    {
+        public readonly long Id = id;
+        public readonly DateTimeOffset From = from;
+        public readonly DateTimeOffset To = to;
+        public readonly string[] Venues = venues;
+        public readonly string[] Codes = codes;
+        public readonly string Reason = reason;
+        public readonly IReadOnlyList<Registration> Registrations = registrations;
+        public readonly Dictionary<Registration, GapHealingReport> Reports = [];
+
+        public static GapState Of(DataGap g) => new(g.Id, g.From, g.To,
+            [.. g.Registrations.Select(r => ChartTime.VenueName(r.Venue)).Distinct().Order(StringComparer.Ordinal)],
+            [.. g.Registrations.Select(r => r.Code).Distinct().Order(StringComparer.Ordinal)],
+            g.Reason, g.Registrations);
+    }
+
+    /// <summary>Applies one feed item.</summary>
+    public void Apply(in FeedItem item)
+    {
+        switch (item.Kind)
+        {
+            case FeedItemKind.Trade:
+                Apply(item.Trade);
+                break;
+            case FeedItemKind.Gap:
+                AddGap(item.Gap!);
+                break;
+            case FeedItemKind.GapHealed:
+                AddHealing(item.Healing!);
+                break;
+        }
+    }
+
+    public void Apply(in ProgramTrade trade)
+    {
+        _prices.Observe(trade);
+        PriceQuote? quote = _prices.Get(trade.Code);
+        lock (_lock)
+        {
+            if (trade.TradingDate > Date)
+            {
+                Date = trade.TradingDate;
+            }
+
+            Row row = RowOf(trade.Code, trade.Venue, out int rowIndex);
+            int second = (int)(trade.Time.Ticks / TimeSpan.TicksPerSecond);
+            long d1 = trade.NetBuyValue - NetAtOrBefore(row, second - 60);
+            long d5 = trade.NetBuyValue - NetAtOrBefore(row, second - 300);
+            AddHistory(row, second, trade.NetBuyValue);
+            row.Updates++;
+            long seq = ++_seq;
+            ref Entry e = ref _ring[seq & _mask];
+            e.Seq = seq;
+            e.Row = rowIndex;
+            e.Trade = trade;
+            e.D1 = d1;
+            e.D5 = d5;
+            e.Price = quote?.Price;
+            e.Change = quote?.ChangePercent;
+            e.Updates = row.Updates;
+            e.Gap = null;
+            row.LastEntry = (int)(seq & _mask);
+            row.Seeded = null;
+            SignalLocked();
+        }
+    }
+
+    /// <summary>Starts rows from a recording's ranking (before the feed's first update for them).</summary>
+    public void Seed(IEnumerable<RankingRow> rows, DateOnly date)
+    {
+        lock (_lock)
+        {
+            Date = date;
+            foreach (RankingRow r in rows)
+            {
+                Row row = RowOf(r.Code, r.Venue, out _);
+                if (row.LastEntry >= 0)
+                {
+                    continue;
+                }
+
+                int second = (int)(r.Time.Ticks / TimeSpan.TicksPerSecond);
+                row.History.Clear();
+                row.History.Add((second - 300, r.NetBuyValue - r.Change5m));
+                row.History.Add((second - 60, r.NetBuyValue - r.Change1m));
+                row.History.Add((second, r.NetBuyValue));
+                row.Updates = r.Records;
+                PriceQuote? quote = _prices.Get(r.Code);
+                row.Seeded = new RowDto(r.Code, StockNames.Of(r.Code), ChartTime.VenueName(r.Venue), ChartTime.Of(date, r.Time),
+                    r.Time.ToString("HH:mm:ss", CultureInfo.InvariantCulture), r.BuyValue, r.SellValue, r.NetBuyValue, r.NetBuyVolume,
+                    r.Change1m, r.Change5m, quote?.Price, quote?.ChangePercent, r.Records, 0, 0);
+            }
+
+            SignalLocked();
+        }
+    }
+
+    /// <summary>Seeds gaps from a recording (shown as missing: the recording does not say whether they were healed).</summary>
+    public void SeedGaps(IEnumerable<RecordingGap> gaps)
+    {
+        lock (_lock)
+        {
+            long id = -1;
+            foreach (RecordingGap g in gaps)
+            {
+                string[] venues = g.Venue is { } v ? [ChartTime.VenueName(v)] : [];
+                _gaps.Add(new GapState(id--, g.From, g.To, venues, [.. g.Codes], g.Reason, []));
+            }
+
+            SignalLocked();
+        }
+    }
+
+    private void AddGap(DataGap gap)
+    {
+        lock (_lock)
+        {
+            GapState state = GapState.Of(gap);
+            _gaps.Add(state);
+            PushGapLocked(state);
+        }
+    }
+
+    private void AddHealing(GapHealingReport report)
+    {
+        lock (_lock)
+        {
+            GapState? state = _gaps.Find(g => g.Id == report.GapId);
+            if (state is null)
+            {
+                return;
+            }
+
+            state.Reports[report.Registration] = report;
+            PushGapLocked(state);
+        }
+    }
+
+    private void PushGapLocked(GapState state)
+    {
+        long seq = ++_seq;
+        ref Entry e = ref _ring[seq & _mask];
+        e = default;
+        e.Seq = seq;
+        e.Row = -1;
+        e.Gap = ToDto(state);
+        SignalLocked();
+    }
+
+    private static GapDto ToDto(GapState s)
+    {
+        string healing = "missing";
+        long? missingFrom = null, missingTo = null;
+        if (s.Reports.Count > 0)
+        {
+            bool all = s.Registrations.Count > 0 && s.Registrations.All(r => s.Reports.TryGetValue(r, out GapHealingReport? x) && x.Outcome == GapHealing.Healed);
+            bool any = s.Reports.Values.Any(x => x.Outcome != GapHealing.NotHealed);
+            healing = all ? "healed" : any ? "partly" : "missing";
+            foreach (GapHealingReport x in s.Reports.Values)
+            {
+                if (x.StillMissingFrom is { } f && x.StillMissingTo is { } t)
+                {
+                    missingFrom = Math.Min(missingFrom ?? long.MaxValue, ChartTime.Of(f));
+                    missingTo = Math.Max(missingTo ?? long.MinValue, ChartTime.Of(t));
+                }
+            }
+        }
+
+        return new GapDto(s.Id, ChartTime.Of(s.From), ChartTime.Of(s.To), s.Venues, s.Codes, s.Reason, healing, missingFrom, missingTo);
+    }
+
+    private Row RowOf(string code, Venue venue, out int index)
+    {
+        if (!_index.TryGetValue((code, venue), out index))
+        {
+            index = _rows.Count;
+            _rows.Add(new Row(code, venue));
+            _index.Add((code, venue), index);
+        }
+
+        return _rows[index];
+    }
+
+    private static long NetAtOrBefore(Row row, int second)
+    {
+        List<(int Second, long Net)> h = row.History;
+        for (int i = h.Count - 1; i >= 0; i--)
+        {
+            if (h[i].Second <= second)
+            {
+                return h[i].Net;
+            }
+        }
+
+        return 0;
+    }
+
+    private static void AddHistory(Row row, int second, long net)
+    {
+        List<(int Second, long Net)> h = row.History;
+        if (h.Count > 0 && h[^1].Second == second)
+        {
+            h[^1] = (second, net);
+        }
+        else
+        {
+            h.Add((second, net));
+        }
+
+        // Keep one point at or before five minutes ago, and everything after it.
+        int cutoff = second - 300;
+        int drop = 0;
+        while (drop + 1 < h.Count && h[drop + 1].Second <= cutoff)
+        {
+            drop++;
+        }
+
+        if (drop > 0)
+        {
+            h.RemoveRange(0, drop);
+        }
+    }
+
+    private RowDto ToDto(in Entry e)
+    {
+        ref readonly ProgramTrade t = ref e.Trade;
+        return new RowDto(t.Code, StockNames.Of(t.Code), ChartTime.VenueName(t.Venue), ChartTime.Of(t.TradingDate, t.Time),
+            t.Time.ToString("HH:mm:ss", CultureInfo.InvariantCulture), t.BuyValue, t.SellValue, t.NetBuyValue, t.NetBuyVolume,
+            e.D1, e.D5, e.Price, e.Change is { } c ? Math.Round(c, 2) : null, e.Updates, t.ReceivedAt.ToUnixTimeMilliseconds(), e.Seq);
+    }
+
+    /// <summary>Every row's latest state and every gap.</summary>
+    public (long Seq, DateOnly Date, List<RowDto> Rows, List<GapDto> Gaps) Snapshot()
+    {
+        lock (_lock)
+        {
+            List<RowDto> rows = new(_rows.Count);
+            foreach (Row row in _rows)
+            {
+                if (row.LastEntry >= 0)
+                {
+                    rows.Add(ToDto(_ring[row.LastEntry]));
+                }
+                else if (row.Seeded is { } seeded)
+                {
+                    rows.Add(seeded);
+                }
+            }
+
+            return (_seq, Date, rows, [.. _gaps.Select(ToDto)]);
+        }
+    }
+
+    /// <summary>
+    /// Changes after <paramref name="after"/>: per row the latest update of each minute (so the chart keeps each
+    /// minute's close) and every gap change, in sequence order. Null when <paramref name="after"/> is older than the
+    /// ring holds (or from another run): the page needs a snapshot then.
+    /// </summary>
+    public (long Seq, List<RowDto> Rows, List<GapDto> Gaps)? CollectSince(long after)
+    {
+        lock (_lock)
+        {
+            if (after > _seq || after < _seq - _ring.Length || after < 0)
+            {
+                return null;
+            }
+
+            List<RowDto> rows = [];
+            List<GapDto> gaps = [];
+            Dictionary<(int Row, long Minute), int>? seen = null;
+            for (long s = after + 1; s <= _seq; s++)
+            {
+                ref readonly Entry e = ref _ring[s & _mask];
+                if (e.Row < 0)
+                {
+                    gaps.Add(e.Gap!);
+                    continue;
+                }
+
+                seen ??= [];
+                (int, long) key = (e.Row, e.Trade.Time.Ticks / TimeSpan.TicksPerMinute);
+                if (seen.TryGetValue(key, out int at))
+                {
+                    rows[at] = ToDto(e);
+                }
+                else
+                {
+                    seen.Add(key, rows.Count);
+                    rows.Add(ToDto(e));
+                }
+            }
+
+            return (_seq, rows, gaps);
+        }
+    }
+
+    /// <summary>Completes when a change after <paramref name="after"/> is there, or after <paramref name="timeout"/>.</summary>
+    public Task WaitAsync(long after, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        Task signal;
+        lock (_lock)
+        {
+            if (_seq > after)
+            {
+                return Task.CompletedTask;
+            }
+
+            _changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            signal = _changed.Task;
+        }
+
+        return signal.WaitAsync(timeout, time, cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void SignalLocked()
+    {
+        if (_changed is { } tcs)
+        {
+            _changed = null;
+            tcs.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import { eok, type Row, type VenueName } from './wire';
+
+const VENUE_LABEL: Record<VenueName, string> = { krx: 'KRX', nxt: 'NXT', unified: '통합' };
+
+/** One stock: its rows per venue. */
+interface Stock {
+  code: string;
+  name: string;
+  rows: Partial<Record<VenueName, Row>>;
+  tr: HTMLTableRowElement;
+  cells: Map<string, HTMLTableCellElement>;
+}
+
+type SortKey = string; // 'name' | 'price' | 'chg' | `${field}-${venue}` | 'd1' | 'd5'
+
+const fmt1 = new Intl.NumberFormat('ko-KR', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const fmtInt = new Intl.NumberFormat('ko-KR', { maximumFractionDigits: 0 });
+
+/** The sortable ranking: one row per stock, buy / sell / net per venue, Δ1m / Δ5m of the primary venue. */
+export class Ranking {
+  private readonly stocks = new Map<string, Stock>();
+  private sortKey: SortKey;
+  private descending = true;
+  private selected: string | null = null;
+  private readonly primary: VenueName;
+  private readonly venues: VenueName[];
+
+  constructor(
+    private readonly head: HTMLElement,
+    private readonly body: HTMLElement,
+    venues: VenueName[],
+    private readonly onSelect: (code: string) => void,
+  ) {
+    this.primary = venues.includes('unified') ? 'unified' : venues[0];
+    // The primary venue (the default sort) comes first.
+    this.venues = [this.primary, ...venues.filter(v => v !== this.primary)];
+    this.sortKey = `net-${this.primary}`;
+    this.renderHead();
+  }
+
+  get primaryVenue(): VenueName { return this.primary; }
+
+  row(code: string, venue: VenueName): Row | undefined { return this.stocks.get(code)?.rows[venue]; }
+
+  codes(): string[] { return [...this.body.children].map(tr => (tr as HTMLElement).dataset.code!); }
+
+  ensure(code: string, name: string): void {
+    if (this.stocks.has(code)) return;
+    const tr = document.createElement('tr');
+    tr.dataset.code = code;
+    const cells = new Map<string, HTMLTableCellElement>();
+    const add = (key: string, cls = ''): void => {
+      const td = document.createElement('td');
+      td.dataset.field = key;
+      if (cls) td.className = cls;
+      tr.appendChild(td);
+      cells.set(key, td);
+    };
+    add('name', 'name');
+    add('price');
+    add('chg');
+    for (const v of this.venues) {
+      add(`buy-${v}`, 'buy v0');
+      add(`sell-${v}`, 'sell');
+      add(`net-${v}`);
+    }
+    add('d1');
+    add('d5');
+    cells.get('name')!.innerHTML = '';
+    const strong = document.createElement('span');
+    strong.textContent = name;
+    const small = document.createElement('small');
+    small.textContent = code;
+    cells.get('name')!.append(strong, small);
+    tr.addEventListener('click', () => this.onSelect(code));
+    this.body.appendChild(tr);
+    this.stocks.set(code, { code, name, rows: {}, tr, cells });
+  }
+
+  select(code: string): void {
+    this.selected = code;
+    for (const s of this.stocks.values()) s.tr.classList.toggle('selected', s.code === code);
+  }
+
+  /** Applies rows (latest last); flashes what changed, then re-sorts once. */
+  apply(rows: Row[], flash: boolean): void {
+    for (const r of rows) {
+      this.ensure(r.code, r.name);
+      const s = this.stocks.get(r.code)!;
+      const before = s.rows[r.venue];
+      if (before && before.seq > r.seq && r.seq !== 0) continue;
+      s.rows[r.venue] = r;
+      // Only the net cell flashes: a table of flashing cells keeps the page repainting (costly on a phone).
+      this.setCell(s, `buy-${r.venue}`, eok(r.buy), false);
+      this.setCell(s, `sell-${r.venue}`, eok(r.sell), false);
+      this.setCell(s, `net-${r.venue}`, eok(r.net), flash && before?.net !== r.net, true);
+      if (r.price !== null) {
+        this.setText(s, 'price', fmtInt.format(r.price), r.price, false);
+        const chg = r.chg ?? 0;
+        const td = this.setText(s, 'chg', `${chg > 0 ? '+' : ''}${chg.toFixed(2)}%`, chg, false);
+        td.className = chg > 0 ? 'up' : chg < 0 ? 'down' : '';
+      }
+
+      if (r.venue === this.primary) {
+        this.setCell(s, 'd1', eok(r.d1), false, true);
+        this.setCell(s, 'd5', eok(r.d5), false, true);
+      }
+
+      s.tr.dataset.updated = String(r.seq);
+    }
+
+    this.sort();
+  }
+
+  private setText(s: Stock, key: string, text: string, value: number, flash: boolean): HTMLTableCellElement {
+    const td = s.cells.get(key)!;
+    td.textContent = text;
+    td.dataset.value = String(value);
+    if (flash) this.flash(td);
+    return td;
+  }
+
+  private setCell(s: Stock, key: string, value: number, flash: boolean, signed = false): void {
+    const td = s.cells.get(key)!;
+    const text = (signed && value > 0 ? '+' : '') + fmt1.format(value);
+    td.textContent = text;
+    td.dataset.value = String(Math.round(value * 1e8));
+    if (signed) td.className = (td.className.includes('v0') ? 'v0 ' : '') + (value > 0 ? 'buy' : value < 0 ? 'sell' : '');
+    if (flash) this.flash(td);
+  }
+
+  private flash(td: HTMLElement): void {
+    // Alternate two identical animations so a new update restarts the flash.
+    const next = td.classList.contains('flash-a') ? 'flash-b' : 'flash-a';
+    td.classList.remove('flash-a', 'flash-b');
+    td.classList.add(next);
+  }
+
+  private value(s: Stock, key: SortKey): number | string {
+    if (key === 'name') return s.name;
+    const td = s.cells.get(key);
+    const v = td?.dataset.value;
+    return v === undefined ? Number.NEGATIVE_INFINITY : Number(v);
+  }
+
+  private sort(): void {
+    const list = [...this.stocks.values()];
+    const dir = this.descending ? -1 : 1;
+    list.sort((a, b) => {
+      const x = this.value(a, this.sortKey), y = this.value(b, this.sortKey);
+      if (typeof x === 'string' || typeof y === 'string') return String(x).localeCompare(String(y), 'ko') * dir;
+      return (x - y) * dir || a.code.localeCompare(b.code);
+    });
+    let i = 0;
+    for (const s of list) {
+      if (this.body.children[i] !== s.tr) this.body.insertBefore(s.tr, this.body.children[i] ?? null);
+      i++;
+    }
+  }
+
+  private renderHead(): void {
+    const top = document.createElement('tr');
+    const sub = document.createElement('tr');
+    const th = (row: HTMLTableRowElement, text: string, key: string | null, span = 1, rows = 1, cls = ''): void => {
+      const cell = document.createElement('th');
+      cell.textContent = text;
+      if (span > 1) cell.colSpan = span;
+      if (rows > 1) cell.rowSpan = rows;
+      if (cls) cell.className = cls;
+      if (key) {
+        cell.dataset.sort = key;
+        cell.addEventListener('click', () => {
+          this.descending = this.sortKey === key ? !this.descending : key !== 'name';
+          this.sortKey = key;
+          this.renderSortMarks();
+          this.sort();
+        });
+      }
+      row.appendChild(cell);
+    };
+    th(top, '종목 stock', 'name', 1, 2, 'name');
+    th(top, '가격 price', 'price', 1, 2);
+    th(top, '등락 %', 'chg', 1, 2);
+    for (const v of this.venues) th(top, VENUE_LABEL[v], null, 3, 1, 'group');
+    th(top, `Δ1m ${VENUE_LABEL[this.primary]}`, 'd1', 1, 2);
+    th(top, 'Δ5m', 'd5', 1, 2);
+    for (const v of this.venues) {
+      th(sub, '매수 buy', `buy-${v}`, 1, 1, 'buy');
+      th(sub, '매도 sell', `sell-${v}`, 1, 1, 'sell');
+      th(sub, '순매수 net', `net-${v}`);
+    }
+    this.head.replaceChildren(top, sub);
+    this.renderSortMarks();
+  }
+
+  private renderSortMarks(): void {
+    for (const cell of this.head.querySelectorAll<HTMLElement>('th[data-sort]')) {
+      if (cell.dataset.sort === this.sortKey) cell.setAttribute('aria-sort', this.descending ? 'descending' : 'ascending');
+      else cell.removeAttribute('aria-sort');
+    }
+  }
+
+  get selectedCode(): string | null { return this.selected; }
+}

@@ -1,0 +1,79 @@
+// What the server sends (KisFeed.Web/WireTypes.cs). Chart times ("ts", "from", "to") are KST wall-clock seconds
+// written as UTC seconds, so the chart's axis reads Korean time in any browser.
+
+export type VenueName = 'krx' | 'nxt' | 'unified';
+export const VENUES: readonly VenueName[] = ['krx', 'nxt', 'unified'];
+
+export interface Row {
+  code: string;
+  name: string;
+  venue: VenueName;
+  ts: number;
+  time: string;
+  buy: number;
+  sell: number;
+  net: number;
+  netVol: number;
+  d1: number;
+  d5: number;
+  price: number | null;
+  chg: number | null;
+  updates: number;
+  recv: number;
+  seq: number;
+}
+
+export interface Gap {
+  id: number;
+  from: number;
+  to: number;
+  venues: VenueName[];
+  codes: string[];
+  reason: string;
+  healing: 'missing' | 'healed' | 'partly';
+  missingFrom: number | null;
+  missingTo: number | null;
+}
+
+export interface Status {
+  mode: 'live' | 'replay';
+  state: string;
+  reconnects: number;
+  gaps: number;
+  drops: number;
+  simulated: boolean;
+  source: string;
+  serverTime: number;
+}
+
+export interface Snapshot { seq: number; date: string; rows: Row[]; gaps: Gap[]; status: Status; }
+export interface Batch { seq: number; rows: Row[]; gaps: Gap[]; }
+
+export interface Point { ts: number; net: number; buy: number; sell: number; flow: number; price: number | null; }
+export interface Bar { ts: number; flow: number; }
+export interface Session { name: string; from: number; to: number; }
+
+export interface Day {
+  code: string;
+  name: string;
+  date: string;
+  curve: Record<VenueName, Point[]>;
+  bars: Record<VenueName, Bar[]>;
+  gaps: Gap[];
+  sessions: Session[];
+}
+
+export interface Meta {
+  mode: 'live' | 'replay';
+  date: string;
+  codes: { code: string; name: string }[];
+  venues: VenueName[];
+  priceSource: string;
+}
+
+export function gapApplies(gap: Gap, code: string, venue: VenueName): boolean {
+  return (gap.codes.length === 0 || gap.codes.includes(code)) && (gap.venues.length === 0 || gap.venues.includes(venue));
+}
+
+/** KRW → 억원 (100 M won). */
+export const eok = (won: number): number => won / 1e8;

@@ -1,0 +1,68 @@
+using KisFeed.Web;
+
+namespace KisFeed.IntegrationTests.Web;
+
+/// <summary>The board's rows (changes over 1 and 5 minutes, price) and the derived price source, without a server.</summary>
+public sealed class BoardStateTests
+{
+    private static readonly DateOnly Day = new(2026, 11, 24);
+
+    private static ProgramTrade T(string time, long buyVolume, long buyValue, long sellVolume = 0, long sellValue = 0, Venue venue = Venue.Krx, DateOnly? day = null) =>
+        new(venue, "005930", day ?? Day, TimeOnly.Parse(time, System.Globalization.CultureInfo.InvariantCulture), sellVolume, sellValue, buyVolume, buyValue,
+            buyVolume - sellVolume, buyValue - sellValue, 0, 0, 0, DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void Rows_carry_the_change_of_net_over_the_last_one_and_five_minutes()
+    {
+        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        board.Apply(T("09:00:00", 10, 1_000));
+        board.Apply(T("09:03:00", 20, 2_000));
+        board.Apply(T("09:04:30", 30, 3_000));
+        board.Apply(T("09:05:10", 35, 3_500));
+
+        RowDto row = Assert.Single(board.Snapshot().Rows);
+        Assert.Equal(3_500, row.Net);
+        Assert.Equal(1_500, row.D1); // at 09:04:10 the last update was 09:03:00 (2,000)
+        Assert.Equal(2_500, row.D5); // at 09:00:10 the last was 09:00:00's 1,000
+        Assert.Equal(4, row.Updates);
+    }
+
+    [Fact]
+    public void The_derived_price_is_the_average_price_of_the_trades_between_two_updates_and_the_change_is_against_the_days_first()
+    {
+        ProgramTradePriceSource prices = new();
+        Assert.Null(prices.Get("005930"));
+        prices.Observe(T("09:00:00", 10, 1_000));                    // 100
+        prices.Observe(T("09:00:05", 10, 1_000, 10, 1_100));         // sell 10 @ 110
+        Assert.Equal(new PriceQuote(110, 100, ProgramTradePriceSource.Description), prices.Get("005930"));
+        Assert.Equal(10.0, prices.Get("005930")!.Value.ChangePercent);
+        prices.Observe(T("09:00:06", 10, 1_000, 10, 1_100));         // nothing traded: price unchanged
+        Assert.Equal(110, prices.Get("005930")!.Value.Price);
+        prices.Observe(T("09:00:00", 5, 600, day: Day.AddDays(1)));  // a new day starts a new reference
+        Assert.Equal(new PriceQuote(120, 120, ProgramTradePriceSource.Description), prices.Get("005930"));
+    }
+
+    [Fact]
+    public void A_gap_is_missing_until_every_registration_is_healed_and_partly_healed_in_between()
+    {
+        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9));
+        Registration krx = new(Venue.Krx, "005930"), nxt = new(Venue.Nxt, "005930");
+        board.Apply(FeedItem.FromGap(new DataGap(7, from, from.AddMinutes(2), [krx, nxt], "reconnect")));
+        GapDto gap = Assert.Single(board.Snapshot().Gaps);
+        Assert.Equal("missing", gap.Healing);
+        Assert.Equal(["krx", "nxt"], gap.Venues);
+        Assert.Equal(["005930"], gap.Codes);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), gap.From); // KST wall clock on the chart axis
+
+        board.Apply(FeedItem.FromHealing(new GapHealingReport(7, krx, GapHealing.Healed, 12, null, null, "REST covered it")));
+        Assert.Equal("partly", Assert.Single(board.Snapshot().Gaps).Healing);
+        board.Apply(FeedItem.FromHealing(new GapHealingReport(7, nxt, GapHealing.Healed, 9, null, null, "REST covered it")));
+        Assert.Equal("healed", Assert.Single(board.Snapshot().Gaps).Healing);
+
+        // Each change is in the stream a resuming page reads.
+        (long _, List<RowDto> rows, List<GapDto> gaps) = board.CollectSince(0)!.Value;
+        Assert.Empty(rows);
+        Assert.Equal(["missing", "partly", "healed"], gaps.Select(g => g.Healing));
+    }
+}
