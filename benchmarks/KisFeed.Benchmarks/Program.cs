@@ -16,6 +16,11 @@ public static class Program
             return await HealBenchmark.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "nats")
+        {
+            return await NatsReport.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "web")
         {
             return await WebBenchmark.RunAsync(args[1..]);

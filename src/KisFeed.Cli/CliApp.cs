@@ -60,12 +60,14 @@ internal static partial class CliApp
             "kisfeed — real-time program trading (프로그램매매) from the KIS Open API for NXT, KRX and the unified market.\n" +
             "With no KIS credentials at all (or with --demo) it runs on the built-in simulator; a partial setup is an error.\n\n" +
             "Examples:\n  kisfeed watch 005930 000660\n  kisfeed record 005930 --venue all --db today.duckdb\n  kisfeed replay --db today.duckdb --speed 10\n  kisfeed export --db today.duckdb --format parquet -o trades.parquet\n  kisfeed simulate --port 21000\n\n" + ExitCodesHelp);
-        root.Subcommands.Add(WatchCommand(console));
-        root.Subcommands.Add(RecordCommand(console));
+        root.Subcommands.Add(WithNatsWatch(WatchCommand(console), console));
+        root.Subcommands.Add(WithNatsRecord(RecordCommand(console), console));
         root.Subcommands.Add(ReplayCommand(console));
         root.Subcommands.Add(ExportCommand(console));
         root.Subcommands.Add(InfoCommand(console));
         root.Subcommands.Add(SimulateCommand(console));
+        root.Subcommands.Add(GatewayCommand(console));
+        root.Subcommands.Add(SubsCommand(console));
         root.Subcommands.Add(ServeCommand(console));
         root.Subcommands.Add(HistoryCommand(console));
         return root;
@@ -179,7 +181,7 @@ internal static partial class CliApp
             await console.Error.WriteLineAsync($"kisfeed: {OneLine(ex.Message)}").ConfigureAwait(false);
             return ex.ExitCode;
         }
-        catch (Exception ex) when (ex is KisException or KisStorageException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is KisException or KisStorageException or ArgumentException or IOException or UnauthorizedAccessException or NATS.Client.Core.NatsException)
         {
             await console.Error.WriteLineAsync($"kisfeed: {Messages.Describe(ex)}").ConfigureAwait(false);
             return CliException.RunTimeFailure;

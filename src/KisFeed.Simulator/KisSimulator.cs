@@ -42,6 +42,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
     private long _recordsSent;
     private long _pingsSent;
     private long _unsolicitedPongs;
+    private long _alreadyInUseReplies;
     private int _disposed;
 
     private KisSimulator(SimulatorOptions options, WebApplication app)
@@ -78,6 +79,12 @@ public sealed partial class KisSimulator : IAsyncDisposable
 
     /// <summary>PINGPONG frames written since start (all sessions).</summary>
     public long PingsSent => Interlocked.Read(ref _pingsSent);
+
+    /// <summary>
+    /// <c>OPSP8996 ALREADY IN USE appkey</c> replies sent since start: a session tried to bind an app key that another live
+    /// session (or a lock) held. Zero means no app key ever had two live sessions.
+    /// </summary>
+    public long AlreadyInUseReplies => Interlocked.Read(ref _alreadyInUseReplies);
 
     /// <summary>
     /// The TR ids this simulator produces data for (program trading: KRX, NXT, unified). Other documented real-time TR ids
@@ -331,6 +338,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
             if (lockedOut || _sessions.Values.Any(s => s != session && s.AppKey == rec.AppKey))
             {
                 Log.AlreadyInUse(Logger, session.Id, Redact.Key(rec.AppKey));
+                Interlocked.Increment(ref _alreadyInUseReplies);
                 return ControlReply.AlreadyInUse;
             }
 

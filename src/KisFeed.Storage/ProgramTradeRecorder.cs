@@ -18,7 +18,7 @@ namespace KisFeed.Storage;
 /// thread. One writer at a time; the members are safe to call from several threads (they serialize).</para>
 /// <para><see cref="ProgramTrade.ReceivedAt"/> is stored as a UTC instant truncated to microseconds.</para>
 /// </remarks>
-public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
+public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
 {
     private static readonly string[] VenueNames = [.. VenueExtensions.All.Select(v => v.Name())];
     private static readonly string[] TrIds = [.. VenueExtensions.All.Select(v => v.ProgramTradeTrId())];
@@ -147,21 +147,26 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_count == _options.BatchSize)
-            {
-                FlushLocked(); // the last commit of a full batch failed; try again before taking more
-            }
+            AddLocked(trade);
+        }
+    }
 
-            if (_count == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _options.BatchSize));
-            }
+    private void AddLocked(in ProgramTrade trade)
+    {
+        if (_count == _options.BatchSize)
+        {
+            FlushLocked(); // the last commit of a full batch failed; try again before taking more
+        }
 
-            _buffer[_count++] = trade;
-            if (_count == _options.BatchSize)
-            {
-                FlushLocked();
-            }
+        if (_count == _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _options.BatchSize));
+        }
+
+        _buffer[_count++] = trade;
+        if (_count == _options.BatchSize)
+        {
+            FlushLocked();
         }
     }
 
@@ -403,18 +408,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             try
             {
                 using DuckDBTransaction tx = _connection.BeginTransaction();
-                using (DuckDBAppender appender = _connection.CreateAppender(StorageSchema.GapsTable))
-                {
-                    IDuckDBAppenderRow row = appender.CreateRow()
-                        .AppendValue(gap.From)
-                        .AppendValue(gap.To);
-                    row = gap.Venue is { } venue ? row.AppendValue(venue.Name()) : row.AppendNullValue();
-                    row.AppendValue<string>(gap.Codes)
-                        .AppendValue(gap.Reason)
-                        .AppendValue(_options.TimeProvider.GetUtcNow())
-                        .EndRow();
-                }
-
+                AppendGapRowLocked(gap);
                 tx.Commit();
                 if (countIt)
                 {
@@ -428,6 +422,19 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
 
         Log.GapRecorded(_logger, gap.From, gap.To, gap.Reason);
+    }
+
+    private void AppendGapRowLocked(RecordingGap gap)
+    {
+        using DuckDBAppender appender = _connection.CreateAppender(StorageSchema.GapsTable);
+        IDuckDBAppenderRow row = appender.CreateRow()
+            .AppendValue(gap.From)
+            .AppendValue(gap.To);
+        row = gap.Venue is { } venue ? row.AppendValue(venue.Name()) : row.AppendNullValue();
+        row.AppendValue<string>(gap.Codes)
+            .AppendValue(gap.Reason)
+            .AppendValue(_options.TimeProvider.GetUtcNow())
+            .EndRow();
     }
 
     /// <summary>A snapshot of the progress (cheap; safe to poll for a progress display).</summary>
@@ -488,6 +495,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                 }
             }
 
+            AppendStreamPositionsLocked(_nextSeq);
             tx.Commit();
         }
         catch (Exception ex) when (ex is DuckDBException or IOException)
@@ -497,6 +505,7 @@ public sealed class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
 
         int committed = _count;
+        _pendingPositions.Clear();
         Array.Clear(_buffer, 0, committed);
         _count = 0;
         _nextSeq = seq;

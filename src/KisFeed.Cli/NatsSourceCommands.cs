@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Diagnostics;
+
+using KisFeed.Nats;
+using KisFeed.Storage;
+
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace KisFeed.Cli;
+
+/// <summary><c>--from nats://…</c>: read a KisFeed JetStream stream instead of KIS (wired onto <c>record</c>).</summary>
+internal static partial class CliApp
+{
+    /// <summary>Adds <c>--from</c> to the <c>record</c> command: with it, the NATS recorder runs; without it, the command runs as before.</summary>
+    private static Command WithNatsRecord(Command record, CliConsole console)
+    {
+        Option<string?> from = new("--from") { Description = "Record from a KisFeed NATS stream (nats://host:port) instead of KIS: each row keeps its stream sequence, and a restart resumes after the last committed one (no loss, no duplicates). Codes 'all' = every code." };
+        record.Options.Add(from);
+        CommandLineAction? original = record.Action;
+        record.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(from) is not { } url)
+            {
+                return original is AsynchronousCommandLineAction a ? await a.InvokeAsync(parse, ct) : original is SynchronousCommandLineAction s ? s.Invoke(parse) : 1;
+            }
+
+            return await Guard(console, token => RecordFromNatsAsync(console, url, parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
+        });
+        return record;
+    }
+
+    /// <summary>Adds <c>--from</c> to the <c>watch</c> command: the board (or lines) from a KisFeed NATS stream, starting at today's first record.</summary>
+    private static Command WithNatsWatch(Command watch, CliConsole console)
+    {
+        Option<string?> from = new("--from") { Description = "Watch a KisFeed NATS stream (nats://host:port) instead of KIS, from today's first record. Codes 'all' = every code." };
+        watch.Options.Add(from);
+        CommandLineAction? original = watch.Action;
+        watch.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(from) is not { } url)
+            {
+                return original is AsynchronousCommandLineAction a ? await a.InvokeAsync(parse, ct) : original is SynchronousCommandLineAction s ? s.Invoke(parse) : 1;
+            }
+
+            return await Guard(console, async token =>
+            {
+                string[] codes = parse.GetValue<string[]>("codes") ?? [];
+                IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
+                IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
+                LineFormat? lines = ParseFormat(parse.GetValue<string?>("--format"), console.IsTerminal);
+                BoardSort order = ParseSort(parse.GetValue<string>("--sort") ?? "net");
+                (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), lines is null);
+                await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-watch", LoggerFactory = logging.Factory });
+                var consumer = new FeedConsumer(new NatsJSContext(connection), NatsFeedOptions.Default);
+                string description = $"NATS: {url} stream {NatsFeedOptions.Default.StreamName}, from today's first record";
+                Announce(console, lines, description);
+                long count = 0;
+                async IAsyncEnumerable<ProgramTrade> Counted()
+                {
+                    await foreach (ProgramTrade t in consumer.ProgramTradesAsync(filter, venues, FeedStart.StartOfDay(), token))
+                    {
+                        Interlocked.Increment(ref count);
+                        yield return t;
+                    }
+                }
+
+                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
+                return 0;
+            }, parse.GetValue<TimeSpan?>("--duration"), ct);
+        });
+        return watch;
+    }
+
+    private static async Task<int> RecordFromNatsAsync(CliConsole console, string url, ParseResult parse, CancellationToken token)
+    {
+        string[] codes = parse.GetValue<string[]>("codes") ?? [];
+        IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
+        IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
+        (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
+        NatsFeedOptions feed = NatsFeedOptions.Default;
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with { LoggerFactory = logging.Factory });
+        ulong after = recorder.LastStreamSequence(feed.StreamName);
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-record", LoggerFactory = logging.Factory });
+        var consumer = new FeedConsumer(new NatsJSContext(connection), feed);
+        await console.Out.WriteLineAsync($"Recording {(filter.Count == 0 ? "every code" : string.Join(' ', filter))} on {string.Join(',', venues.Select(LineWriter.VenueName))} from {url} stream {feed.StreamName} after sequence {after} into {recorder.Path}");
+
+        long appended = 0;
+        ulong lastAppended = after;
+        ulong committed = after;
+        var gate = new Lock();
+        void Commit()
+        {
+            ulong upTo;
+            lock (gate)
+            {
+                upTo = lastAppended;
+                recorder.Flush();
+            }
+
+            Volatile.Write(ref committed, upTo);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var progress = new Timer(_ =>
+        {
+            try
+            {
+                Commit();
+                console.Out.WriteLine($"{clock.Elapsed:hh\\:mm\\:ss} records {Interlocked.Read(ref appended):N0}, committed stream seq {Volatile.Read(ref committed)}, gaps {recorder.Statistics.GapsWritten}");
+                console.Out.Flush();
+            }
+            catch (Exception ex) when (ex is KisStorageException or ObjectDisposedException)
+            {
+                console.Error.WriteLine($"kisfeed: {ex.Message}");
+            }
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+
+        try
+        {
+            await foreach (NatsFeedItem item in consumer.ReadAsync(filter, venues, FeedStart.AfterSequence(after), token))
+            {
+                lock (gate)
+                {
+                    if (item.Item.Kind == FeedItemKind.Trade)
+                    {
+                        recorder.AppendFromStream(item.Item.Trade, feed.StreamName, item.StreamSequence);
+                    }
+                    else if (item.Item.Gap is { } gap)
+                    {
+                        Registration r = gap.Registrations[0];
+                        recorder.RecordGapFromStream(new RecordingGap(gap.From, gap.To, r.Venue, [r.Code], gap.Reason), feed.StreamName, item.StreamSequence);
+                    }
+
+                    lastAppended = item.StreamSequence;
+                }
+
+                Interlocked.Increment(ref appended);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+
+        await progress.DisposeAsync();
+        Commit();
+        await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}; committed stream seq {Volatile.Read(ref committed)}.");
+        return 0;
+    }
+}

@@ -1,0 +1,111 @@
+using DuckDB.NET.Data;
+
+namespace KisFeed.Storage;
+
+/// <summary>
+/// Recording from a message stream (NATS JetStream): each row remembers the stream sequence it came from, in the same
+/// transaction as the row, so after a crash the recording resumes exactly after the last committed message
+/// (<see cref="LastStreamSequence"/>): nothing lost, nothing stored twice.
+/// </summary>
+/// <remarks>
+/// Table <c>stream_positions</c> (created on first use; recordings that never use it do not have it):
+/// <c>stream</c> VARCHAR (stream name), <c>stream_seq</c> BIGINT (the message's sequence in the stream), <c>row_seq</c>
+/// BIGINT (the <c>program_trades.seq</c> of the row, NULL for a gap message).
+/// </remarks>
+public sealed partial class ProgramTradeRecorder
+{
+    /// <summary>Name of the table of stream positions.</summary>
+    public const string StreamPositionsTable = "stream_positions";
+
+    private readonly List<(int Index, string Stream, ulong StreamSeq)> _pendingPositions = [];
+
+    /// <summary>Buffers one update that came from message <paramref name="streamSequence"/> of <paramref name="stream"/>.</summary>
+    public void AppendFromStream(in ProgramTrade trade, string stream, ulong streamSequence)
+    {
+        ArgumentNullException.ThrowIfNull(trade.Code, nameof(trade));
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_count == _options.BatchSize)
+            {
+                FlushLocked();
+            }
+
+            _pendingPositions.Add((_count, stream, streamSequence));
+            AddLocked(trade);
+        }
+    }
+
+    /// <summary>Records a gap that came from message <paramref name="streamSequence"/> (commits buffered updates first, then the gap and its position in one transaction).</summary>
+    public void RecordGapFromStream(RecordingGap gap, string stream, ulong streamSequence)
+    {
+        ArgumentNullException.ThrowIfNull(gap);
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushLocked();
+            try
+            {
+                EnsurePositionsTableLocked();
+                using DuckDBTransaction tx = _connection.BeginTransaction();
+                AppendGapRowLocked(gap);
+                using (DuckDBAppender appender = _connection.CreateAppender(StreamPositionsTable))
+                {
+                    appender.CreateRow().AppendValue(stream).AppendValue((long)streamSequence).AppendNullValue().EndRow();
+                }
+
+                tx.Commit();
+                _gaps++;
+            }
+            catch (DuckDBException ex)
+            {
+                throw StorageFile.Translate(ex, Path, "record to");
+            }
+        }
+    }
+
+    /// <summary>The last committed stream sequence of <paramref name="stream"/> in this file (0 when none).</summary>
+    public ulong LastStreamSequence(string stream)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using DuckDBCommand command = _connection.CreateCommand();
+            command.CommandText = $"SELECT count(*) FROM information_schema.tables WHERE table_name = '{StreamPositionsTable}'";
+            if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                return 0;
+            }
+
+            command.CommandText = $"SELECT coalesce(max(stream_seq), 0) FROM {StreamPositionsTable} WHERE stream = $stream";
+            command.Parameters.Add(new DuckDBParameter("stream", stream));
+            return (ulong)Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Called by the batch commit inside its transaction: the positions of the buffered stream rows.</summary>
+    private void AppendStreamPositionsLocked(long firstRowSeq)
+    {
+        if (_pendingPositions.Count == 0)
+        {
+            return;
+        }
+
+        EnsurePositionsTableLocked();
+        using DuckDBAppender appender = _connection.CreateAppender(StreamPositionsTable);
+        foreach ((int index, string stream, ulong streamSeq) in _pendingPositions)
+        {
+            appender.CreateRow().AppendValue(stream).AppendValue((long)streamSeq).AppendValue(firstRowSeq + index).EndRow();
+        }
+    }
+
+    private void EnsurePositionsTableLocked()
+    {
+        using DuckDBCommand command = _connection.CreateCommand();
+        command.CommandText = $"CREATE TABLE IF NOT EXISTS {StreamPositionsTable} (stream VARCHAR NOT NULL, stream_seq BIGINT NOT NULL, row_seq BIGINT)";
+        command.ExecuteNonQuery();
+    }
+}

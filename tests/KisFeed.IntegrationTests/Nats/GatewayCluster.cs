@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+using KisFeed.IntegrationTests.Reliability;
+using KisFeed.Nats;
+using KisFeed.Simulator;
+
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+namespace KisFeed.IntegrationTests.Nats;
+
+/// <summary>One `kisfeed gateway` process, its output lines (with the time the test read them), and signals.</summary>
+internal sealed class GatewayProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private GatewayProcess(string id, Process process)
+    {
+        Id = id;
+        _process = process;
+    }
+
+    public string Id { get; }
+
+    public int Pid => _process.Id;
+
+    public ConcurrentQueue<(long Order, string Line)> Lines { get; } = new();
+
+    private static long s_order;
+
+    public static GatewayProcess Start(string id, string natsUrl, string keysFile, NatsFeedOptions feed)
+    {
+        static string S(TimeSpan t) => t.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s";
+        return StartCli(id,
+        [
+            "gateway", "--nats", natsUrl, "--app-keys", keysFile, "--id", id,
+            "--lease-ttl", S(feed.LeaseTtl), "--kis-silent-lifetime", S(feed.KisSilentSessionLifetime), "--renew-interval", S(feed.LeaseRenewInterval),
+        ]);
+    }
+
+    /// <summary>Any `kisfeed` command as a process.</summary>
+    public static GatewayProcess StartCli(string id, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment.Remove("KIS_APPKEY");
+        start.Environment.Remove("KIS_APPSECRET");
+        var gw = new GatewayProcess(id, Process.Start(start)!);
+        gw._process.OutputDataReceived += (_, e) => { if (e.Data is { } l) { gw.Lines.Enqueue((Interlocked.Increment(ref s_order), l)); } };
+        gw._process.ErrorDataReceived += (_, e) => { if (e.Data is { } l) { gw.Lines.Enqueue((Interlocked.Increment(ref s_order), "stderr: " + l)); } };
+        gw._process.BeginOutputReadLine();
+        gw._process.BeginErrorReadLine();
+        return gw;
+    }
+
+    public static long Now => Interlocked.Read(ref s_order);
+
+    public bool HasExited => _process.HasExited;
+
+    public void Kill9() => _process.Kill();
+
+    public void Pause() => Signal(19);
+
+    public void Resume() => Signal(18);
+
+    public void Terminate() => Signal(15);
+
+    public async Task WaitForExitAsync(CancellationToken ct) => await _process.WaitForExitAsync(ct);
+
+    public string Output => string.Join('\n', Lines.Select(l => l.Line));
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            Assert.Fail($"kill({_process.Id}, {signal}) failed");
+        }
+    }
+
+#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code enabled in this project; one P/Invoke does not warrant it.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+#pragma warning restore SYSLIB1054
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            Signal(18);
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+}
+
+/// <summary>
+/// A simulator with several demo app keys, a real nats-server, N gateway processes, a live reader of the whole stream and
+/// a watcher of the lease bucket.
+/// </summary>
+internal sealed class GatewayCluster : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _background = [];
+
+    private GatewayCluster(NatsServer server, KisSimulator simulator, NatsConnection nats, string dir, IReadOnlyList<SimulatorCredential> keys)
+    {
+        Server = server;
+        Simulator = simulator;
+        Nats = nats;
+        Dir = dir;
+        Keys = keys;
+    }
+
+    public static NatsFeedOptions Feed => NatsTestKit.Feed;
+
+    public NatsServer Server { get; }
+
+    public KisSimulator Simulator { get; }
+
+    public NatsConnection Nats { get; }
+
+    public NatsJSContext Js => new(Nats);
+
+    public string Dir { get; }
+
+    public IReadOnlyList<SimulatorCredential> Keys { get; }
+
+    public string KeysFile => Path.Combine(Dir, "keys.json");
+
+    public List<GatewayProcess> Gateways { get; } = [];
+
+    /// <summary>Every stream message read so far (live), in stream order.</summary>
+    public ConcurrentQueue<NatsFeedItem> Stream { get; } = new();
+
+    /// <summary>Every change of the lease bucket seen (puts and deletes; expiry by max age leaves no entry).</summary>
+    public ConcurrentQueue<NatsKVEntry<byte[]>> LeaseHistory { get; } = new();
+
+    public AppKeyLeaseStore Leases { get; private set; } = null!;
+
+    public static async Task<GatewayCluster> StartAsync(int gateways, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kisfeed-cluster-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(dir);
+        NatsServer server = await NatsServer.StartAsync(ct);
+        IReadOnlyList<SimulatorCredential> keys = global::KisFeed.Cli.CliApp.DemoCredentials(5);
+        KisSimulator sim = await KisSimulator.StartAsync(SimulatorOptions.Default with
+        {
+            Credentials = keys,
+            UpdatesPerSecond = 4,
+            TickInterval = TimeSpan.FromMilliseconds(100),
+            PingInterval = TimeSpan.FromMilliseconds(500),
+            PingTimeout = TimeSpan.FromSeconds(1),
+            ApprovalRateLimitPerSecond = 0,
+        }, ct);
+        var nats = new NatsConnection(NatsOpts.Default with { Url = server.Url, Name = "kisfeed-cluster-test" });
+        var cluster = new GatewayCluster(server, sim, nats, dir, keys);
+        await File.WriteAllTextAsync(cluster.KeysFile, JsonSerializer.Serialize(new
+        {
+            keys = keys.Select(k => new { appkey = k.AppKey, appsecret = k.AppSecret }),
+            ws_url = new Uri(sim.WebSocketUri, "/tryitout").ToString(),
+            rest_url = sim.RestBaseUri.ToString(),
+        }), ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(cluster.KeysFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        NatsJSContext js = cluster.Js;
+        await FeedPublisher.EnsureStreamAsync(js, Feed, ct);
+        cluster.Leases = await AppKeyLeaseStore.OpenAsync(js, Feed, ct);
+        DesiredRegistrations desired = await DesiredRegistrations.OpenAsync(js, Feed, ct);
+        await desired.AddAsync(codes.SelectMany(c => venues.Select(v => new Registration(v, c))), ct);
+        cluster._background.Add(Task.Run(() => cluster.ReadStreamAsync(cluster._stop.Token)));
+        cluster._background.Add(Task.Run(() => cluster.WatchLeasesAsync(cluster._stop.Token)));
+        for (int i = 1; i <= gateways; i++)
+        {
+            cluster.Gateways.Add(GatewayProcess.Start($"gw{i}", server.Url, cluster.KeysFile, Feed));
+        }
+
+        return cluster;
+    }
+
+    public string KeyIdOf(SimulatorCredential c) => AppKeyCredential.IdOf(c.AppKey);
+
+    public async Task<IReadOnlyDictionary<string, string>> HoldersAsync(CancellationToken ct) => await Leases.HoldersAsync(ct);
+
+    public IEnumerable<ProgramTrade> Trades => Stream.Where(i => i.Item.Kind == FeedItemKind.Trade).Select(i => i.Item.Trade);
+
+    public List<DataGapEventArgs> Gaps => [.. Stream.Where(i => i.Item.Kind == FeedItemKind.Gap).Select(i => i.Item.Gap!).Select(g => new DataGapEventArgs(g))];
+
+    public LedgerCheck.Result Check() => LedgerCheck.Compare(Simulator.GetLedger(), Trades, Gaps);
+
+    public string Describe() =>
+        $"ledger {Simulator.GetLedger().Count}, stream {Stream.Count}, OPSP8996 {Simulator.AlreadyInUseReplies}\n" +
+        string.Join("\n", Gateways.Select(g => $"--- {g.Id} (pid {g.Pid}{(g.HasExited ? ", exited" : string.Empty)}):\n{g.Output}"));
+
+    private async Task ReadStreamAsync(CancellationToken ct)
+    {
+        var consumer = new FeedConsumer(Js, Feed);
+        try
+        {
+            await foreach (NatsFeedItem item in consumer.ReadAsync([], VenueExtensions.All, FeedStart.AfterSequence(0), ct))
+            {
+                Stream.Enqueue(item);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task WatchLeasesAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (NatsKVEntry<byte[]> e in Leases.Leases.WatchAsync<byte[]>(opts: new NatsKVWatchOpts { IncludeHistory = true }, cancellationToken: ct))
+            {
+                LeaseHistory.Enqueue(e);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public static string Owner(NatsKVEntry<byte[]> e) => e.Value is { } v ? Encoding.UTF8.GetString(v) : string.Empty;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (GatewayProcess g in Gateways)
+        {
+            g.Dispose();
+        }
+
+        await _stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_background).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+        }
+
+        await Nats.DisposeAsync();
+        await Simulator.DisposeAsync();
+        await Server.DisposeAsync();
+        try
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

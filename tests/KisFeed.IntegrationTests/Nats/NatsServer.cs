@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace KisFeed.IntegrationTests.Nats;
+
+/// <summary>
+/// A real <c>nats-server</c> with JetStream, started by the test on a free loopback port with a temporary file store,
+/// and stopped (or restarted on the same port and store) by it. Missing binary: the test fails, it never skips.
+/// </summary>
+internal sealed class NatsServer : IAsyncDisposable
+{
+    private readonly string _binary;
+    private Process? _process;
+
+    private NatsServer(string binary, int port, string storeDir)
+    {
+        _binary = binary;
+        Port = port;
+        StoreDir = storeDir;
+    }
+
+    public int Port { get; }
+
+    public string StoreDir { get; }
+
+    public string Url => $"nats://127.0.0.1:{Port}";
+
+    public static string FindBinary()
+    {
+        string? path = Environment.GetEnvironmentVariable("PATH");
+        IEnumerable<string> dirs = (path ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"]);
+        foreach (string dir in dirs)
+        {
+            string candidate = Path.Combine(dir, "nats-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        Assert.Fail("nats-server is not installed: apt-get install nats-server (tools/test.sh installs it). These tests need a real server and do not skip.");
+        return null!;
+    }
+
+    public static async Task<NatsServer> StartAsync(CancellationToken ct)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kisfeed-nats-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        var server = new NatsServer(FindBinary(), FreePort(), dir);
+        await server.StartProcessAsync(ct);
+        return server;
+    }
+
+    /// <summary>Kills the server (SIGKILL: no clean shutdown) and starts it again on the same port and store.</summary>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        Kill();
+        await StartProcessAsync(ct);
+    }
+
+    public void Kill()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    private async Task StartProcessAsync(CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(_binary, ["-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Process process = Process.Start(start)!;
+        void OnLine(object? s, DataReceivedEventArgs e)
+        {
+            if (e.Data is { } line)
+            {
+                output.Enqueue(line);
+                if (line.Contains("Server is ready", StringComparison.Ordinal))
+                {
+                    ready.TrySetResult();
+                }
+            }
+        }
+
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(20));
+        try
+        {
+            await ready.Task.WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"nats-server did not become ready on port {Port}: {string.Join('\n', output)}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            Directory.Delete(StoreDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
