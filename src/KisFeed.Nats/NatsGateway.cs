@@ -392,7 +392,8 @@ public sealed class NatsGateway : IAsyncDisposable
         client.DataGap += OnGap;
         try
         {
-            await using ProgramTradeSubscription subscription = await client.SubscribeAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
+            ProgramTradeSubscription subscription = await client.SubscribeAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
+            await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable disposeSubscription = subscription.ConfigureAwait(false);
             DateTimeOffset registeredAt = DateTimeOffset.UtcNow;
             Emit(GatewayEventKind.RegistrationStarted, AppKeyCredential.IdOf(client.Options.AppKey!), registration.ToString());
             if (gapFrom is { } from && from < registeredAt)

@@ -29,7 +29,7 @@ internal sealed class ControlFrameSniffer(Stream inner, Action<byte, byte[]> onC
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        int n = await inner.ReadAsync(buffer, cancellationToken);
+        int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         Observe(buffer.Span[..n]);
         return n;
     }

@@ -65,7 +65,7 @@ public sealed partial class KisSimulator
         double perSessionRate = options.RecordsPerSecond / sessions.Length;
         long start = Stopwatch.GetTimestamp();
         Task<(long Frames, long Records)>[] pushers = [.. sessions.Select(s => Task.Run(() => PushAsync(s, options, perSessionRate, cancellationToken), CancellationToken.None))];
-        (long Frames, long Records)[] done = await Task.WhenAll(pushers);
+        (long Frames, long Records)[] done = await Task.WhenAll(pushers).ConfigureAwait(false);
         return new FirehoseResult(sessions.Length, done.Sum(d => d.Frames), done.Sum(d => d.Records), Stopwatch.GetElapsedTime(start));
     }
 
@@ -98,7 +98,7 @@ public sealed partial class KisSimulator
                 {
                     try
                     {
-                        await Task.Delay(TimeSpan.FromSeconds(ahead), ct);
+                        await Task.Delay(TimeSpan.FromSeconds(ahead), ct).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException)
                     {
@@ -125,13 +125,13 @@ public sealed partial class KisSimulator
             records += frame.Records!.Count;
             if (inFlight.Count > (rate > 0 ? options.Window : 2))
             {
-                await inFlight.Dequeue();
+                await inFlight.Dequeue().ConfigureAwait(false);
             }
         }
 
         while (inFlight.Count > 0)
         {
-            await inFlight.Dequeue();
+            await inFlight.Dequeue().ConfigureAwait(false);
         }
 
         return (frames, records);

@@ -109,14 +109,14 @@ public sealed partial class KisSimulator
     private async Task HandleTokenAsync(HttpContext context)
     {
         Interlocked.Increment(ref _tokenRequests);
-        (Dictionary<string, string>? body, bool ok) = await ReadBodyAsync(context);
+        (Dictionary<string, string>? body, bool ok) = await ReadBodyAsync(context).ConfigureAwait(false);
         if (!ok || body is null || body.GetValueOrDefault("grant_type") != "client_credentials")
         {
-            await OAuthErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.");
+            await OAuthErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.").ConfigureAwait(false);
             return;
         }
 
-        if (await CheckCredentialAsync(context, body.GetValueOrDefault("appkey"), body.GetValueOrDefault("appsecret")) is not { } appKey)
+        if (await CheckCredentialAsync(context, body.GetValueOrDefault("appkey"), body.GetValueOrDefault("appsecret")).ConfigureAwait(false) is not { } appKey)
         {
             return;
         }
@@ -154,7 +154,7 @@ public sealed partial class KisSimulator
         if (refused)
         {
             // Notes §1.2: exactly this body, HTTP 403 (KIS also sends a KakaoTalk notice per issuance).
-            await OAuthErrorAsync(context, "EGW00133", "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)");
+            await OAuthErrorAsync(context, "EGW00133", "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)").ConfigureAwait(false);
             return;
         }
 
@@ -178,19 +178,19 @@ public sealed partial class KisSimulator
             w.WriteString("access_token_token_expired", KoreaTime.ToKst(expires).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
             w.WriteString("token_type", "Bearer");
             w.WriteNumber("expires_in", (long)Math.Max(0, (expires - now).TotalSeconds));
-        });
+        }).ConfigureAwait(false);
     }
 
     private async Task HandleRevokeAsync(HttpContext context)
     {
-        (Dictionary<string, string>? body, bool ok) = await ReadBodyAsync(context);
+        (Dictionary<string, string>? body, bool ok) = await ReadBodyAsync(context).ConfigureAwait(false);
         if (!ok || body is null)
         {
-            await OAuthErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.");
+            await OAuthErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.").ConfigureAwait(false);
             return;
         }
 
-        if (await CheckCredentialAsync(context, body.GetValueOrDefault("appkey"), body.GetValueOrDefault("appsecret")) is not { } appKey)
+        if (await CheckCredentialAsync(context, body.GetValueOrDefault("appkey"), body.GetValueOrDefault("appsecret")).ConfigureAwait(false) is not { } appKey)
         {
             return;
         }
@@ -209,7 +209,7 @@ public sealed partial class KisSimulator
         if (!revoked)
         {
             // [inferred] code and text: the gateway's "invalid token" answer.
-            await OAuthErrorAsync(context, "EGW00121", "유효하지 않은 token 입니다.");
+            await OAuthErrorAsync(context, "EGW00121", "유효하지 않은 token 입니다.").ConfigureAwait(false);
             return;
         }
 
@@ -218,7 +218,7 @@ public sealed partial class KisSimulator
         {
             w.WriteNumber("code", 200);
             w.WriteString("message", "접근토큰 폐기에 성공하였습니다");
-        });
+        }).ConfigureAwait(false);
     }
 
     private async Task HandleHistoryAsync(HttpContext context, bool daily)
@@ -230,13 +230,13 @@ public sealed partial class KisSimulator
         SimulatorCredential? cred = Options.Credentials.FirstOrDefault(c => c.AppKey == appKey);
         if (cred is null)
         {
-            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00103", "유효하지 않은 AppKey입니다.");
+            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00103", "유효하지 않은 AppKey입니다.").ConfigureAwait(false);
             return;
         }
 
         if (secret != cred.AppSecret)
         {
-            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00105", "유효하지 않은 AppSecret입니다.");
+            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00105", "유효하지 않은 AppSecret입니다.").ConfigureAwait(false);
             return;
         }
 
@@ -245,7 +245,7 @@ public sealed partial class KisSimulator
         {
             // Seen: HTTP 500 with this body when calls exceed the per-second limit.
             Interlocked.Increment(ref _restRateLimited);
-            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00201", "초당 거래건수를 초과하였습니다.");
+            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00201", "초당 거래건수를 초과하였습니다.").ConfigureAwait(false);
             return;
         }
 
@@ -268,13 +268,13 @@ public sealed partial class KisSimulator
 
         if (ts is null)
         {
-            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00121", "유효하지 않은 token 입니다.");
+            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00121", "유효하지 않은 token 입니다.").ConfigureAwait(false);
             return;
         }
 
         if (ts == TokenState.Expired)
         {
-            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00123", "기간이 만료된 token 입니다.");
+            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00123", "기간이 만료된 token 입니다.").ConfigureAwait(false);
             return;
         }
 
@@ -283,7 +283,7 @@ public sealed partial class KisSimulator
         if (!trOk)
         {
             // [inferred] code and text for an unknown tr_id.
-            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00205", "유효하지 않은 tr_id 입니다.");
+            await ApiErrorAsync(context, StatusCodes.Status500InternalServerError, "EGW00205", "유효하지 않은 tr_id 입니다.").ConfigureAwait(false);
             return;
         }
 
@@ -291,7 +291,7 @@ public sealed partial class KisSimulator
         {
             context.Response.StatusCode = StatusCodes.Status502BadGateway;
             context.Response.ContentType = "text/html";
-            await context.Response.WriteAsync("<html><body>502 Bad Gateway</body></html>", context.RequestAborted);
+            await context.Response.WriteAsync("<html><body>502 Bad Gateway</body></html>", context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
@@ -306,13 +306,13 @@ public sealed partial class KisSimulator
         string? code = ((string?)q["FID_INPUT_ISCD"])?.Trim();
         if (venue is null)
         {
-            await ApiErrorAsync(context, StatusCodes.Status200OK, "OPSQ2001", "ERROR INPUT FIELD [FID_COND_MRKT_DIV_CODE]");
+            await ApiErrorAsync(context, StatusCodes.Status200OK, "OPSQ2001", "ERROR INPUT FIELD [FID_COND_MRKT_DIV_CODE]").ConfigureAwait(false);
             return;
         }
 
         if (code is null || !RestStockCode().IsMatch(code))
         {
-            await ApiErrorAsync(context, StatusCodes.Status200OK, "OPSQ2001", "ERROR INPUT FIELD [FID_INPUT_ISCD]");
+            await ApiErrorAsync(context, StatusCodes.Status200OK, "OPSQ2001", "ERROR INPUT FIELD [FID_INPUT_ISCD]").ConfigureAwait(false);
             return;
         }
 
@@ -326,7 +326,7 @@ public sealed partial class KisSimulator
             {
                 if (!DateOnly.TryParseExact(dateText, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly d))
                 {
-                    await ApiErrorAsync(context, StatusCodes.Status200OK, "OPSQ2001", "ERROR INPUT FIELD [FID_INPUT_DATE_1]");
+                    await ApiErrorAsync(context, StatusCodes.Status200OK, "OPSQ2001", "ERROR INPUT FIELD [FID_INPUT_DATE_1]").ConfigureAwait(false);
                     return;
                 }
 
@@ -344,7 +344,7 @@ public sealed partial class KisSimulator
                 days = [.. days.Take((days.Count + 1) / 2)];
             }
 
-            await WriteJsonAsync(context, StatusCodes.Status200OK, w => WriteDaily(w, days));
+            await WriteJsonAsync(context, StatusCodes.Status200OK, w => WriteDaily(w, days)).ConfigureAwait(false);
             return;
         }
 
@@ -375,7 +375,7 @@ public sealed partial class KisSimulator
         }
 
         Log.HistoryServed(Logger, code, venue.Value, rows.Count);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, w => WriteIntraday(w, rows, previousClose));
+        await WriteJsonAsync(context, StatusCodes.Status200OK, w => WriteIntraday(w, rows, previousClose)).ConfigureAwait(false);
     }
 
     private static void WriteIntraday(Utf8JsonWriter w, List<(HistoryPoint Point, HistoryPoint? Previous)> rows, long previousClose)
@@ -491,26 +491,26 @@ public sealed partial class KisSimulator
     {
         if (string.IsNullOrEmpty(appKey))
         {
-            await OAuthErrorAsync(context, "EGW00102", "AppKey는 필수입니다.");
+            await OAuthErrorAsync(context, "EGW00102", "AppKey는 필수입니다.").ConfigureAwait(false);
             return null;
         }
 
         SimulatorCredential? cred = Options.Credentials.FirstOrDefault(c => c.AppKey == appKey);
         if (cred is null)
         {
-            await OAuthErrorAsync(context, "EGW00103", "유효하지 않은 AppKey입니다.");
+            await OAuthErrorAsync(context, "EGW00103", "유효하지 않은 AppKey입니다.").ConfigureAwait(false);
             return null;
         }
 
         if (string.IsNullOrEmpty(secret))
         {
-            await OAuthErrorAsync(context, "EGW00104", "AppSecret은 필수입니다.");
+            await OAuthErrorAsync(context, "EGW00104", "AppSecret은 필수입니다.").ConfigureAwait(false);
             return null;
         }
 
         if (secret != cred.AppSecret)
         {
-            await OAuthErrorAsync(context, "EGW00105", "유효하지 않은 AppSecret입니다.");
+            await OAuthErrorAsync(context, "EGW00105", "유효하지 않은 AppSecret입니다.").ConfigureAwait(false);
             return null;
         }
 
@@ -521,7 +521,7 @@ public sealed partial class KisSimulator
     {
         try
         {
-            using JsonDocument doc = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            using JsonDocument doc = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted).ConfigureAwait(false);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return (null, false);
@@ -579,7 +579,7 @@ public sealed partial class KisSimulator
             w.WriteEndObject();
         }
 
-        await context.Response.Body.WriteAsync(ms.ToArray(), context.RequestAborted);
+        await context.Response.Body.WriteAsync(ms.ToArray(), context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>A JWT-shaped token like KIS's (header.payload.signature, base64url), random per issuance.</summary>

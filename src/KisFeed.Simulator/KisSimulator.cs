@@ -129,7 +129,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         sim.MapRest(app);
         app.MapFallback(sim.HandleFallbackAsync);
 
-        await app.StartAsync(ct);
+        await app.StartAsync(ct).ConfigureAwait(false);
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var rest = new Uri(bound);
         sim.RestBaseUri = new Uri($"http://{options.Host}:{rest.Port}");
@@ -182,7 +182,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
             }
         }
 
-        await Task.WhenAll(sessions.Select(s => s.Ended));
+        await Task.WhenAll(sessions.Select(s => s.Ended)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -254,7 +254,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         }
 
         _tickTimer?.Dispose();
-        await _shutdown.CancelAsync();
+        await _shutdown.CancelAsync().ConfigureAwait(false);
         Stall(false);
         foreach (SimulatorSession s in _sessions.Values)
         {
@@ -264,13 +264,13 @@ public sealed partial class KisSimulator : IAsyncDisposable
         using var stopCts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await _app.StopAsync(stopCts.Token);
+            await _app.StopAsync(stopCts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
         }
 
-        await _app.DisposeAsync();
+        await _app.DisposeAsync().ConfigureAwait(false);
         _shutdown.Dispose();
     }
 
@@ -478,7 +478,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         context.Response.Headers.Upgrade = "websocket";
         context.Response.Headers["Sec-WebSocket-Accept"] = Convert.ToBase64String(
             System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.ASCII.GetBytes(wsKey + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-        Stream opaque = await upgrade.UpgradeAsync();
+        Stream opaque = await upgrade.UpgradeAsync().ConfigureAwait(false);
         long id = Interlocked.Increment(ref _nextSessionId);
         SimulatorSession? session = null;
         var sniffer = new ControlFrameSniffer(opaque, (op, payload) => session?.OnControlFrame(op, payload));
@@ -492,7 +492,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         try
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _shutdown.Token);
-            clean = await session.RunAsync(cts.Token);
+            clean = await session.RunAsync(cts.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -523,7 +523,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         string? grantType = null, appKey = null, secret = null;
         try
         {
-            using JsonDocument doc = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            using JsonDocument doc = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted).ConfigureAwait(false);
             if (doc.RootElement.ValueKind == JsonValueKind.Object)
             {
                 grantType = Get(doc.RootElement, "grant_type");
@@ -533,45 +533,45 @@ public sealed partial class KisSimulator : IAsyncDisposable
         }
         catch (JsonException)
         {
-            await GatewayErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.", appKey);
+            await GatewayErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.", appKey).ConfigureAwait(false);
             return;
         }
 
         if (grantType != "client_credentials")
         {
-            await GatewayErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.", appKey);
+            await GatewayErrorAsync(context, "EGW00101", "유효하지 않은 요청입니다.", appKey).ConfigureAwait(false);
             return;
         }
 
         if (string.IsNullOrEmpty(appKey))
         {
-            await GatewayErrorAsync(context, "EGW00102", "AppKey는 필수입니다.", appKey);
+            await GatewayErrorAsync(context, "EGW00102", "AppKey는 필수입니다.", appKey).ConfigureAwait(false);
             return;
         }
 
         SimulatorCredential? cred = Options.Credentials.FirstOrDefault(c => c.AppKey == appKey);
         if (cred is null)
         {
-            await GatewayErrorAsync(context, "EGW00103", "유효하지 않은 AppKey입니다.", appKey);
+            await GatewayErrorAsync(context, "EGW00103", "유효하지 않은 AppKey입니다.", appKey).ConfigureAwait(false);
             return;
         }
 
         if (string.IsNullOrEmpty(secret))
         {
-            await GatewayErrorAsync(context, "EGW00104", "AppSecret은 필수입니다.", appKey);
+            await GatewayErrorAsync(context, "EGW00104", "AppSecret은 필수입니다.", appKey).ConfigureAwait(false);
             return;
         }
 
         if (secret != cred.AppSecret)
         {
-            await GatewayErrorAsync(context, "EGW00105", "유효하지 않은 AppSecret입니다.", appKey);
+            await GatewayErrorAsync(context, "EGW00105", "유효하지 않은 AppSecret입니다.", appKey).ConfigureAwait(false);
             return;
         }
 
         if (!TryTakeApprovalSlot(appKey))
         {
             // Notes §1.1: 접속키 발급 초당 1건; no error string is documented (code/text inferred).
-            await GatewayErrorAsync(context, "EGW00201", "초당 거래건수를 초과하였습니다.", appKey);
+            await GatewayErrorAsync(context, "EGW00201", "초당 거래건수를 초과하였습니다.", appKey).ConfigureAwait(false);
             return;
         }
 
@@ -581,7 +581,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
         Log.ApprovalIssued(Logger, Redact.Key(key), Redact.Key(appKey));
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=UTF-8";
-        await context.Response.WriteAsync("{\"approval_key\":\"" + key + "\"}", context.RequestAborted);
+        await context.Response.WriteAsync("{\"approval_key\":\"" + key + "\"}", context.RequestAborted).ConfigureAwait(false);
 
         static string? Get(JsonElement e, string name) =>
             e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -633,7 +633,7 @@ public sealed partial class KisSimulator : IAsyncDisposable
             w.WriteEndObject();
         }
 
-        await context.Response.Body.WriteAsync(ms.ToArray(), context.RequestAborted);
+        await context.Response.Body.WriteAsync(ms.ToArray(), context.RequestAborted).ConfigureAwait(false);
     }
 
     private sealed record ApprovalRecord(string AppKey, DateTimeOffset IssuedAt, bool Invalidated);

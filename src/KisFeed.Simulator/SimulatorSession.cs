@@ -107,7 +107,7 @@ internal sealed partial class SimulatorSession
         bool clean = false;
         try
         {
-            clean = await ReceiveLoopAsync(ct);
+            clean = await ReceiveLoopAsync(ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionAbortedException)
         {
@@ -118,10 +118,10 @@ internal sealed partial class SimulatorSession
             _pingTimer.Dispose();
             _pongDeadline.Dispose();
             _queue.Writer.TryComplete();
-            await writerCts.CancelAsync();
+            await writerCts.CancelAsync().ConfigureAwait(false);
             try
             {
-                await writer;
+                await writer.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -144,14 +144,14 @@ internal sealed partial class SimulatorSession
         using var message = new MemoryStream();
         while (true)
         {
-            ValueWebSocketReceiveResult r = await _socket.ReceiveAsync(buffer.AsMemory(), ct);
+            ValueWebSocketReceiveResult r = await _socket.ReceiveAsync(buffer.AsMemory(), ct).ConfigureAwait(false);
             if (r.MessageType == WebSocketMessageType.Close)
             {
                 if (!_closeSent && _socket.State == WebSocketState.CloseReceived)
                 {
                     // Client-initiated close: complete the handshake (echo its status).
                     using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5), _owner.Time);
-                    await _socket.CloseOutputAsync(_socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, null, cts.Token);
+                    await _socket.CloseOutputAsync(_socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, null, cts.Token).ConfigureAwait(false);
                 }
 
                 return true;
@@ -179,12 +179,12 @@ internal sealed partial class SimulatorSession
     {
         try
         {
-            await foreach (Outgoing m in _queue.Reader.ReadAllAsync(ct))
+            await foreach (Outgoing m in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                await _owner.WaitWhileStalledAsync(ct);
+                await _owner.WaitWhileStalledAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    await WriteAsync(m, ct);
+                    await WriteAsync(m, ct).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -210,12 +210,12 @@ internal sealed partial class SimulatorSession
                 if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
                     _closeSent = true;
-                    await _socket.CloseOutputAsync(m.CloseStatus, m.CloseStatus == WebSocketCloseStatus.NormalClosure ? "bye" : "internal error", ct);
+                    await _socket.CloseOutputAsync(m.CloseStatus, m.CloseStatus == WebSocketCloseStatus.NormalClosure ? "bye" : "internal error", ct).ConfigureAwait(false);
                 }
 
                 return;
             case OutKind.Ping:
-                await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct);
+                await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
                 lock (_gate)
                 {
                     // The timeout runs from the oldest PINGPONG actually written and not yet echoed.
@@ -232,7 +232,7 @@ internal sealed partial class SimulatorSession
             case OutKind.Data:
                 DateTimeOffset sentAt = _owner.Time.GetUtcNow();
                 long seq = Interlocked.Increment(ref _framesSent);
-                await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct);
+                await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
                 Interlocked.Add(ref _recordsSent, m.Records!.Count);
                 _owner.CountData(m.Records.Count);
                 lock (_ledger)
@@ -247,7 +247,7 @@ internal sealed partial class SimulatorSession
                 return;
             default:
                 // Raw bytes go out as a TEXT frame without any UTF-8 validation (ManagedWebSocket does not validate on send).
-                await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct);
+                await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
                 return;
         }
     }
