@@ -96,6 +96,21 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task AnApprovalRequestRefusedAsTooFastIsRetriedOnceASecondLater()
+    {
+        var approvals = new FakeApprovalHandler { Refuse = (System.Net.HttpStatusCode.Forbidden, "EGW00201") };
+        await using var rig = new SessionRig(o => o with { ApprovalKey = null, AppKey = "PSAPPKEY-TEST-000000000000000000001", AppSecret = new string('s', 180), HttpHandler = approvals, RestUri = new Uri("http://kis.test:9443"), HealGaps = false });
+        Task<ProgramTradeSubscription> pending = rig.Client.SubscribeAsync(["005930"], [Venue.Nxt], rig.Ct);
+        await rig.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1.1), rig.Ct);
+        Assert.Equal(0, rig.Transport.Attempts); // no connection without a key
+        rig.Time.Advance(TimeSpan.FromSeconds(1.1));
+        _ = await rig.AcceptAsync();
+        await pending;
+        Assert.Equal(1, approvals.Issued);
+        Assert.Equal(FakeApprovalHandler.KeyNumber(1), Assert.Single(rig.Script.Requests).ApprovalKey);
+    }
+
+    [Fact]
     public async Task EveryRegistrationIsRestoredAndTheGapHasExactBounds()
     {
         await using var rig = new SessionRig();
