@@ -335,7 +335,7 @@ public sealed class NatsGateway : IAsyncDisposable
             {
                 DateTimeOffset? lastStored = await LastStoredTodayAsync(registration, ct).ConfigureAwait(false);
                 bool first = true;
-                await foreach (FeedItem item in AdaptToFeedAsync(client, registration, lastStored, ct).ConfigureAwait(false))
+                await foreach (FeedItem item in FeedOfAsync(client, registration, lastStored, ct).ConfigureAwait(false))
                 {
                     if (first)
                     {
@@ -373,27 +373,14 @@ public sealed class NatsGateway : IAsyncDisposable
         }
     }
 
-    // ADAPTER — to be replaced by `client.FeedAsync([registration.Code], [registration.Venue], ct)` when the session
-    // redesign lands (trades and DataGap items in order from the client itself). Until then: SubscribeAsync for the
-    // trades, the client's DataGap event for gaps, merged into one stream. After KIS accepts the registration, a gap
-    // from `gapFrom` (the last record stored for it today) to now is yielded first: records a previous holder had not
-    // published are missing.
-    private async IAsyncEnumerable<FeedItem> AdaptToFeedAsync(KisRealtimeClient client, Registration registration, DateTimeOffset? gapFrom, [EnumeratorCancellation] CancellationToken ct)
+    // The registration's feed from the session itself: trades, gaps and REST-healed rows in order. Once KIS has
+    // accepted the registration, a gap from `gapFrom` (the last record stored for it today) to now comes first:
+    // records a previous holder had not published are missing.
+    private async IAsyncEnumerable<FeedItem> FeedOfAsync(KisRealtimeClient client, Registration registration, DateTimeOffset? gapFrom, [EnumeratorCancellation] CancellationToken ct)
     {
-        var gaps = Channel.CreateUnbounded<FeedItem>();
-        void OnGap(object? sender, DataGapEventArgs e)
+        FeedSubscription feed = await client.SubscribeFeedAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
+        await using (feed.ConfigureAwait(false))
         {
-            if (e.Registrations.Contains(registration))
-            {
-                gaps.Writer.TryWrite(FeedItem.FromGap(new DataGap(Interlocked.Increment(ref _gapIds), e.From, e.To, [registration], e.Reason)));
-            }
-        }
-
-        client.DataGap += OnGap;
-        try
-        {
-            ProgramTradeSubscription subscription = await client.SubscribeAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
-            await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable disposeSubscription = subscription.ConfigureAwait(false);
             DateTimeOffset registeredAt = DateTimeOffset.UtcNow;
             Emit(GatewayEventKind.RegistrationStarted, AppKeyCredential.IdOf(client.Options.AppKey!), registration.ToString());
             if (gapFrom is { } from && from < registeredAt)
@@ -401,47 +388,10 @@ public sealed class NatsGateway : IAsyncDisposable
                 yield return FeedItem.FromGap(new DataGap(Interlocked.Increment(ref _gapIds), from, registeredAt, [registration], "registration moved to another session (takeover or rebalancing)"));
             }
 
-            ChannelReader<ProgramTrade> trades = subscription.Reader;
-
-            // At most one outstanding wait per channel: a new wait each round would leave the unanswered one
-            // registered on the gap channel (gaps are rare), one per round, for as long as the session lives.
-            Task<bool>? moreTrades = null;
-            Task<bool>? moreGaps = null;
-            while (true)
+            await foreach (FeedItem item in feed.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                while (gaps.Reader.TryRead(out FeedItem gap))
-                {
-                    yield return gap;
-                }
-
-                if (trades.TryRead(out ProgramTrade trade))
-                {
-                    yield return FeedItem.FromTrade(trade);
-                    continue;
-                }
-
-                moreTrades ??= trades.WaitToReadAsync(ct).AsTask();
-                moreGaps ??= gaps.Reader.WaitToReadAsync(ct).AsTask();
-                await Task.WhenAny(moreTrades, moreGaps).ConfigureAwait(false);
-                if (moreGaps.IsCompleted)
-                {
-                    moreGaps = null;
-                }
-
-                if (moreTrades.IsCompleted)
-                {
-                    bool more = await moreTrades.ConfigureAwait(false);
-                    moreTrades = null;
-                    if (!more && !gaps.Reader.TryPeek(out _))
-                    {
-                        yield break;
-                    }
-                }
+                yield return item;
             }
-        }
-        finally
-        {
-            client.DataGap -= OnGap;
         }
     }
 

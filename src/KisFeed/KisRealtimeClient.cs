@@ -129,23 +129,34 @@ public sealed class KisRealtimeClient : IAsyncDisposable
         return subscription;
     }
 
-    internal async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers <paramref name="codes"/> × <paramref name="venues"/> and returns the consumer's feed once KIS has accepted
+    /// every new registration (all or nothing, as <see cref="SubscribeAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>).
+    /// The feed carries trades, gaps and healing outcomes in order; see <see cref="FeedAsync"/>.
+    /// </summary>
+    public Task<FeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return SubscribeFeedAsync(BuildRegistrations(codes, venues), cancellationToken);
+    }
+
+    internal async Task<FeedSubscription> SubscribeFeedAsync(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken)
     {
         FeedSubscriber subscriber = _session.NewFeedSubscriber(registrations);
-        var owner = new object(); // held by this iterator: the session sweeps the subscriber if the iterator is abandoned
-        subscriber.SetOwner(owner);
+        var feed = new FeedSubscription(_session, subscriber);
         await _session.AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
-        try
+        return feed;
+    }
+
+    internal async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        FeedSubscription feed = await SubscribeFeedAsync(registrations, cancellationToken).ConfigureAwait(false);
+        await using (feed.ConfigureAwait(false))
         {
-            await foreach (FeedItem item in subscriber.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (FeedItem item in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return item;
             }
-        }
-        finally
-        {
-            GC.KeepAlive(owner);
-            await _session.RemoveAsync(subscriber).ConfigureAwait(false);
         }
     }
 
