@@ -43,10 +43,13 @@ internal sealed class LineWriter(TextWriter output, LineFormat format, bool? sim
                     _headerWritten = true;
                 }
 
-                output.WriteLine(string.Join(',',
-                    _seq, t.TradingDate.ToString("yyyy-MM-dd", Inv), VenueName(t.Venue), t.TrId, t.Code, t.Time.ToString("HH:mm:ss", Inv), ReceivedAt(t),
-                    t.SellVolume, t.SellValue, t.BuyVolume, t.BuyValue, t.NetBuyVolume, t.NetBuyValue, t.AskResidual, t.BidResidual, t.NetBidResidual, (int)t.Missing,
-                    simulated switch { true => "true", false => "false", null => string.Empty }));
+                output.WriteLine(string.Join(',', Row(t).Select(v => v switch
+                {
+                    null => string.Empty,
+                    bool b => b ? "true" : "false",
+                    IFormattable f => f.ToString(null, Inv),
+                    _ => v.ToString(),
+                })));
                 break;
             default:
                 ProgramTradeDelta d = _flow.Next(t);
@@ -57,12 +60,7 @@ internal sealed class LineWriter(TextWriter output, LineFormat format, bool? sim
         }
     }
 
-    public static string VenueName(Venue v) => v switch
-    {
-        Venue.Krx => "krx",
-        Venue.Nxt => "nxt",
-        _ => "unified",
-    };
+    public static string VenueName(Venue v) => v.Name();
 
     /// <summary>KRW in 억원 (10^8) with one decimal and thousands separators.</summary>
     public static string Eok(long won) => Number(won / 100_000_000d, 1);
@@ -85,37 +83,44 @@ internal sealed class LineWriter(TextWriter output, LineFormat format, bool? sim
 
     private static string ReceivedAt(in ProgramTrade t) => t.ReceivedAt.UtcDateTime.ToString(StorageSchema.ReceivedAtTextFormat, Inv);
 
+    /// <summary>One line's values, in the order of <see cref="StorageSchema.ExportColumns"/> (the names live there only).</summary>
+    private object?[] Row(in ProgramTrade t) =>
+    [
+        _seq, t.TradingDate.ToString("yyyy-MM-dd", Inv), t.Venue.Name(), t.TrId, t.Code, t.Time.ToString("HH:mm:ss", Inv), ReceivedAt(t),
+        t.SellVolume, t.SellValue, t.BuyVolume, t.BuyValue, t.NetBuyVolume, t.NetBuyValue, t.AskResidual, t.BidResidual, t.NetBidResidual, (int)t.Missing,
+        simulated,
+    ];
+
     private string Json(in ProgramTrade t)
     {
+        object?[] row = Row(t);
+        IReadOnlyList<string> columns = StorageSchema.ExportColumns;
         var sb = new StringBuilder(256);
         using (var w = new Utf8JsonWriterAdapter(sb))
         {
             w.Writer.WriteStartObject();
-            w.Writer.WriteNumber("seq", _seq);
-            w.Writer.WriteString("trading_date", t.TradingDate.ToString("yyyy-MM-dd", Inv));
-            w.Writer.WriteString("venue", VenueName(t.Venue));
-            w.Writer.WriteString("tr_id", t.TrId);
-            w.Writer.WriteString("code", t.Code);
-            w.Writer.WriteString("kis_time", t.Time.ToString("HH:mm:ss", Inv));
-            w.Writer.WriteString("received_at", ReceivedAt(t));
-            w.Writer.WriteNumber("sell_volume", t.SellVolume);
-            w.Writer.WriteNumber("sell_value", t.SellValue);
-            w.Writer.WriteNumber("buy_volume", t.BuyVolume);
-            w.Writer.WriteNumber("buy_value", t.BuyValue);
-            w.Writer.WriteNumber("net_buy_volume", t.NetBuyVolume);
-            w.Writer.WriteNumber("net_buy_value", t.NetBuyValue);
-            w.Writer.WriteNumber("ask_residual", t.AskResidual);
-            w.Writer.WriteNumber("bid_residual", t.BidResidual);
-            w.Writer.WriteNumber("net_bid_residual", t.NetBidResidual);
-            w.Writer.WriteNumber("missing_fields", (int)t.Missing);
-            if (simulated is { } sim)
+            for (int i = 0; i < columns.Count; i++)
             {
-                w.Writer.WriteBoolean("simulated", sim);
+                switch (row[i])
+                {
+                    case null:
+                        w.Writer.WriteNull(columns[i]);
+                        break;
+                    case bool b:
+                        w.Writer.WriteBoolean(columns[i], b);
+                        break;
+                    case long n:
+                        w.Writer.WriteNumber(columns[i], n);
+                        break;
+                    case int n:
+                        w.Writer.WriteNumber(columns[i], n);
+                        break;
+                    default:
+                        w.Writer.WriteString(columns[i], (string)row[i]!);
+                        break;
+                }
             }
-            else
-            {
-                w.Writer.WriteNull("simulated");
-            }
+
             w.Writer.WriteEndObject();
         }
 

@@ -154,7 +154,7 @@ public sealed class NoSilentLossTests : IDisposable
         // Every gap is also in the log and in the state stream.
         string log = logs.AllText;
         Assert.True(gaps.Count >= 7, $"{gaps.Count} gaps");
-        Assert.Equal(gaps.Count, logs.Lines.Count(l => l.Contains("KisRealtimeClient[", StringComparison.Ordinal) && l.Contains("gap", StringComparison.OrdinalIgnoreCase) && l.Contains("H0STPGM0/005930", StringComparison.Ordinal)));
+        Assert.Equal(gaps.Count, logs.Lines.Count(l => l.Contains("KisRealtimeClient[", StringComparison.Ordinal) && l.Contains("Data gap:", StringComparison.Ordinal) && l.Contains("H0STPGM0/005930", StringComparison.Ordinal)));
         Assert.True(states.Count(s => s.Current == ConnectionState.Reconnecting) >= 7);
         Assert.Equal(gaps.Count, states.Count(s => s.Current == ConnectionState.Connected && s.Reason.Contains("6 registration(s) restored; data gap", StringComparison.Ordinal) && s.Reason.EndsWith(" KST", StringComparison.Ordinal)));
         Assert.Contains("0|H0ZZPGM0|001|005930", log, StringComparison.Ordinal); // malformed frames are logged raw
