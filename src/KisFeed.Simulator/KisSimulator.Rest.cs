@@ -455,37 +455,7 @@ public sealed partial class KisSimulator
 
     private static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
 
-    private bool TryTakeRestSlot(string appKey)
-    {
-        int limit = Options.Rest.CallsPerSecond;
-        if (limit <= 0)
-        {
-            return true;
-        }
-
-        DateTimeOffset now = Time.GetUtcNow();
-        lock (_restCallTimes)
-        {
-            if (!_restCallTimes.TryGetValue(appKey, out Queue<DateTimeOffset>? q))
-            {
-                q = new Queue<DateTimeOffset>();
-                _restCallTimes[appKey] = q;
-            }
-
-            while (q.Count > 0 && now - q.Peek() >= TimeSpan.FromSeconds(1))
-            {
-                q.Dequeue();
-            }
-
-            if (q.Count >= limit)
-            {
-                return false;
-            }
-
-            q.Enqueue(now);
-            return true;
-        }
-    }
+    private bool TryTakeRestSlot(string appKey) => TryTakeSlot(_restCallTimes, appKey, Options.Rest.CallsPerSecond);
 
     private async Task<string?> CheckCredentialAsync(HttpContext context, string? appKey, string? secret)
     {

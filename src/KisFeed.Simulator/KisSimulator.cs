@@ -587,21 +587,23 @@ public sealed partial class KisSimulator : IAsyncDisposable
             e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
-    private bool TryTakeApprovalSlot(string appKey)
+    private bool TryTakeApprovalSlot(string appKey) => TryTakeSlot(_approvalTimes, appKey, Options.ApprovalRateLimitPerSecond);
+
+    /// <summary>A one-second sliding window per app key: true and counted when fewer than <paramref name="limit"/> calls fell in the last second (0: no limit).</summary>
+    private bool TryTakeSlot(Dictionary<string, Queue<DateTimeOffset>> windows, string appKey, int limit)
     {
-        int limit = Options.ApprovalRateLimitPerSecond;
         if (limit <= 0)
         {
             return true;
         }
 
         DateTimeOffset now = Time.GetUtcNow();
-        lock (_approvalTimes)
+        lock (windows)
         {
-            if (!_approvalTimes.TryGetValue(appKey, out Queue<DateTimeOffset>? q))
+            if (!windows.TryGetValue(appKey, out Queue<DateTimeOffset>? q))
             {
                 q = new Queue<DateTimeOffset>();
-                _approvalTimes[appKey] = q;
+                windows[appKey] = q;
             }
 
             while (q.Count > 0 && now - q.Peek() >= TimeSpan.FromSeconds(1))

@@ -52,6 +52,12 @@ public static class StorageSchema
     /// <summary>Brings an older file up to the version 3 columns and tables (idempotent).</summary>
     internal const string MigrateToV3Sql = """
         ALTER TABLE program_trades ADD COLUMN IF NOT EXISTS source TINYINT DEFAULT 0;
+        """ + GapHealingSql + """
+        UPDATE meta SET value = '3' WHERE key = 'schema_version' AND value = '2';
+        """;
+
+    /// <summary>The <c>gap_healing</c> table (version 3), for new files and for migrated ones.</summary>
+    private const string GapHealingSql = """
         CREATE TABLE IF NOT EXISTS gap_healing (
             from_time TIMESTAMPTZ NOT NULL,
             to_time TIMESTAMPTZ NOT NULL,
@@ -64,7 +70,6 @@ public static class StorageSchema
             detail VARCHAR NOT NULL,
             recorded_at TIMESTAMPTZ NOT NULL
         );
-        UPDATE meta SET value = '3' WHERE key = 'schema_version' AND value = '2';
         """;
 
     /// <summary>Name of the key/value metadata table.</summary>
@@ -110,18 +115,7 @@ public static class StorageSchema
             reason VARCHAR NOT NULL,
             recorded_at TIMESTAMPTZ NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS gap_healing (
-            from_time TIMESTAMPTZ NOT NULL,
-            to_time TIMESTAMPTZ NOT NULL,
-            venue VARCHAR NOT NULL,
-            code VARCHAR NOT NULL,
-            outcome VARCHAR NOT NULL,
-            rest_rows INTEGER NOT NULL,
-            still_missing_from TIMESTAMPTZ,
-            still_missing_to TIMESTAMPTZ,
-            detail VARCHAR NOT NULL,
-            recorded_at TIMESTAMPTZ NOT NULL
-        );
+        """ + GapHealingSql + """
         CREATE TABLE IF NOT EXISTS meta (
             key VARCHAR PRIMARY KEY,
             value VARCHAR NOT NULL
