@@ -56,7 +56,7 @@ internal sealed class DataSource : IAsyncDisposable
             RestUri = simulator.RestBaseUri,
         };
         return new DataSource(demo, simulator,
-            $"Demo ({credentials.Origin}): built-in simulator at {simulator.WebSocketUri} — simulated data, not the market",
+            $"Demo ({credentials.Origin}): built-in simulator at {simulator.WebSocketUri.GetLeftPart(UriPartial.Authority)} — simulated data, not the market",
             RecordingSource.Simulated(demo.WebSocketUri.ToString()));
     }
 
