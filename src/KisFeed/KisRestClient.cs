@@ -137,7 +137,7 @@ public sealed class KisRestClient : IDisposable
         CheckCode(code);
         string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
-        IntradayReplyDto reply = await CallAsync(IntradayPath + query, IntradayTrId, operation, RestJsonContext.Default.IntradayReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        HistoryReplyDto<IntradayRowDto> reply = await CallAsync(IntradayPath + query, IntradayTrId, operation, RestJsonContext.Default.IntradayReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
         DateTimeOffset nowKst = KoreaClock.ToKst(_options.TimeProvider.GetUtcNow());
         var today = DateOnly.FromDateTime(nowKst.DateTime);
         var rows = new List<ProgramTradeHistoryRow>(reply.Output?.Count ?? 0);
@@ -170,7 +170,7 @@ public sealed class KisRestClient : IDisposable
         string operation = $"program-trade-by-stock-daily {code} {venue.ToString().ToLowerInvariant()}";
         string date = from?.ToString("yyyyMMdd", CultureInfo.InvariantCulture) ?? string.Empty;
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}&FID_INPUT_DATE_1={date}";
-        DailyReplyDto reply = await CallAsync(DailyPath + query, DailyTrId, operation, RestJsonContext.Default.DailyReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        HistoryReplyDto<DailyRowDto> reply = await CallAsync(DailyPath + query, DailyTrId, operation, RestJsonContext.Default.DailyReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
         var rows = new List<ProgramTradeDailyRow>(reply.Output?.Count ?? 0);
         foreach (DailyRowDto r in reply.Output ?? [])
         {

@@ -58,7 +58,8 @@ internal sealed class KisReplyDto
     public string? Msg1 { get; init; }
 }
 
-internal sealed class IntradayReplyDto
+/// <summary>A history reply: the status fields and its rows (intraday or daily).</summary>
+internal sealed class HistoryReplyDto<TRow>
 {
     [JsonPropertyName("rt_cd")]
     public string? RtCd { get; init; }
@@ -70,22 +71,7 @@ internal sealed class IntradayReplyDto
     public string? Msg1 { get; init; }
 
     [JsonPropertyName("output")]
-    public List<IntradayRowDto>? Output { get; init; }
-}
-
-internal sealed class DailyReplyDto
-{
-    [JsonPropertyName("rt_cd")]
-    public string? RtCd { get; init; }
-
-    [JsonPropertyName("msg_cd")]
-    public string? MsgCd { get; init; }
-
-    [JsonPropertyName("msg1")]
-    public string? Msg1 { get; init; }
-
-    [JsonPropertyName("output")]
-    public List<DailyRowDto>? Output { get; init; }
+    public List<TRow>? Output { get; init; }
 }
 
 /// <summary>Fields common to intraday and daily rows (KIS sends every number as a string).</summary>
@@ -169,7 +155,7 @@ internal sealed class TokenFileDto
 [JsonSerializable(typeof(TokenRequestDto))]
 [JsonSerializable(typeof(RevokeRequestDto))]
 [JsonSerializable(typeof(KisReplyDto))]
-[JsonSerializable(typeof(IntradayReplyDto))]
-[JsonSerializable(typeof(DailyReplyDto))]
+[JsonSerializable(typeof(HistoryReplyDto<IntradayRowDto>), TypeInfoPropertyName = "IntradayReplyDto")]
+[JsonSerializable(typeof(HistoryReplyDto<DailyRowDto>), TypeInfoPropertyName = "DailyReplyDto")]
 [JsonSerializable(typeof(TokenFileDto))]
 internal sealed partial class RestJsonContext : JsonSerializerContext;

@@ -195,19 +195,7 @@ public sealed class CliRecordingTests : IDisposable
         }
     }
 
-    private static int Run(string file, params string[] args)
-    {
-        try
-        {
-            using Process p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            p.WaitForExit();
-            return p.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
-        }
-    }
+    private static int Run(string file, params string[] args) => KisFeed.TestKit.Processes.Run(file, args);
 
     [Fact]
     public async Task AnEmptyDateListsWhatTheFileHoldsAndInfoShowsIt()

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 using KisFeed.Storage;
 
 namespace KisFeed.IntegrationTests.Storage;
@@ -22,19 +20,7 @@ public sealed class FullDiskTests : IDisposable
         Directory.Delete(_mount, recursive: true);
     }
 
-    private static int Run(string file, params string[] args)
-    {
-        try
-        {
-            using Process p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            p.WaitForExit();
-            return p.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
-        }
-    }
+    private static int Run(string file, params string[] args) => KisFeed.TestKit.Processes.Run(file, args);
 
     [Fact]
     public async Task AFullDiskIsAClearErrorAndWhatWasFlushedStays()
