@@ -76,7 +76,7 @@ public class SessionTests
     public async Task InvalidApprovalKeyGetsAFreshKeyAndTheRegistrationBack()
     {
         var approvals = new FakeApprovalHandler();
-        await using var rig = new SessionRig(o => o with { ApprovalKey = null, AppKey = "PSAPPKEY-TEST-000000000000000000001", AppSecret = new string('s', 180), HttpHandler = approvals, RestUri = new Uri("http://kis.test:9443") });
+        await using var rig = new SessionRig(o => o with { ApprovalKey = null, AppKey = "PSAPPKEY-TEST-000000000000000000001", AppSecret = new string('s', 180), HttpHandler = approvals, RestUri = new Uri("http://kis.test:9443"), HealGaps = false }); // no REST calls through the approval fake
         (_, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         Assert.Equal(1, approvals.Issued);
         Assert.Equal(FakeApprovalHandler.KeyNumber(1), Assert.Single(rig.Script.Requests).ApprovalKey);
