@@ -68,7 +68,7 @@ internal static partial class CliApp
         root.Subcommands.Add(SimulateCommand(console));
         root.Subcommands.Add(GatewayCommand(console));
         root.Subcommands.Add(SubsCommand(console));
-        root.Subcommands.Add(ServeCommand(console));
+        root.Subcommands.Add(WithNatsServe(ServeCommand(console), console));
         root.Subcommands.Add(HistoryCommand(console));
         return root;
     }

@@ -123,15 +123,7 @@ internal static partial class CliApp
             {
                 lock (gate)
                 {
-                    if (item.Item.Kind == FeedItemKind.Trade)
-                    {
-                        recorder.AppendFromStream(item.Item.Trade, feed.StreamName, item.StreamSequence);
-                    }
-                    else if (item.Item.Gap is { } gap)
-                    {
-                        Registration r = gap.Registrations[0];
-                        recorder.RecordGapFromStream(new RecordingGap(gap.From, gap.To, r.Venue, [r.Code], gap.Reason), feed.StreamName, item.StreamSequence);
-                    }
+                    NatsRecording.Record(recorder, item, feed.StreamName);
 
                     lastAppended = item.StreamSequence;
                 }

@@ -111,7 +111,7 @@ internal static partial class CliApp
 /// What <c>kisfeed serve</c> runs: the web board, and in live mode the client, the feed into the board and the recorder
 /// (both on one DuckDB database: the recorder writes it, the board's queries read it). Tests start it the same way.
 /// </summary>
-internal sealed class ServeHost : IAsyncDisposable
+internal sealed partial class ServeHost : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly CancellationTokenSource _stop = new();
