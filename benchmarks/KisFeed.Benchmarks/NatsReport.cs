@@ -370,9 +370,13 @@ internal static class NatsReport
         Console.WriteLine($"takeover     lease T={feed.LeaseTtl.TotalSeconds:0}s (D={feed.KisSilentSessionLifetime.TotalSeconds:0}s, R={feed.LeaseRenewInterval.TotalSeconds:0}s): first record from the new holder {takeover.TotalSeconds:F2} s after the old one died (expiry of the remaining lease ≤ T, then ≤ R to notice, then connect + 10 registrations)");
     }
 
+    /// <summary>
+    /// The gateway runs as its own `kisfeed gateway` process (the CLI next to this benchmark), so its working set is the
+    /// gateway's alone: the simulator, the NATS server and this process are elsewhere. The gateway prints its working set
+    /// and managed heap after a full GC (hidden <c>--print-memory</c>); the working set is also read from outside.
+    /// </summary>
     private static async Task MemoryAsync(string url, double minutes)
     {
-        NatsFeedOptions feed = ShortLeases("mem") with { LeaseTtl = TimeSpan.FromSeconds(20), KisSilentSessionLifetime = TimeSpan.FromSeconds(5), LeaseRenewInterval = TimeSpan.FromSeconds(2) };
         IReadOnlyList<SimulatorCredential> keys = DemoKeys(10);
         await using KisSimulator sim = await KisSimulator.StartAsync(SimulatorOptions.Default with
         {
@@ -383,36 +387,94 @@ internal static class NatsReport
         });
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = url });
         var js = new NatsJSContext(nats);
-        await FeedPublisher.EnsureStreamAsync(js, feed);
+        NatsFeedOptions feed = NatsFeedOptions.Default; // the CLI's names
         DesiredRegistrations desired = await DesiredRegistrations.OpenAsync(js, feed);
         List<string> codes = Codes(137);
         await desired.AddAsync(codes.SelectMany(c => VenueExtensions.All.Select(v => new Registration(v, c))).Take(410));
-        await using var gateway = new NatsGateway(nats, [.. keys.Select(k => new AppKeyCredential(k.AppKey, k.AppSecret))], GatewayOptions.Default with
+
+        string dir = Directory.CreateTempSubdirectory("kisfeed-bench-mem-").FullName;
+        string keysFile = Path.Combine(dir, "keys.json");
+        File.WriteAllText(keysFile, JsonSerializer.Serialize(new
         {
-            GatewayId = "bench-memory",
-            Feed = feed,
-            Session = KisOptions.Default with { WebSocketUri = new Uri(sim.WebSocketUri, "/tryitout"), RestUri = sim.RestBaseUri },
-        });
-        using var stop = new CancellationTokenSource();
-        Task running = gateway.RunAsync(stop.Token);
+            keys = keys.Select(k => new { appkey = k.AppKey, appsecret = k.AppSecret }),
+            ws_url = new Uri(sim.WebSocketUri, "/tryitout").ToString(),
+            rest_url = sim.RestBaseUri.ToString(),
+        }));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keysFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        double sampleSeconds = Math.Min(30, minutes * 6);
+        string cli = Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll");
+        var start = new ProcessStartInfo("dotnet",
+        [
+            cli, "gateway", "--nats", url, "--app-keys", keysFile, "--id", "bench-memory",
+            "--lease-ttl", "20s", "--kis-silent-lifetime", "5s", "--renew-interval", "2s",
+            "--print-memory", sampleSeconds.ToString(CultureInfo.InvariantCulture) + "s",
+        ])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove("KIS_APPKEY");
+        start.Environment.Remove("KIS_APPSECRET");
+        using Process gateway = Process.Start(start)!;
+        var samples = new ConcurrentQueue<(double Min, long Ws, long Heap, long Published, long OutsideWs)>();
         var sw = Stopwatch.StartNew();
-        var samples = new List<(double Min, long Ws, long Heap, long Published)>();
-        int held = 0;
-        while (sw.Elapsed.TotalMinutes < minutes)
+        gateway.OutputDataReceived += (_, e) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, minutes * 6)));
-            using var p = Process.GetCurrentProcess();
-            samples.Add((sw.Elapsed.TotalMinutes, p.WorkingSet64, GC.GetTotalMemory(forceFullCollection: true), gateway.PublisherStatistics.Published));
-            Console.WriteLine($"  memory sample {samples[^1].Min:F1} min: working set {samples[^1].Ws / 1e6:F0} MB, heap after full GC {samples[^1].Heap / 1e6:F0} MB, published {samples[^1].Published:N0}");
+            if (e.Data is { } line && line.StartsWith("memory ws=", StringComparison.Ordinal))
+            {
+                Dictionary<string, long> v = line["memory ".Length..].Split(' ').Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => long.Parse(kv[1], CultureInfo.InvariantCulture));
+                long outside = 0;
+                try
+                {
+                    gateway.Refresh();
+                    outside = gateway.WorkingSet64;
+                }
+                catch (InvalidOperationException)
+                {
+                }
+
+                samples.Enqueue((sw.Elapsed.TotalMinutes, v["ws"], v["heap"], v["published"], outside));
+                Console.WriteLine($"  memory sample {sw.Elapsed.TotalMinutes:F1} min: gateway working set {v["ws"] / 1e6:F0} MB (read from outside {outside / 1e6:F0} MB), heap after full GC {v["heap"] / 1e6:F1} MB, published {v["published"]:N0}");
+            }
+        };
+        gateway.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                Console.Error.WriteLine("  gateway: " + line);
+            }
+        };
+        gateway.BeginOutputReadLine();
+        gateway.BeginErrorReadLine();
+        int held = 0;
+        while (sw.Elapsed.TotalMinutes < minutes && !gateway.HasExited)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
             held = Math.Max(held, sim.Sessions.Sum(s => s.Registrations.Count));
         }
 
-        await stop.CancelAsync();
-        await running;
-        (double _, long ws0, long h0, long _) = samples[0];
-        (double m1, long ws1, long h1, long pub) = samples[^1];
-        Console.WriteLine($"memory       10 keys × 41 = {held} registrations held, {pub:N0} records in {m1:F1} min: working set {ws0 / 1e6:F0} → {ws1 / 1e6:F0} MB (max {samples.Max(x => x.Ws) / 1e6:F0}), managed heap after a full GC {h0 / 1e6:F0} → {h1 / 1e6:F0} MB (one process: gateway + simulator; first sample after {samples[0].Min:F1} min)");
+        if (!gateway.HasExited)
+        {
+            Kill(gateway.Id, 15);
+            await gateway.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        }
+
+        Directory.Delete(dir, recursive: true);
+        if (samples.IsEmpty)
+        {
+            Console.WriteLine($"memory       no sample: the gateway exited with {gateway.ExitCode}");
+            return;
+        }
+
+        var list = samples.ToList();
+        (double m0, long ws0, long h0, long _, long _) = list[0];
+        (double m1, long ws1, long h1, long pub, long _) = list[^1];
+        Console.WriteLine($"memory       gateway process alone, 10 keys × 41 = {held} registrations held, {pub:N0} records in {m1:F1} min: working set {ws0 / 1e6:F0} → {ws1 / 1e6:F0} MB (max {list.Max(x => x.Ws) / 1e6:F0}), managed heap after a full GC {h0 / 1e6:F1} → {h1 / 1e6:F1} MB (first sample after {m0:F1} min)");
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static string Key(string trId, string code, string hhmmss, long sellVolume, long buyVolume, long netBuyValue) =>
         string.Create(CultureInfo.InvariantCulture, $"{trId}|{code}|{hhmmss}|{sellVolume}|{buyVolume}|{netBuyValue}");

@@ -26,10 +26,12 @@ internal static partial class CliApp
         Option<TimeSpan?> silent = TimeOption("--kis-silent-lifetime", "D: how long KIS keeps a session that stopped answering PINGPONG (default 300s). T must be at least D + 3 R.");
         Option<TimeSpan?> renew = TimeOption("--renew-interval", "R: lease renewal period (default 15s).");
         Option<int> replicas = new("--replicas") { Description = "Replicas of the stream and KV buckets (3 on a three-node NATS cluster).", DefaultValueFactory = _ => 1 };
+        Option<TimeSpan?> memoryEvery = TimeOption("--print-memory", "Print this process's working set and managed heap (after a full GC) every interval (benchmarks).");
+        memoryEvery.Hidden = true;
         Option<bool> verbose = VerboseOption();
         var command = new Command("gateway", "Run a gateway: hold app-key leases in NATS KV, open one KIS session per held key, carry the registrations of `kisfeed subs` and publish to JetStream.\nExample: kisfeed gateway --nats nats://10.0.0.5:4222 --app-keys ~/.config/kisfeed/keys.json")
         {
-            nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, replicas, verbose,
+            nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, replicas, memoryEvery, verbose,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
@@ -59,6 +61,7 @@ internal static partial class CliApp
                     console.Out.WriteLine($"{e.At:HH:mm:ss.fff} {Kebab(e.Kind)} {(e.KeyId.Length == 0 ? "-" : e.KeyId)} {e.Detail}");
                     console.Out.Flush();
                 };
+                using Timer? memory = parse.GetValue(memoryEvery) is { } every ? new Timer(_ => PrintMemory(console, gateway), null, every, every) : null;
                 await gateway.RunAsync(token);
                 FeedPublisherStatistics stats = gateway.PublisherStatistics;
                 await console.Out.WriteLineAsync($"Stopped. published {stats.Published:N0}, duplicates {stats.Duplicates:N0}, retries {stats.Retries:N0}.");
@@ -67,6 +70,15 @@ internal static partial class CliApp
             return 0;
         }, null, ct));
         return command;
+    }
+
+    /// <summary>One line a benchmark in another process reads: <c>memory ws=BYTES heap=BYTES published=N</c>.</summary>
+    private static void PrintMemory(CliConsole console, NatsGateway gateway)
+    {
+        long heap = GC.GetTotalMemory(forceFullCollection: true);
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        console.Out.WriteLine($"memory ws={self.WorkingSet64} heap={heap} published={gateway.PublisherStatistics.Published}");
+        console.Out.Flush();
     }
 
     internal static NatsFeedOptions FeedOptions(TimeSpan? leaseTtl, TimeSpan? silent, TimeSpan? renew)
