@@ -201,6 +201,11 @@ internal static class NatsRecording
             Registration r = gap.Registrations[0];
             recorder.RecordGapFromStream(new RecordingGap(gap.From, gap.To, r.Venue, [r.Code], gap.Reason), stream, item.StreamSequence);
         }
+        else if (item.Item.Healing is { } report)
+        {
+            DataGap? healed = item.HealedGap;
+            recorder.RecordHealingFromStream(report, healed?.From ?? report.StillMissingFrom ?? default, healed?.To ?? report.StillMissingTo ?? default, stream, item.StreamSequence);
+        }
     }
 
     /// <summary>Whether an item belongs to today (KST): a resumed file may read older messages first, which the board does not show.</summary>

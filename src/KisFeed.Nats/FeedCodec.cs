@@ -5,7 +5,7 @@ using System.Text;
 namespace KisFeed.Nats;
 
 /// <summary>
-/// The payload of a stream message, version 1: fixed little-endian binary. Trades are 110 bytes for a 6-character
+/// The payload of a stream message, version 1 (trades, gaps) and 2 (adds healing outcomes): fixed little-endian binary. Trades are 110 bytes for a 6-character
 /// code (the same trade as JSON is about 3× larger and several times slower to write and read: see docs/scale-out.md
 /// and <c>kisfeed-bench nats</c>).
 /// </summary>
@@ -23,13 +23,22 @@ namespace KisFeed.Nats;
 /// (sell volume, sell value, buy volume, buy value, net buy volume, net buy value, ask residual, bid residual, net bid
 /// residual), i64 received-at UTC ticks, i16 received-at offset minutes.</para>
 /// <para>Gap body: i64 from UTC ticks, i64 to UTC ticks, i64 gap id, u16 reason length, reason UTF-8.</para>
+/// <para>Version 2 adds kind 3, a healing outcome (<see cref="GapHealingReport"/> of one registration), body: i64 gap from
+/// UTC ticks, i64 gap to UTC ticks, i64 gap id, u8 outcome (<see cref="GapHealing"/>), i32 rows, u8 flags (bit 0: still
+/// missing from present, bit 1: still missing to present), i64 still missing from UTC ticks, i64 still missing to UTC
+/// ticks, u16 detail length, detail UTF-8. Trades and gaps are still written as version 1, byte for byte: readers of
+/// version 1 keep reading them, and their <c>Nats-Msg-Id</c>s (hashes of the payload) do not change; such a reader skips a
+/// healing message as a version it does not know.</para>
 /// <para>A reader rejects a version it does not know; a later version may append fields after these, which a version-1
 /// reader ignores only if the version byte says 1 (so new fields mean a new version).</para>
 /// </remarks>
 public static class FeedCodec
 {
-    /// <summary>The payload version this code writes.</summary>
+    /// <summary>The payload version of trades and gaps (unchanged since version 1).</summary>
     public const byte Version = 1;
+
+    /// <summary>The payload version of healing outcomes, and the highest version this code reads.</summary>
+    public const byte HealingVersion = 2;
 
     /// <summary>Kind byte of a trade.</summary>
     public const byte TradeKind = 1;
@@ -37,9 +46,13 @@ public static class FeedCodec
     /// <summary>Kind byte of a gap.</summary>
     public const byte GapKind = 2;
 
+    /// <summary>Kind byte of a healing outcome (version 2).</summary>
+    public const byte HealingKind = 3;
+
     private const int HeaderSize = 7;
     private const int TradeBodySize = 4 + 8 + (9 * 8) + 8 + 2;
     private const int MaxCodeLength = 16;
+    private const int HealingFixedSize = 48;
 
     /// <summary>Bytes of an encoded trade.</summary>
     public static int TradeSize(in ProgramTrade trade) => HeaderSize + trade.Code.Length + TradeBodySize;
@@ -90,13 +103,45 @@ public static class FeedCodec
         return bytes;
     }
 
-    /// <summary>Reads a payload; a trade becomes a trade item, a gap a gap item of one registration.</summary>
-    /// <exception cref="FormatException">Unknown version or kind, or a truncated payload.</exception>
-    public static FeedItem Decode(ReadOnlySpan<byte> payload)
+    /// <summary>Encodes how healing <paramref name="gapFrom"/>–<paramref name="gapTo"/> of one registration ended (version 2).</summary>
+    public static byte[] EncodeHealing(GapHealingReport report, DateTimeOffset gapFrom, DateTimeOffset gapTo)
     {
-        if (payload.Length < HeaderSize || payload[0] != Version)
+        ArgumentNullException.ThrowIfNull(report);
+        string detail = report.Detail.Length > 1000 ? report.Detail[..1000] : report.Detail;
+        int detailBytes = Encoding.UTF8.GetByteCount(detail);
+        Registration r = report.Registration;
+        byte[] bytes = new byte[HeaderSize + r.Code.Length + HealingFixedSize + detailBytes];
+        int pos = WriteHeader(bytes, HealingKind, r.Venue, 0, 0, r.Code);
+        bytes[0] = HealingVersion;
+        Span<byte> d = bytes.AsSpan(pos);
+        BinaryPrimitives.WriteInt64LittleEndian(d, gapFrom.UtcTicks);
+        BinaryPrimitives.WriteInt64LittleEndian(d[8..], gapTo.UtcTicks);
+        BinaryPrimitives.WriteInt64LittleEndian(d[16..], report.GapId);
+        d[24] = (byte)report.Outcome;
+        BinaryPrimitives.WriteInt32LittleEndian(d[25..], report.Rows);
+        d[29] = (byte)((report.StillMissingFrom is null ? 0 : 1) | (report.StillMissingTo is null ? 0 : 2));
+        BinaryPrimitives.WriteInt64LittleEndian(d[30..], report.StillMissingFrom?.UtcTicks ?? 0);
+        BinaryPrimitives.WriteInt64LittleEndian(d[38..], report.StillMissingTo?.UtcTicks ?? 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[46..], (ushort)detailBytes);
+        Encoding.UTF8.GetBytes(detail, d[HealingFixedSize..]);
+        return bytes;
+    }
+
+    /// <summary>Reads a payload; a trade becomes a trade item, a gap a gap item of one registration, a healing outcome a healing item.</summary>
+    /// <exception cref="FormatException">Unknown version or kind, or a truncated payload.</exception>
+    public static FeedItem Decode(ReadOnlySpan<byte> payload) => Decode(payload, out _);
+
+    /// <summary>
+    /// Reads a payload like <see cref="Decode(ReadOnlySpan{byte})"/>; for a healing outcome, <paramref name="healedGap"/>
+    /// is the gap it heals (its bounds, as the publishing client reported them; its registration is the report's).
+    /// </summary>
+    /// <exception cref="FormatException">Unknown version or kind, or a truncated payload.</exception>
+    public static FeedItem Decode(ReadOnlySpan<byte> payload, out DataGap? healedGap)
+    {
+        healedGap = null;
+        if (payload.Length < HeaderSize || payload[0] is not (Version or HealingVersion))
         {
-            throw new FormatException(payload.Length == 0 ? "Empty payload." : $"Unknown payload version {payload[0]} (this reader knows {Version}).");
+            throw new FormatException(payload.Length == 0 ? "Empty payload." : $"Unknown payload version {payload[0]} (this reader knows 1 to {HealingVersion}).");
         }
 
         byte kind = payload[1];
@@ -157,7 +202,32 @@ public static class FeedCodec
             return FeedItem.FromGap(new DataGap(id, from, to, [new Registration(venue, code)], reason));
         }
 
-        throw new FormatException($"Unknown payload kind {kind}.");
+        if (kind == HealingKind && payload[0] >= HealingVersion)
+        {
+            if (d.Length < HealingFixedSize)
+            {
+                throw new FormatException("Truncated healing payload.");
+            }
+
+            int detailLength = BinaryPrimitives.ReadUInt16LittleEndian(d[46..]);
+            if (d.Length < HealingFixedSize + detailLength || d[24] > (byte)GapHealing.NotHealed)
+            {
+                throw new FormatException("Bad healing payload.");
+            }
+
+            var registration = new Registration(venue, code);
+            var from = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d), TimeSpan.Zero);
+            var to = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[8..]), TimeSpan.Zero);
+            long id = BinaryPrimitives.ReadInt64LittleEndian(d[16..]);
+            byte flags = d[29];
+            DateTimeOffset? missingFrom = (flags & 1) != 0 ? new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[30..]), TimeSpan.Zero) : null;
+            DateTimeOffset? missingTo = (flags & 2) != 0 ? new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[38..]), TimeSpan.Zero) : null;
+            string detail = Encoding.UTF8.GetString(d.Slice(HealingFixedSize, detailLength));
+            healedGap = new DataGap(id, from, to, [registration], "healed gap");
+            return FeedItem.FromHealing(new GapHealingReport(id, registration, (GapHealing)d[24], BinaryPrimitives.ReadInt32LittleEndian(d[25..]), missingFrom, missingTo, detail));
+        }
+
+        throw new FormatException($"Unknown payload kind {kind} (version {payload[0]}).");
     }
 
     /// <summary>
@@ -178,6 +248,10 @@ public static class FeedCodec
         ArgumentNullException.ThrowIfNull(gap);
         return $"g{(int)registration.Venue}.{registration.Code}.{gap.From.UtcTicks:x}.{gap.To.UtcTicks:x}";
     }
+
+    /// <summary>The <c>Nats-Msg-Id</c> of a healing outcome: venue, code and the healed gap's from and to (one outcome per gap and registration).</summary>
+    public static string HealingMessageId(Registration registration, DateTimeOffset gapFrom, DateTimeOffset gapTo) =>
+        $"h{(int)registration.Venue}.{registration.Code}.{gapFrom.UtcTicks:x}.{gapTo.UtcTicks:x}";
 
     private static int WriteHeader(Span<byte> destination, byte kind, Venue venue, byte source, ushort missing, string code)
     {

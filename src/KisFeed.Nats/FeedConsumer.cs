@@ -37,9 +37,13 @@ public abstract record FeedStart
 }
 
 /// <summary>One item read from the stream, with its stream sequence.</summary>
-/// <param name="Item">The trade or gap (a gap names one registration).</param>
+/// <param name="Item">The trade, gap or healing outcome (a gap or an outcome names one registration).</param>
 /// <param name="StreamSequence">The message's sequence in the stream (unique, increasing in stream order).</param>
-public readonly record struct NatsFeedItem(FeedItem Item, ulong StreamSequence);
+public readonly record struct NatsFeedItem(FeedItem Item, ulong StreamSequence)
+{
+    /// <summary>For a healing outcome, the gap it heals (its bounds as the gateway's client reported them); otherwise null.</summary>
+    public DataGap? HealedGap { get; init; }
+}
 
 /// <summary>
 /// Reads the stream for a set of codes and venues as trades and gaps in stream order, so a consumer on another machine
@@ -53,7 +57,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
     /// <summary>The trading day in Korea time (KST, UTC+9) of an instant.</summary>
     public static DateOnly KoreaDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(TimeSpan.FromHours(9)).DateTime);
 
-    /// <summary>Program-trading updates only (gaps skipped), like a local client's stream.</summary>
+    /// <summary>Program-trading updates only (gaps and healing outcomes skipped), like a local client's stream.</summary>
     public async IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (NatsFeedItem item in ReadAsync(codes, venues, start, cancellationToken).ConfigureAwait(false))
@@ -65,7 +69,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
         }
     }
 
-    /// <summary>Trades and gaps in stream order (the shape of <c>FeedAsync</c> on a local client).</summary>
+    /// <summary>Trades, gaps and healing outcomes in stream order (the shape of <c>FeedAsync</c> on a local client).</summary>
     public async IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (NatsFeedItem item in ReadAsync(codes, venues, start, cancellationToken).ConfigureAwait(false))
@@ -108,9 +112,10 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
         {
             ulong seq = msg.Metadata?.Sequence.Stream ?? 0;
             FeedItem item;
+            DataGap? healedGap;
             try
             {
-                item = FeedCodec.Decode(msg.Data);
+                item = FeedCodec.Decode(msg.Data, out healedGap);
             }
             catch (FormatException)
             {
@@ -125,7 +130,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
 
             if (Wanted(item, codes, venues))
             {
-                yield return new NatsFeedItem(item, seq);
+                yield return new NatsFeedItem(item, seq) { HealedGap = healedGap };
             }
 
             if (ack)
@@ -137,9 +142,12 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
 
     private static bool Wanted(in FeedItem item, HashSet<string> codes, HashSet<Venue> venues)
     {
-        (Venue venue, string code) = item.Kind == FeedItemKind.Trade
-            ? (item.Trade.Venue, item.Trade.Code)
-            : (item.Gap!.Registrations[0].Venue, item.Gap.Registrations[0].Code);
+        (Venue venue, string code) = item.Kind switch
+        {
+            FeedItemKind.Trade => (item.Trade.Venue, item.Trade.Code),
+            FeedItemKind.Gap => (item.Gap!.Registrations[0].Venue, item.Gap.Registrations[0].Code),
+            _ => (item.Healing!.Registration.Venue, item.Healing.Registration.Code),
+        };
         return venues.Contains(venue) && (codes.Count == 0 || codes.Contains(code));
     }
 

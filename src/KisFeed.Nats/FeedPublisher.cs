@@ -82,14 +82,13 @@ public sealed class FeedPublisher : IAsyncDisposable
         return await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Queues one item (waits while 64 k items are queued). Healing reports are not published.</summary>
+    /// <summary>
+    /// Queues one item (waits while 64 k items are queued). A healing outcome is published with the bounds of its gap,
+    /// which must have been queued before it (as a client's feed orders them); one whose gap this publisher never saw
+    /// takes the still-missing period as its bounds, as the recorder does.
+    /// </summary>
     public async ValueTask EnqueueAsync(FeedItem item, CancellationToken cancellationToken = default)
     {
-        if (item.Kind == FeedItemKind.GapHealed)
-        {
-            return;
-        }
-
         int count = item.Kind == FeedItemKind.Gap ? item.Gap!.Registrations.Count : 1;
         if (!_input.Writer.TryWrite(item))
         {
@@ -175,12 +174,30 @@ public sealed class FeedPublisher : IAsyncDisposable
         }
         else if (item.Gap is { } gap)
         {
+            if (_gaps.Count >= MaxRememberedGaps)
+            {
+                _gaps.Clear(); // gaps whose healing never came (healing off): forget them rather than grow
+            }
+
             foreach (Registration r in gap.Registrations)
             {
+                _gaps[(gap.Id, r)] = (gap.From, gap.To);
                 yield return new Pending(FeedSubjects.Gap(prefix, r.Venue, r.Code), FeedCodec.EncodeGap(gap, r), FeedCodec.GapMessageId(gap, r));
             }
         }
+        else if (item.Healing is { } report)
+        {
+            Registration r = report.Registration;
+            (DateTimeOffset from, DateTimeOffset to) = _gaps.Remove((report.GapId, r), out var bounds)
+                ? bounds
+                : (report.StillMissingFrom ?? default, report.StillMissingTo ?? default);
+            yield return new Pending(FeedSubjects.Healing(prefix, r.Venue, r.Code), FeedCodec.EncodeHealing(report, from, to), FeedCodec.HealingMessageId(r, from, to));
+        }
     }
+
+    // The gaps queued so far, per registration, until their healing outcome is published (only the publish loop uses it).
+    private const int MaxRememberedGaps = 100_000;
+    private readonly Dictionary<(long GapId, Registration Registration), (DateTimeOffset From, DateTimeOffset To)> _gaps = [];
 
     private Pending Send(Pending p, CancellationToken stop)
     {

@@ -1,7 +1,8 @@
 namespace KisFeed.Nats;
 
 /// <summary>
-/// Subject names: <c>{prefix}.pgm.{venue}.{code}</c> for trades and <c>{prefix}.gap.{venue}.{code}</c> for gaps, with venue
+/// Subject names: <c>{prefix}.pgm.{venue}.{code}</c> for trades, <c>{prefix}.gap.{venue}.{code}</c> for gaps and
+/// <c>{prefix}.heal.{venue}.{code}</c> for how healing a gap ended, with venue
 /// <c>krx</c>, <c>nxt</c> or <c>unified</c>, so consumers filter with wildcards (<c>kisfeed.pgm.nxt.*</c>, <c>kisfeed.*.*.005930</c>).
 /// </summary>
 public static class FeedSubjects
@@ -32,6 +33,9 @@ public static class FeedSubjects
 
     /// <summary>The subject of a gap of one registration.</summary>
     public static string Gap(string prefix, Venue venue, string code) => $"{prefix}.gap.{VenueToken(venue)}.{code}";
+
+    /// <summary>The subject of a healing outcome of one registration's gap.</summary>
+    public static string Healing(string prefix, Venue venue, string code) => $"{prefix}.heal.{VenueToken(venue)}.{code}";
 
     /// <summary>Every subject of the stream: <c>{prefix}.&gt;</c>.</summary>
     public static string All(string prefix) => $"{prefix}.>";

@@ -385,7 +385,8 @@ public sealed class NatsGateway : IAsyncDisposable
             Emit(GatewayEventKind.RegistrationStarted, AppKeyCredential.IdOf(client.Options.AppKey!), registration.ToString());
             if (gapFrom is { } from && from < registeredAt)
             {
-                yield return FeedItem.FromGap(new DataGap(Interlocked.Increment(ref _gapIds), from, registeredAt, [registration], "registration moved to another session (takeover or rebalancing)"));
+                // Negative ids: never equal to a client's own gap ids, which the publisher pairs with healing outcomes.
+                yield return FeedItem.FromGap(new DataGap(-Interlocked.Increment(ref _gapIds), from, registeredAt, [registration], "registration moved to another session (takeover or rebalancing)"));
             }
 
             await foreach (FeedItem item in feed.ReadAllAsync(ct).ConfigureAwait(false))

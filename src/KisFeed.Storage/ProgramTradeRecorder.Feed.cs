@@ -65,22 +65,7 @@ public sealed partial class ProgramTradeRecorder
             try
             {
                 using DuckDBTransaction tx = _connection.BeginTransaction();
-                using (DuckDBAppender appender = _connection.CreateAppender(StorageSchema.GapHealingTable))
-                {
-                    IDuckDBAppenderRow row = appender.CreateRow()
-                        .AppendValue(gapFrom)
-                        .AppendValue(gapTo)
-                        .AppendValue(report.Registration.Venue.Name())
-                        .AppendValue(report.Registration.Code)
-                        .AppendValue(report.Outcome.ToString())
-                        .AppendValue(report.Rows);
-                    row = report.StillMissingFrom is { } f ? row.AppendValue(f) : row.AppendNullValue();
-                    row = report.StillMissingTo is { } t ? row.AppendValue(t) : row.AppendNullValue();
-                    row.AppendValue(report.Detail)
-                        .AppendValue(_options.TimeProvider.GetUtcNow())
-                        .EndRow();
-                }
-
+                AppendHealingRowLocked(report, gapFrom, gapTo);
                 tx.Commit();
             }
             catch (DuckDBException ex)
@@ -90,6 +75,23 @@ public sealed partial class ProgramTradeRecorder
         }
 
         Log.GapHealingOutcome(_logger, report.Registration.ToString(), report.Outcome.ToString(), report.Rows);
+    }
+
+    private void AppendHealingRowLocked(GapHealingReport report, DateTimeOffset gapFrom, DateTimeOffset gapTo)
+    {
+        using DuckDBAppender appender = _connection.CreateAppender(StorageSchema.GapHealingTable);
+        IDuckDBAppenderRow row = appender.CreateRow()
+            .AppendValue(gapFrom)
+            .AppendValue(gapTo)
+            .AppendValue(report.Registration.Venue.Name())
+            .AppendValue(report.Registration.Code)
+            .AppendValue(report.Outcome.ToString())
+            .AppendValue(report.Rows);
+        row = report.StillMissingFrom is { } f ? row.AppendValue(f) : row.AppendNullValue();
+        row = report.StillMissingTo is { } t ? row.AppendValue(t) : row.AppendNullValue();
+        row.AppendValue(report.Detail)
+            .AppendValue(_options.TimeProvider.GetUtcNow())
+            .EndRow();
     }
 
     private void RecordHealing(GapHealingReport report, Dictionary<long, DataGap> gaps)

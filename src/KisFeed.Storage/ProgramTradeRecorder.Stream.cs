@@ -66,6 +66,37 @@ public sealed partial class ProgramTradeRecorder
         }
     }
 
+    /// <summary>
+    /// Records a healing outcome of the gap <paramref name="gapFrom"/>–<paramref name="gapTo"/> that came from message
+    /// <paramref name="streamSequence"/> (commits buffered updates first, then the outcome and its position in one transaction).
+    /// </summary>
+    public void RecordHealingFromStream(GapHealingReport report, DateTimeOffset gapFrom, DateTimeOffset gapTo, string stream, ulong streamSequence)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushLocked();
+            try
+            {
+                EnsurePositionsTableLocked();
+                using DuckDBTransaction tx = _connection.BeginTransaction();
+                AppendHealingRowLocked(report, gapFrom, gapTo);
+                using (DuckDBAppender appender = _connection.CreateAppender(StreamPositionsTable))
+                {
+                    appender.CreateRow().AppendValue(stream).AppendValue((long)streamSequence).AppendNullValue().EndRow();
+                }
+
+                tx.Commit();
+            }
+            catch (DuckDBException ex)
+            {
+                throw StorageFile.Translate(ex, Path, "record to");
+            }
+        }
+    }
+
     /// <summary>The last committed stream sequence of <paramref name="stream"/> in this file (0 when none).</summary>
     public ulong LastStreamSequence(string stream)
     {

@@ -1,3 +1,5 @@
+using System.Text;
+
 using KisFeed.Nats;
 
 using NATS.Client.Core;
@@ -90,5 +92,37 @@ internal static class NatsTestKit
         }
 
         return items;
+    }
+}
+
+/// <summary>A console writer a test can read while the command writes (in-process CLI runs).</summary>
+internal sealed class LockedWriter : TextWriter
+{
+    private readonly StringBuilder _text = new();
+
+    public override Encoding Encoding => Encoding.UTF8;
+
+    public override void Write(char value)
+    {
+        lock (_text)
+        {
+            _text.Append(value);
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_text)
+        {
+            _text.Append(value);
+        }
+    }
+
+    public override string ToString()
+    {
+        lock (_text)
+        {
+            return _text.ToString();
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using System.Text;
 using System.Text.Json;
 
 using KisFeed.Cli;
@@ -194,37 +193,6 @@ public sealed class ServeFromNatsTests
             await _stop.CancelAsync();
             Assert.Equal(0, await _run);
             _stop.Dispose();
-        }
-    }
-
-    private sealed class LockedWriter : TextWriter
-    {
-        private readonly StringBuilder _text = new();
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void Write(char value)
-        {
-            lock (_text)
-            {
-                _text.Append(value);
-            }
-        }
-
-        public override void Write(string? value)
-        {
-            lock (_text)
-            {
-                _text.Append(value);
-            }
-        }
-
-        public override string ToString()
-        {
-            lock (_text)
-            {
-                return _text.ToString();
-            }
         }
     }
 }
