@@ -77,11 +77,14 @@ internal sealed class GatewayProcess : IDisposable
 
     public string Output => string.Join('\n', Lines.Select(l => l.Line));
 
-    private void Signal(int signal)
+    private void Signal(int signal) => SendSignal(_process.Id, signal);
+
+    /// <summary>Sends a signal to any process the test started.</summary>
+    public static void SendSignal(int pid, int signal)
     {
-        if (Kill(_process.Id, signal) != 0)
+        if (Kill(pid, signal) != 0)
         {
-            Assert.Fail($"kill({_process.Id}, {signal}) failed");
+            Assert.Fail($"kill({pid}, {signal}) failed");
         }
     }
 
@@ -142,6 +145,9 @@ internal sealed class GatewayCluster : IAsyncDisposable
     /// <summary>Every stream message read so far (live), in stream order.</summary>
     public ConcurrentQueue<NatsFeedItem> Stream { get; } = new();
 
+    /// <summary>Every moment the simulator had two live sessions on one app key (checked every 5 ms; must stay empty).</summary>
+    public ConcurrentQueue<string> TwoSessions { get; } = new();
+
     /// <summary>Every change of the lease bucket seen (puts and deletes; expiry by max age leaves no entry).</summary>
     public ConcurrentQueue<NatsKVEntry<byte[]>> LeaseHistory { get; } = new();
 
@@ -182,6 +188,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
         await desired.AddAsync(codes.SelectMany(c => venues.Select(v => new Registration(v, c))), ct);
         cluster._background.Add(Task.Run(() => cluster.ReadStreamAsync(cluster._stop.Token)));
         cluster._background.Add(Task.Run(() => cluster.WatchLeasesAsync(cluster._stop.Token)));
+        cluster._background.Add(Task.Run(() => cluster.WatchSessionsAsync(cluster._stop.Token)));
         for (int i = 1; i <= gateways; i++)
         {
             cluster.Gateways.Add(GatewayProcess.Start($"gw{i}", server.Url, cluster.KeysFile, Feed));
@@ -216,6 +223,28 @@ internal sealed class GatewayCluster : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private async Task WatchSessionsAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            foreach (IGrouping<string?, SimulatorSessionInfo> g in Simulator.Sessions.Where(s => s.AppKey is not null).GroupBy(s => s.AppKey))
+            {
+                if (g.Count() > 1)
+                {
+                    TwoSessions.Enqueue($"{AppKeyCredential.IdOf(g.Key!)} sessions {string.Join(',', g.Select(s => s.Id))}");
+                }
+            }
+
+            try
+            {
+                await Task.Delay(5, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
     }
 

@@ -10,8 +10,8 @@ namespace KisFeed.IntegrationTests.Nats;
 /// </summary>
 public sealed class GatewayFailoverTests
 {
-    private static readonly string[] Codes = ["005930", "000660", "373220", "207940", "005380", "000270", "068270", "035420", "105560", "055550"];
-    private static readonly Venue[] Venues = [Venue.Krx, Venue.Nxt];
+    internal static readonly string[] Codes = ["005930", "000660", "373220", "207940", "005380", "000270", "068270", "035420", "105560", "055550"];
+    internal static readonly Venue[] Venues = [Venue.Krx, Venue.Nxt];
 
     [Fact]
     public async Task AKilledGatewaysKeysMoveAfterTheLeaseExpiresNotSoonerAndTheStreamMatchesTheLedger()
@@ -173,12 +173,12 @@ public sealed class GatewayFailoverTests
         }
     }
 
-    private static long CommittedSeq(GatewayProcess recorder) =>
+    internal static long CommittedSeq(GatewayProcess recorder) =>
         recorder.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l.Line, @"committed stream seq (\d+)")).Where(m => m.Success)
             .Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
 
     /// <summary>Waits until every key with work is held, each registration has data, and the keys are spread over the gateways.</summary>
-    private static async Task<int> WaitForSteadyStateAsync(GatewayCluster cluster, CancellationToken ct)
+    internal static async Task<int> WaitForSteadyStateAsync(GatewayCluster cluster, CancellationToken ct)
     {
         IReadOnlyDictionary<string, IReadOnlyList<Registration>> assignment = RegistrationAssignment.Assign(
             Codes.SelectMany(c => Venues.Select(v => new Registration(v, c))), cluster.Keys.Select(cluster.KeyIdOf), 41, out _);
@@ -193,7 +193,7 @@ public sealed class GatewayFailoverTests
     }
 
     /// <summary>Stops the market (nothing more is sent), then waits until the stream holds every ledger record outside reported gaps, once.</summary>
-    private static async Task StopMarketAndCheckLedgerAsync(GatewayCluster cluster, CancellationToken ct)
+    internal static async Task StopMarketAndCheckLedgerAsync(GatewayCluster cluster, CancellationToken ct)
     {
         cluster.Simulator.Stall(true);
         using var settle = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -59,6 +59,22 @@ internal sealed class NatsServer : IAsyncDisposable
         await StartProcessAsync(ct);
     }
 
+    /// <summary>Stops the server cleanly (SIGTERM) and waits until it exited; <see cref="StartAgainAsync"/> brings it back on the same port and store.</summary>
+    public async Task TerminateAsync(CancellationToken ct)
+    {
+        if (_process is { HasExited: false } p)
+        {
+            GatewayProcess.SendSignal(p.Id, 15);
+            await p.WaitForExitAsync(ct);
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts the server again on the same port and store dir (after <see cref="TerminateAsync"/> or <see cref="Kill"/>).</summary>
+    public Task StartAgainAsync(CancellationToken ct) => StartProcessAsync(ct);
+
     public void Kill()
     {
         if (_process is { HasExited: false } p)
