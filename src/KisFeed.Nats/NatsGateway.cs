@@ -263,6 +263,7 @@ public sealed class NatsGateway : IAsyncDisposable
                         RetryInitialConnect = true,
                         MaxRegistrations = _feed.RegistrationsPerKey,
                         Reconnect = WithSafeGap(_options.Session.Reconnect),
+                        ConnectGate = LeaseGate(slot, lease),
                     });
                 }
 
@@ -280,6 +281,14 @@ public sealed class NatsGateway : IAsyncDisposable
     }
 
     private int _overShareTicks;
+
+    /// <summary>
+    /// The client asks this right before each connect and before it sends registrations on a new connection: the key
+    /// may be used only while this lease is still the slot's and still valid on the monotonic clock (rules 2 and 3, from
+    /// inside the client, so a freeze between an earlier check and the connect cannot reach KIS on a key that moved).
+    /// </summary>
+    private static Func<CancellationToken, ValueTask<bool>> LeaseGate(KeySlot slot, AppKeyLease lease) =>
+        _ => ValueTask.FromResult(lease.IsValid && ReferenceEquals(Volatile.Read(ref slot.Lease), lease));
 
     /// <summary>
     /// Rule 4 relies on the client waiting after a drop longer than the watchdog needs to dispose it: the watchdog runs

@@ -63,6 +63,17 @@ public sealed record KisOptions
     /// <summary>Reconnect backoff.</summary>
     public ReconnectPolicy Reconnect { get; init; } = ReconnectPolicy.Default;
 
+    /// <summary>
+    /// "May this session use its app key now?", asked by the session immediately before every connect (the first and
+    /// each reconnect) and again after a connect, before any registration is sent on it. <c>false</c> (or an exception)
+    /// refuses: before a connect, that attempt fails like a refused connection and the reconnect policy applies; after a
+    /// connect, the connection is closed before anything is sent on it and the session reconnects later (asking again).
+    /// Default null: always allowed. For a holder of an app-key lease (<c>KisFeed.Nats</c>'s gateway): the lease check
+    /// runs inside the client right where the key is used, so a process frozen after an earlier check cannot connect or
+    /// register on a key that has meanwhile changed hands. Keep it fast: it runs on the session's supervisor.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<bool>>? ConnectGate { get; init; }
+
     /// <summary>Updates each consumer may have buffered before <see cref="ConsumerFullMode"/> applies.</summary>
     public int ConsumerBufferCapacity { get; init; } = 100_000;
 

@@ -77,6 +77,11 @@ internal sealed partial class KisSession
             try
             {
                 await _keys.EnsureAsync(stop).ConfigureAwait(false);
+                if (await GateRefusesAsync(stop).ConfigureAwait(false) is { } refused)
+                {
+                    throw new KisConnectionException($"Not connecting: {refused}");
+                }
+
                 transport = await _options.Transport.ConnectAsync(_options.WebSocketUri, _options.ConnectTimeout, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -117,6 +122,10 @@ internal sealed partial class KisSession
                 SetState(ConnectionState.Connected, "connected", null, attempt, null);
                 _firstConnect?.TrySetResult();
                 attempt = 0;
+            }
+            else if (await GateRefusesAsync(stop).ConfigureAwait(false) is { } refused)
+            {
+                connection.Drop($"Closed before restoring the registrations: {refused}", ReconnectReason.ConnectionLost);
             }
             else
             {
@@ -168,6 +177,24 @@ internal sealed partial class KisSession
         }
 
         SetState(IsDisposed ? ConnectionState.Closed : ConnectionState.Disconnected, "stopped", null, attempt, null);
+    }
+
+    /// <summary>Asks <see cref="KisOptions.ConnectGate"/>; returns why it refused, or null when it allows (or there is none).</summary>
+    private async ValueTask<string?> GateRefusesAsync(CancellationToken cancellationToken)
+    {
+        if (_options.ConnectGate is not { } gate)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await gate(cancellationToken).ConfigureAwait(false) ? null : "KisOptions.ConnectGate refused the use of the app key.";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return $"KisOptions.ConnectGate failed ({ex.GetType().Name}: {ex.Message}), which counts as a refusal.";
+        }
     }
 
     private string ConnectFailure(Exception ex)

@@ -138,6 +138,12 @@ internal sealed partial class KisSession : IAsyncDisposable
             return;
         }
 
+        if (await GateRefusesAsync(cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            connection.Drop($"Closed instead of registering: {refused}", ReconnectReason.ConnectionLost);
+            return; // still wanted: the next connection the gate allows restores it
+        }
+
         ControlReply? reply = await RequestAsync(connection, registration, SubscribeRequest.Subscribe, cancellationToken).ConfigureAwait(false);
         if (reply is null)
         {
