@@ -40,6 +40,7 @@ internal sealed class GatewayProcess : IDisposable
         [
             "gateway", "--nats", natsUrl, "--app-keys", keysFile, "--id", id,
             "--lease-ttl", S(feed.LeaseTtl), "--kis-silent-lifetime", S(feed.KisSilentSessionLifetime), "--renew-interval", S(feed.LeaseRenewInterval),
+            "--replicas", feed.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ]);
     }
 
@@ -118,6 +119,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
     private GatewayCluster(NatsServer server, KisSimulator simulator, NatsConnection nats, string dir, IReadOnlyList<SimulatorCredential> keys)
     {
         Server = server;
+        Nodes = [server];
         Simulator = simulator;
         Nats = nats;
         Dir = dir;
@@ -126,7 +128,17 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public static NatsFeedOptions Feed => NatsTestKit.Feed;
 
+    /// <summary>The (first) NATS server.</summary>
     public NatsServer Server { get; }
+
+    /// <summary>Every NATS server: one, or the nodes of a cluster.</summary>
+    public IReadOnlyList<NatsServer> Nodes { get; private init; }
+
+    /// <summary>The NATS URL every client is given: the server, or every node comma-separated.</summary>
+    public string Url => string.Join(',', Nodes.Select(n => n.Url));
+
+    /// <summary>The feed options of this cluster: <see cref="NatsTestKit.Feed"/>, with replicas = nodes.</summary>
+    public NatsFeedOptions FeedOptions { get; private init; } = NatsTestKit.Feed;
 
     public KisSimulator Simulator { get; }
 
@@ -153,11 +165,14 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public AppKeyLeaseStore Leases { get; private set; } = null!;
 
-    public static async Task<GatewayCluster> StartAsync(int gateways, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct)
+    /// <summary>Starts it all; <c>natsNodes</c> 1: one nats-server, 3: a three-node JetStream cluster with the stream and buckets on 3 replicas.</summary>
+    public static async Task<GatewayCluster> StartAsync(int gateways, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct, int natsNodes = 1)
     {
         string dir = Path.Combine(Path.GetTempPath(), "kisfeed-cluster-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(dir);
-        NatsServer server = await NatsServer.StartAsync(ct);
+        IReadOnlyList<NatsServer> nodes = natsNodes == 1 ? [await NatsServer.StartAsync(ct)] : await NatsServer.StartClusterAsync(natsNodes, ct);
+        NatsServer server = nodes[0];
+        NatsFeedOptions feed = NatsTestKit.Feed with { Replicas = natsNodes };
         IReadOnlyList<SimulatorCredential> keys = global::KisFeed.Cli.CliApp.DemoCredentials(5);
         KisSimulator sim = await KisSimulator.StartAsync(SimulatorOptions.Default with
         {
@@ -168,8 +183,9 @@ internal sealed class GatewayCluster : IAsyncDisposable
             PingTimeout = TimeSpan.FromSeconds(1),
             ApprovalRateLimitPerSecond = 0,
         }, ct);
-        var nats = new NatsConnection(NatsOpts.Default with { Url = server.Url, Name = "kisfeed-cluster-test" });
-        var cluster = new GatewayCluster(server, sim, nats, dir, keys);
+        string url = string.Join(',', nodes.Select(n => n.Url));
+        var nats = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-cluster-test" });
+        var cluster = new GatewayCluster(server, sim, nats, dir, keys) { Nodes = nodes, FeedOptions = feed };
         await File.WriteAllTextAsync(cluster.KeysFile, JsonSerializer.Serialize(new
         {
             keys = keys.Select(k => new { appkey = k.AppKey, appsecret = k.AppSecret }),
@@ -182,19 +198,36 @@ internal sealed class GatewayCluster : IAsyncDisposable
         }
 
         NatsJSContext js = cluster.Js;
-        await FeedPublisher.EnsureStreamAsync(js, Feed, ct);
-        cluster.Leases = await AppKeyLeaseStore.OpenAsync(js, Feed, ct);
-        DesiredRegistrations desired = await DesiredRegistrations.OpenAsync(js, Feed, ct);
+        await RetryWhileElectingAsync(() => FeedPublisher.EnsureStreamAsync(js, feed, ct), ct);
+        cluster.Leases = await AppKeyLeaseStore.OpenAsync(js, feed, ct);
+        DesiredRegistrations desired = await DesiredRegistrations.OpenAsync(js, feed, ct);
         await desired.AddAsync(codes.SelectMany(c => venues.Select(v => new Registration(v, c))), ct);
         cluster._background.Add(Task.Run(() => cluster.ReadStreamAsync(cluster._stop.Token)));
         cluster._background.Add(Task.Run(() => cluster.WatchLeasesAsync(cluster._stop.Token)));
         cluster._background.Add(Task.Run(() => cluster.WatchSessionsAsync(cluster._stop.Token)));
         for (int i = 1; i <= gateways; i++)
         {
-            cluster.Gateways.Add(GatewayProcess.Start($"gw{i}", server.Url, cluster.KeysFile, Feed));
+            cluster.Gateways.Add(GatewayProcess.Start($"gw{i}", url, cluster.KeysFile, feed));
         }
 
         return cluster;
+    }
+
+    /// <summary>A new cluster answers JetStream calls only once its meta leader is elected: retry until then.</summary>
+    private static async Task RetryWhileElectingAsync(Func<Task> call, CancellationToken ct)
+    {
+        for (int i = 0; ; i++)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (Exception ex) when (i < 100 && ex is NatsJSApiException or NatsNoRespondersException or NatsJSApiNoResponseException or TimeoutException)
+            {
+                await Task.Delay(200, ct);
+            }
+        }
     }
 
     public string KeyIdOf(SimulatorCredential c) => AppKeyCredential.IdOf(c.AppKey);
@@ -213,7 +246,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     private async Task ReadStreamAsync(CancellationToken ct)
     {
-        var consumer = new FeedConsumer(Js, Feed);
+        var consumer = new FeedConsumer(Js, FeedOptions);
         try
         {
             await foreach (NatsFeedItem item in consumer.ReadAsync([], VenueExtensions.All, FeedStart.AfterSequence(0), ct))
@@ -282,7 +315,10 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
         await Nats.DisposeAsync();
         await Simulator.DisposeAsync();
-        await Server.DisposeAsync();
+        foreach (NatsServer node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
         try
         {
             Directory.Delete(Dir, recursive: true);

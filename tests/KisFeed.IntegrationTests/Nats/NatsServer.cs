@@ -11,14 +11,22 @@ namespace KisFeed.IntegrationTests.Nats;
 internal sealed class NatsServer : IAsyncDisposable
 {
     private readonly string _binary;
+    private readonly string[] _clusterArgs;
     private Process? _process;
 
-    private NatsServer(string binary, int port, string storeDir)
+    private NatsServer(string binary, int port, string storeDir, string name = "", string[]? clusterArgs = null)
     {
         _binary = binary;
         Port = port;
         StoreDir = storeDir;
+        Name = name;
+        _clusterArgs = clusterArgs ?? [];
     }
+
+    /// <summary>The server name (cluster nodes: n1, n2, n3; a single server: empty).</summary>
+    public string Name { get; }
+
+    public bool IsRunning => _process is { HasExited: false };
 
     public int Port { get; }
 
@@ -50,6 +58,29 @@ internal sealed class NatsServer : IAsyncDisposable
         var server = new NatsServer(FindBinary(), FreePort(), dir);
         await server.StartProcessAsync(ct);
         return server;
+    }
+
+    /// <summary>
+    /// A JetStream cluster of <paramref name="nodes"/> servers on loopback (client and route ports free at run time),
+    /// each with its own store; returns once every node is ready (JetStream's meta leader may still be electing: the
+    /// first JetStream call should retry).
+    /// </summary>
+    public static async Task<IReadOnlyList<NatsServer>> StartClusterAsync(int nodes, CancellationToken ct)
+    {
+        string binary = FindBinary();
+        int[] routes = [.. Enumerable.Range(0, nodes).Select(_ => FreePort())];
+        List<NatsServer> servers = [];
+        for (int i = 0; i < nodes; i++)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "kisfeed-nats-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(dir);
+            string others = string.Join(',', routes.Where((_, j) => j != i).Select(p => $"nats://127.0.0.1:{p}"));
+            servers.Add(new NatsServer(binary, FreePort(), dir, $"n{i + 1}",
+                ["--server_name", $"n{i + 1}", "--cluster_name", "kisfeed-test", "--cluster", $"nats://127.0.0.1:{routes[i]}", "--routes", others]));
+        }
+
+        await Task.WhenAll(servers.Select(s => s.StartProcessAsync(ct)));
+        return servers;
     }
 
     /// <summary>Kills the server (SIGKILL: no clean shutdown) and starts it again on the same port and store.</summary>
@@ -89,7 +120,7 @@ internal sealed class NatsServer : IAsyncDisposable
 
     private async Task StartProcessAsync(CancellationToken ct)
     {
-        var start = new ProcessStartInfo(_binary, ["-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDir])
+        var start = new ProcessStartInfo(_binary, ["-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDir, .. _clusterArgs])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
