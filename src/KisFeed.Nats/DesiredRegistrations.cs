@@ -32,6 +32,29 @@ public sealed class DesiredRegistrations
         return new DesiredRegistrations(store);
     }
 
+    /// <summary>
+    /// Opens the bucket as it is when it exists (its replicas and other settings untouched), and creates it with
+    /// <paramref name="options"/> only when it does not: for operators' tools (<c>kisfeed subs</c>), which must not turn
+    /// a cluster's 3-replica bucket into a 1-replica one by running with the defaults.
+    /// </summary>
+    public static async Task<DesiredRegistrations> OpenOrCreateAsync(INatsJSContext js, NatsFeedOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(js);
+        options ??= NatsFeedOptions.Default;
+        try
+        {
+            return new DesiredRegistrations(await new NatsKVContext(js).GetStoreAsync(options.DesiredBucket, cancellationToken).ConfigureAwait(false));
+        }
+        catch (NatsKVException)
+        {
+            return await OpenAsync(js, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+        {
+            return await OpenAsync(js, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Adds registrations (already present ones stay).</summary>
     public async Task AddAsync(IEnumerable<Registration> registrations, CancellationToken cancellationToken = default)
     {
