@@ -1,71 +1,10 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
-
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 using NATS.Client.Core;
 using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 
 namespace KisFeed.Nats;
-
-/// <summary>Settings of one <see cref="NatsGateway"/>.</summary>
-public sealed record GatewayOptions
-{
-    /// <summary>Defaults: id = host-pid, <see cref="NatsFeedOptions.Default"/>, the live KIS endpoints.</summary>
-    public static GatewayOptions Default { get; } = new();
-
-    /// <summary>This gateway's id, unique in the deployment (written as the holder of its leases).</summary>
-    public string GatewayId { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
-
-    /// <summary>Names and lease timings (the same on every gateway).</summary>
-    public NatsFeedOptions Feed { get; init; } = NatsFeedOptions.Default;
-
-    /// <summary>Template of each KIS session (endpoints, logging, buffers); the app key and secret are filled per key.</summary>
-    public KisOptions Session { get; init; } = KisOptions.Default;
-
-    /// <summary>At most this many keys held at once (null: a fair share of the keys with work, by live gateways).</summary>
-    public int? MaxKeys { get; init; }
-}
-
-/// <summary>What a gateway did.</summary>
-public enum GatewayEventKind
-{
-    /// <summary>Registered in the presence bucket.</summary>
-    Started,
-
-    /// <summary>Took a lease (CreateAsync succeeded).</summary>
-    LeaseAcquired,
-
-    /// <summary>A lease ran out or its renewal was refused; the key's session is being closed.</summary>
-    LeaseLost,
-
-    /// <summary>The key's KIS session is closed (after a loss or a release).</summary>
-    SessionClosed,
-
-    /// <summary>Gave a lease back after closing its session.</summary>
-    LeaseReleased,
-
-    /// <summary>A registration was accepted by KIS on a key's session.</summary>
-    RegistrationStarted,
-
-    /// <summary>A registration was taken off a key's session.</summary>
-    RegistrationStopped,
-
-    /// <summary>Something failed and will be retried.</summary>
-    Error,
-
-    /// <summary>Every session closed and every lease given back.</summary>
-    Stopped,
-}
-
-/// <summary>One thing a gateway did, for logs, the CLI and tests.</summary>
-/// <param name="At">When (UTC).</param>
-/// <param name="Kind">What.</param>
-/// <param name="KeyId">The app key's lease id (empty for gateway-wide events).</param>
-/// <param name="Detail">Words.</param>
-public sealed record GatewayEvent(DateTimeOffset At, GatewayEventKind Kind, string KeyId, string Detail);
 
 /// <summary>
 /// Runs KIS sessions for the app keys whose leases it holds, carries the registrations assigned to those keys and
@@ -87,7 +26,7 @@ public sealed record GatewayEvent(DateTimeOffset At, GatewayEventKind Kind, stri
 /// holder may have died with records in flight) to the moment KIS accepted it here.</item>
 /// </list>
 /// </remarks>
-public sealed class NatsGateway : IAsyncDisposable
+public sealed partial class NatsGateway : IAsyncDisposable
 {
     private readonly INatsConnection _nats;
     private readonly NatsJSContext _js;
@@ -299,136 +238,6 @@ public sealed class NatsGateway : IAsyncDisposable
 
     private static ReconnectPolicy WithSafeGap(ReconnectPolicy policy) =>
         policy.MinimumGap >= MinimumReconnectGap ? policy : policy with { MinimumGap = MinimumReconnectGap, MaxDelay = policy.MaxDelay < MinimumReconnectGap ? MinimumReconnectGap : policy.MaxDelay };
-
-    private void Reconcile(KeySlot slot, IReadOnlyList<Registration> assigned)
-    {
-        lock (slot.Gate)
-        {
-            if (slot.Lease is not { IsValid: true } lease || slot.Client is not { } client || slot.SessionStop is not { } sessionStop)
-            {
-                return;
-            }
-
-            var want = assigned.ToHashSet();
-            foreach (Registration r in slot.Pumps.Keys.Where(r => !want.Contains(r)).ToList())
-            {
-                slot.Pumps[r].Cancel();
-                slot.Pumps.Remove(r);
-                Emit(GatewayEventKind.RegistrationStopped, slot.Credential.Id, r.ToString());
-            }
-
-            foreach (Registration r in assigned)
-            {
-                if (!slot.Pumps.ContainsKey(r))
-                {
-                    var stop = CancellationTokenSource.CreateLinkedTokenSource(sessionStop.Token);
-                    slot.Pumps[r] = stop;
-                    _ = Task.Run(() => PumpAsync(slot, lease, client, r, stop.Token));
-                }
-            }
-        }
-    }
-
-    private async Task PumpAsync(KeySlot slot, AppKeyLease lease, KisRealtimeClient client, Registration registration, CancellationToken ct)
-    {
-        int failures = 0;
-        while (!ct.IsCancellationRequested)
-        {
-            // Rule 2: nothing goes to KIS on a lease that is no longer valid.
-            if (!lease.IsValid)
-            {
-                return;
-            }
-
-            try
-            {
-                DateTimeOffset? lastStored = await LastStoredTodayAsync(registration, ct).ConfigureAwait(false);
-                bool first = true;
-                await foreach (FeedItem item in FeedOfAsync(client, registration, lastStored, ct).ConfigureAwait(false))
-                {
-                    if (first)
-                    {
-                        first = false;
-                        failures = 0;
-                    }
-
-                    await _publisher!.EnqueueAsync(item, ct).ConfigureAwait(false);
-                }
-
-                return;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is KisException or NatsException or TimeoutException or ChannelClosedException)
-            {
-                failures++;
-                Log.RegistrationFailed(_log, registration.ToString(), slot.Credential.Id, ex.Message);
-                Emit(GatewayEventKind.Error, slot.Credential.Id, $"{registration}: {ex.Message}");
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * failures)), ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    // The registration's feed from the session itself: trades, gaps and REST-healed rows in order. Once KIS has
-    // accepted the registration, a gap from `gapFrom` (the last record stored for it today) to now comes first:
-    // records a previous holder had not published are missing.
-    private async IAsyncEnumerable<FeedItem> FeedOfAsync(KisRealtimeClient client, Registration registration, DateTimeOffset? gapFrom, [EnumeratorCancellation] CancellationToken ct)
-    {
-        FeedSubscription feed = await client.SubscribeFeedAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
-        await using (feed.ConfigureAwait(false))
-        {
-            DateTimeOffset registeredAt = DateTimeOffset.UtcNow;
-            Emit(GatewayEventKind.RegistrationStarted, AppKeyCredential.IdOf(client.Options.AppKey!), registration.ToString());
-            if (gapFrom is { } from && from < registeredAt)
-            {
-                // Negative ids: never equal to a client's own gap ids, which the publisher pairs with healing outcomes.
-                yield return FeedItem.FromGap(new DataGap(-Interlocked.Increment(ref _gapIds), from, registeredAt, [registration], "registration moved to another session (takeover or rebalancing)"));
-            }
-
-            await foreach (FeedItem item in feed.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-    }
-
-    private async Task<DateTimeOffset?> LastStoredTodayAsync(Registration registration, CancellationToken ct)
-    {
-        try
-        {
-            NatsMsg<byte[]> msg = await _stream!.GetDirectAsync<byte[]>(
-                new StreamMsgGetRequest { LastBySubj = FeedSubjects.Trade(_feed.SubjectPrefix, registration.Venue, registration.Code) },
-                cancellationToken: ct).ConfigureAwait(false);
-            if (msg.Data is not { Length: > 0 } data)
-            {
-                return null;
-            }
-
-            ProgramTrade last = FeedCodec.Decode(data).Trade;
-            return FeedConsumer.KoreaDate(last.ReceivedAt) == FeedConsumer.KoreaDate(DateTimeOffset.UtcNow) ? last.ReceivedAt : null;
-        }
-        catch (NatsJSApiException)
-        {
-            return null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 
     private void WatchdogLoop()
     {
