@@ -55,7 +55,16 @@ public sealed class ProgramTradeQueries : IDisposable
     {
         Path = path;
         _connection = connection;
+        UsesBins = StorageFile.HasTable(connection, StorageSchema.BinsTable);
     }
+
+    /// <summary>
+    /// True when the day curve and minute bars come from the recording's 10-second bins (<c>program_trade_bins</c>,
+    /// schema version 4) rather than from a scan of its updates: a file a version 4 recorder has written to. Files only
+    /// read since an older version are scanned (same results, slower). Settable inside the library's tests and
+    /// benchmarks, to compare both.
+    /// </summary>
+    public bool UsesBins { get; internal set; }
 
     /// <summary>Full path of the recording.</summary>
     public string Path { get; }
@@ -192,9 +201,7 @@ public sealed class ProgramTradeQueries : IDisposable
             return (IReadOnlyList<RecordingGap>)gaps;
         });
 
-    // Orders updates by kis_time (whole seconds, as KIS sends them), then seq: seconds of the day (< 2^17) in the high
-    // bits, seq (< 2^40) in the low ones, so arg_max over one BIGINT picks the last update.
-    private const string OrderKey = "((epoch_us(kis_time) // 1000000) * 1099511627776 + seq)";
+    private const string OrderKey = StorageSchema.OrderKey;
 
     private async Task<IReadOnlyList<ProgramTradeBucket>> Buckets(DateOnly date, string code, Venue venue, long bucketSeconds, CancellationToken cancellationToken) =>
         (await BucketsByVenue(date, code, venue, bucketSeconds, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(venue) ?? [];
@@ -205,21 +212,34 @@ public sealed class ProgramTradeQueries : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(code);
         string where = $"trading_date = {DateLiteral(date)} AND code = {StorageFile.Literal(code.Trim())}" +
             (venue is { } v ? $" AND venue = {StorageFile.Literal(v.Name())}" : "");
+        // Bins hold the last update of each 10 s of kis_time, so any multiple of 10 s is a fold of them; other
+        // resolutions (and files without bins) scan the updates.
+        bool fromBins = UsesBins && bucketSeconds % StorageSchema.BinSeconds == 0;
+        string binned = fromBins
+            ? string.Create(CultureInfo.InvariantCulture, $"""
+                SELECT CAST(venue AS VARCHAR) AS v, CAST(bin // {bucketSeconds / StorageSchema.BinSeconds} AS BIGINT) AS bucket,
+                    arg_max(net_buy_value, last_key) AS net, arg_max(buy_value, last_key) AS buy, arg_max(sell_value, last_key) AS sell,
+                    arg_max(volume, last_key) AS vol, CAST(sum(records) AS BIGINT) AS n
+                FROM {StorageSchema.BinsTable} WHERE {where}
+                GROUP BY v, bucket
+                """)
+            : string.Create(CultureInfo.InvariantCulture, $"""
+                SELECT CAST(venue AS VARCHAR) AS v, epoch_us(kis_time) // {bucketSeconds * 1_000_000} AS bucket,
+                    arg_max(net_buy_value, k) AS net, arg_max(buy_value, k) AS buy, arg_max(sell_value, k) AS sell,
+                    arg_max(buy_volume + sell_volume, k) AS vol, count(*) AS n
+                FROM (SELECT venue, kis_time, net_buy_value, buy_value, sell_value, buy_volume, sell_volume, {OrderKey} AS k
+                      FROM program_trades WHERE {where})
+                GROUP BY v, bucket
+                """);
         return Run(cancellationToken, command =>
         {
-            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
-                WITH b AS (
-                    SELECT CAST(venue AS VARCHAR) AS venue, epoch_us(kis_time) // {bucketSeconds * 1_000_000} AS bin,
-                        arg_max(net_buy_value, k) AS net, arg_max(buy_value, k) AS buy, arg_max(sell_value, k) AS sell,
-                        arg_max(buy_volume + sell_volume, k) AS vol, count(*) AS n
-                    FROM (SELECT venue, kis_time, net_buy_value, buy_value, sell_value, buy_volume, sell_volume, {OrderKey} AS k
-                          FROM program_trades WHERE {where})
-                    GROUP BY venue, bin)
-                SELECT venue, bin, net, buy, sell,
+            command.CommandText = $"""
+                WITH b AS ({binned})
+                SELECT v, bucket, net, buy, sell,
                     net - coalesce(lag(net) OVER w, 0), buy - coalesce(lag(buy) OVER w, 0), sell - coalesce(lag(sell) OVER w, 0),
                     vol - coalesce(lag(vol) OVER w, 0), n
-                FROM b WINDOW w AS (PARTITION BY venue ORDER BY bin) ORDER BY venue, bin
-                """);
+                FROM b WINDOW w AS (PARTITION BY v ORDER BY bucket) ORDER BY v, bucket
+                """;
             using DuckDBDataReader reader = command.ExecuteReader();
             Dictionary<Venue, IReadOnlyList<ProgramTradeBucket>> result = [];
             List<ProgramTradeBucket>? buckets = null;
