@@ -201,6 +201,44 @@ public sealed class ProgramTradeQueries : IDisposable
             return (IReadOnlyList<RecordingGap>)gaps;
         });
 
+    /// <summary>
+    /// How the gaps of <paramref name="date"/> were healed (the <c>gap_healing</c> rows of gaps overlapping its KST
+    /// calendar day), oldest first; empty for a file older than schema version 3, which kept no outcome.
+    /// </summary>
+    public Task<IReadOnlyList<RecordedGapHealing>> GapHealingAsync(DateOnly date, CancellationToken cancellationToken = default) =>
+        Run(cancellationToken, command =>
+        {
+            if (!StorageFile.HasTable(_connection, StorageSchema.GapHealingTable))
+            {
+                return (IReadOnlyList<RecordedGapHealing>)[];
+            }
+
+            DateTimeOffset from = new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            DateTimeOffset to = from.AddDays(1);
+            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+                SELECT epoch_us(from_time), epoch_us(to_time), venue, code, outcome, rest_rows, epoch_us(still_missing_from), epoch_us(still_missing_to), detail
+                FROM gap_healing
+                WHERE to_time >= make_timestamptz({from.ToUnixTimeMilliseconds() * 1000}) AND from_time < make_timestamptz({to.ToUnixTimeMilliseconds() * 1000})
+                ORDER BY from_time, recorded_at, venue, code
+                """);
+            using DuckDBDataReader reader = command.ExecuteReader();
+            List<RecordedGapHealing> rows = [];
+            while (reader.Read())
+            {
+                rows.Add(new RecordedGapHealing(
+                    ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(0)),
+                    ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(1)),
+                    new Registration(ParseVenue(reader.GetString(2)), reader.GetString(3)),
+                    Enum.TryParse(reader.GetString(4), out GapHealing outcome) ? outcome : GapHealing.NotHealed,
+                    reader.GetInt32(5),
+                    reader.IsDBNull(6) ? null : ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(6)),
+                    reader.IsDBNull(7) ? null : ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(7)),
+                    reader.GetString(8)));
+            }
+
+            return (IReadOnlyList<RecordedGapHealing>)rows;
+        });
+
     private const string OrderKey = StorageSchema.OrderKey;
 
     private async Task<IReadOnlyList<ProgramTradeBucket>> Buckets(DateOnly date, string code, Venue venue, long bucketSeconds, CancellationToken cancellationToken) =>
