@@ -73,15 +73,17 @@ internal static class WebBenchmark
         Market market = new(codes, DateOnly.FromDateTime(DateTime.UtcNow.AddHours(9)), seed: 7, alwaysOpen: true);
         // Warm up for 3 s, then measure.
         await FeedAsync(feed.Writer, market, ratePerSeries, TimeSpan.FromSeconds(3));
-        await page.EvaluateAsync("window.__kisBoard.latencies.length = 0");
+        await page.EvaluateAsync("for (const a of [window.__kisBoard.latencies, window.__kisBoard.server, window.__kisBoard.page]) a.length = 0");
         long sent = await FeedAsync(feed.Writer, market, ratePerSeries, TimeSpan.FromSeconds(seconds));
         await Task.Delay(500);
-        double[] samples = [.. (await page.EvaluateAsync<JsonElement>("window.__kisBoard.latencies")).EnumerateArray().Select(e => e.GetDouble()).Order()];
+        async Task<double[]> ReadAsync(string name) => [.. (await page.EvaluateAsync<JsonElement>($"window.__kisBoard.{name}")).EnumerateArray().Select(e => e.GetDouble()).Order()];
+        double[] samples = await ReadAsync("latencies");
+        double[] onServer = await ReadAsync("server"), onPage = await ReadAsync("page");
         feed.Writer.TryComplete();
         await stop.CancelAsync();
         await pump;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"web latency: record → pixels at {codes.Length} codes × 3 venues, {ratePerSeries:0.#} updates/s per code and venue ({sent / (double)seconds:N0} records/s, recorder on, 1 page): p50 {Percentile(samples, 0.50):N0} ms, p99 {Percentile(samples, 0.99):N0} ms, max {samples.LastOrDefault():N0} ms over {samples.Length:N0} rows drawn (of {sent:N0} records; the rest coalesced)"));
+            $"web latency: record → pixels at {codes.Length} codes × 3 venues, {ratePerSeries:0.#} updates/s per code and venue ({sent / (double)seconds:N0} records/s, recorder on, 1 page): p50 {Percentile(samples, 0.50):N0} ms, p99 {Percentile(samples, 0.99):N0} ms, max {samples.LastOrDefault():N0} ms over {samples.Length:N0} rows drawn (of {sent:N0} records; the rest coalesced); split: record → batch collected on the server p50 {Percentile(onServer, 0.50):N0} / p99 {Percentile(onServer, 0.99):N0} ms, collected → frame drawn (serialize, SSE, parse, apply, next frame) p50 {Percentile(onPage, 0.50):N0} / p99 {Percentile(onPage, 0.99):N0} ms; uptime: {File.ReadAllText("/proc/loadavg").Trim()}"));
         return 0;
     }
 
@@ -357,12 +359,18 @@ internal static class WebBenchmark
         long sent = 0;
         List<string> samples = [];
         using Process self = Process.GetCurrentProcess();
+        // The recorder's DuckDB database (one instance per file in the process): what its buffer manager holds.
+        using DuckDB.NET.Data.DuckDBConnection duck = new($"Data Source={db.Path}");
+        duck.Open();
+        using DuckDB.NET.Data.DuckDBCommand duckMemory = duck.CreateCommand();
+        duckMemory.CommandText = "SELECT CAST(sum(memory_usage_bytes) AS BIGINT) FROM duckdb_memory()";
         while (clock.Elapsed < total)
         {
             sent += await FeedAsync(feed.Writer, market, rate, every);
             GC.Collect();
             self.Refresh();
-            samples.Add(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMinutes:0.0} min {self.WorkingSet64 / 1048576.0:N0} MB (heap {GC.GetTotalMemory(false) / 1048576.0:N0} MB)"));
+            long duckBytes = Convert.ToInt64(duckMemory.ExecuteScalar(), CultureInfo.InvariantCulture);
+            samples.Add(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMinutes:0.0} min {self.WorkingSet64 / 1048576.0:N0} MB (heap {GC.GetTotalMemory(false) / 1048576.0:N0} MB, DuckDB {duckBytes / 1048576.0:N0} MB, file {new FileInfo(db.Path).Length / 1048576.0:N1} MB)"));
             Console.WriteLine($"  {samples[^1]}, pages connected {server.Pages}");
         }
 

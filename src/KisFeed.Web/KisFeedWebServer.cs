@@ -348,7 +348,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
             if (resumed is { } r)
             {
                 sent = r.Seq;
-                yield return Item("batch", new BatchDto(r.Seq, r.Rows, r.Gaps), r.Seq);
+                yield return Item("batch", new BatchDto(r.Seq, r.Rows, r.Gaps, time.GetUtcNow().ToUnixTimeMilliseconds()), r.Seq);
             }
             else
             {
@@ -373,7 +373,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
                     if (Board.CollectSince(sent) is { } batch)
                     {
                         sent = batch.Seq;
-                        yield return Item("batch", new BatchDto(batch.Seq, batch.Rows, batch.Gaps), batch.Seq);
+                        yield return Item("batch", new BatchDto(batch.Seq, batch.Rows, batch.Gaps, time.GetUtcNow().ToUnixTimeMilliseconds()), batch.Seq);
                     }
                     else
                     {
