@@ -15,8 +15,12 @@ namespace KisFeed.Benchmarks;
 /// <list type="bullet">
 /// <item><c>web latency [--codes 41] [--rate 2] [--seconds 20]</c>: record → pixels, from a record entering the server's
 /// feed (its <c>ReceivedAt</c>) to the animation frame after the page applied it, p50/p99, with the recorder on.</item>
-/// <item><c>web curve [--records 10000000] [--file F]</c>: the day curve, minute bars and ranking queries on a file of N
-/// records (generated first with the recorder's appender if missing).</item>
+/// <item><c>web curve [--records 10000000] [--file F] [--alternatives]</c>: the day curve, minute bars and ranking queries on
+/// a file of N records (generated first with the recorder's appender if missing; an older file gets its bins built
+/// first), from the bins and by the old scan interleaved; with <c>--alternatives</c> also the scan on copies with an
+/// ART index or ordered rows.</item>
+/// <item><c>web ingest [--records 2000000] [--rounds 3]</c>: what keeping the bins up costs the recorder: ingest with and
+/// without them, alternating.</item>
 /// <item><c>web memory [--pages 20] [--minutes 10]</c>: server memory with N pages open on a live synthetic feed.</item>
 /// <item><c>web gen --out F [--records N] [--date yyyy-MM-dd]</c>: a synthetic day (for screenshots and the curve figure).</item>
 /// <item><c>web shot URL OUT WIDTHxHEIGHT [--select CODE] [--venue V]</c>: a screenshot of the page.</item>
@@ -33,8 +37,9 @@ internal static class WebBenchmark
         return mode switch
         {
             "latency" => await LatencyAsync(Int(o, "codes", 41), Double(o, "rate", 2), Int(o, "seconds", 20)),
-            "curve" => await CurveAsync(Long(o, "records", 10_000_000), o.GetValueOrDefault("file")),
+            "curve" => await CurveAsync(Long(o, "records", 10_000_000), o.GetValueOrDefault("file"), o.ContainsKey("alternatives")),
             "memory" => await MemoryAsync(Int(o, "pages", 20), Double(o, "minutes", 10), Int(o, "codes", 41), Double(o, "rate", 2)),
+            "ingest" => await IngestCostAsync(Int(o, "records", 2_000_000), Int(o, "rounds", 3)),
             "gen" => await GenerateAsync(o["out"], Long(o, "records", 2_000_000), o.TryGetValue("date", out string? d) ? DateOnly.Parse(d, CultureInfo.InvariantCulture) : new DateOnly(2026, 11, 24)),
             "shot" => await ShotAsync(args[1], args[2], args[3], o.GetValueOrDefault("select"), o.GetValueOrDefault("venue")),
             _ => Usage(),
@@ -68,15 +73,17 @@ internal static class WebBenchmark
         Market market = new(codes, DateOnly.FromDateTime(DateTime.UtcNow.AddHours(9)), seed: 7, alwaysOpen: true);
         // Warm up for 3 s, then measure.
         await FeedAsync(feed.Writer, market, ratePerSeries, TimeSpan.FromSeconds(3));
-        await page.EvaluateAsync("window.__kisBoard.latencies.length = 0");
+        await page.EvaluateAsync("for (const a of [window.__kisBoard.latencies, window.__kisBoard.server, window.__kisBoard.page]) a.length = 0");
         long sent = await FeedAsync(feed.Writer, market, ratePerSeries, TimeSpan.FromSeconds(seconds));
         await Task.Delay(500);
-        double[] samples = [.. (await page.EvaluateAsync<JsonElement>("window.__kisBoard.latencies")).EnumerateArray().Select(e => e.GetDouble()).Order()];
+        async Task<double[]> ReadAsync(string name) => [.. (await page.EvaluateAsync<JsonElement>($"window.__kisBoard.{name}")).EnumerateArray().Select(e => e.GetDouble()).Order()];
+        double[] samples = await ReadAsync("latencies");
+        double[] onServer = await ReadAsync("server"), onPage = await ReadAsync("page");
         feed.Writer.TryComplete();
         await stop.CancelAsync();
         await pump;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"web latency: record → pixels at {codes.Length} codes × 3 venues, {ratePerSeries:0.#} updates/s per code and venue ({sent / (double)seconds:N0} records/s, recorder on, 1 page): p50 {Percentile(samples, 0.50):N0} ms, p99 {Percentile(samples, 0.99):N0} ms, max {samples.LastOrDefault():N0} ms over {samples.Length:N0} rows drawn (of {sent:N0} records; the rest coalesced)"));
+            $"web latency: record → pixels at {codes.Length} codes × 3 venues, {ratePerSeries:0.#} updates/s per code and venue ({sent / (double)seconds:N0} records/s, recorder on, 1 page): p50 {Percentile(samples, 0.50):N0} ms, p99 {Percentile(samples, 0.99):N0} ms, max {samples.LastOrDefault():N0} ms over {samples.Length:N0} rows drawn (of {sent:N0} records; the rest coalesced); split: record → batch collected on the server p50 {Percentile(onServer, 0.50):N0} / p99 {Percentile(onServer, 0.99):N0} ms, collected → frame drawn (serialize, SSE, parse, apply, next frame) p50 {Percentile(onPage, 0.50):N0} / p99 {Percentile(onPage, 0.99):N0} ms; uptime: {File.ReadAllText("/proc/loadavg").Trim()}"));
         return 0;
     }
 
@@ -108,7 +115,7 @@ internal static class WebBenchmark
 
     // ---- day curve on a large file --------------------------------------------------------------------------
 
-    private static async Task<int> CurveAsync(long records, string? file)
+    private static async Task<int> CurveAsync(long records, string? file, bool alternatives)
     {
         file ??= Path.Combine(Path.GetTempPath(), $"kisfeed-curve-{records}.duckdb");
         DateOnly day = new(2026, 11, 24);
@@ -117,32 +124,165 @@ internal static class WebBenchmark
             await GenerateAsync(file, records, day);
         }
 
-        using ProgramTradeQueries q = ProgramTradeQueries.Open(file);
-        string code = Codes(41)[0];
-        static async Task<(double First, double Median, int Points)> TimeAsync(Func<Task<int>> query)
+        string migrated = "";
+        bool hasBins;
+        using (ProgramTradeQueries probe = ProgramTradeQueries.Open(file))
         {
-            List<double> ms = [];
-            int points = 0;
-            for (int i = 0; i < 11; i++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                points = await query();
-                ms.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            }
-
-            double first = ms[0];
-            ms.Sort();
-            return (first, ms[ms.Count / 2], points);
+            hasBins = probe.UsesBins;
         }
 
-        var curve = await TimeAsync(async () => (await q.DayCurveAsync(day, code, Venue.Unified, TimeSpan.FromSeconds(10))).Count);
-        var bars = await TimeAsync(async () => (await q.MinuteBarsAsync(day, code, Venue.Unified)).Count);
-        var allVenues = await TimeAsync(async () => (await q.DayCurvesAsync(day, code, TimeSpan.FromSeconds(10))).Values.Sum(v => v.Count));
-        var ranking = await TimeAsync(async () => (await q.RankingAsync(day, new TimeOnly(14, 0))).Count);
+        if (!hasBins)
+        {
+            // An older file: a recorder opening it builds the bins (schema version 4).
+            long start = Stopwatch.GetTimestamp();
+            ProgramTradeRecorder.Open(file).Dispose();
+            migrated = string.Create(CultureInfo.InvariantCulture, $" (older file: building its bins on open for write took {Stopwatch.GetElapsedTime(start).TotalMilliseconds:N0} ms)");
+        }
+
+        string code = Codes(41)[0];
         long total = (await ProgramTradeCatalog.ListDatesAsync(file)).Sum(d => d.Records);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"web curve: {total:N0} records in {file} ({new FileInfo(file).Length / 1048576.0:N0} MiB): day curve of one stock (10 s buckets, {curve.Points} points) first {curve.First:N0} ms, median {curve.Median:N0} ms; minute bars ({bars.Points}) first {bars.First:N0} ms, median {bars.Median:N0} ms; all three venues' curves in one scan (what the page loads, {allVenues.Points} points) first {allVenues.First:N0} ms, median {allVenues.Median:N0} ms; ranking as of 14:00 ({ranking.Points} rows) first {ranking.First:N0} ms, median {ranking.Median:N0} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"web curve: {total:N0} records in {file} ({new FileInfo(file).Length / 1048576.0:N0} MiB){migrated}; uptime: {File.ReadAllText("/proc/loadavg").Trim()}"));
+        using (ProgramTradeQueries q = ProgramTradeQueries.Open(file))
+        {
+            // Interleaved: each round times the bins and then the scan, so both see the same load.
+            Timings binned = new(), scanned = new();
+            for (int i = 0; i < 11; i++)
+            {
+                q.UsesBins = true;
+                await binned.RoundAsync(q, day, code);
+                q.UsesBins = false;
+                await scanned.RoundAsync(q, day, code);
+            }
+
+            binned.Print("bins (v4)", scanned);
+            scanned.Print("scan (old)", null);
+            q.UsesBins = true;
+            List<double> ranking = [];
+            int rows = 0;
+            for (int i = 0; i < 5; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                rows = (await q.RankingAsync(day, new TimeOnly(14, 0))).Count;
+                ranking.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+
+            ranking.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ranking as of 14:00 ({rows} rows, a scan either way): median {ranking[ranking.Count / 2]:N0} ms"));
+        }
+
+        if (alternatives)
+        {
+            await AlternativesAsync(file, day, code);
+        }
+
         return 0;
+    }
+
+    private static async Task<int> IngestCostAsync(int records, int rounds)
+    {
+        ProgramTrade[] trades = Scenarios.BuildTrades(records);
+        Console.WriteLine($"web ingest: {records:N0} records (41 codes × 3 venues), default batches; uptime: {File.ReadAllText("/proc/loadavg").Trim()}");
+        List<double> with = [], without = [];
+        for (int round = 0; round <= rounds; round++)
+        {
+            foreach (bool keep in (bool[])[true, false])
+            {
+                using TempFile db = new();
+                long start = Stopwatch.GetTimestamp();
+                await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(db.Path, RecorderOptions.Default with { KeepBins = keep }))
+                {
+                    foreach (ProgramTrade t in trades)
+                    {
+                        recorder.Append(t);
+                    }
+                }
+
+                double rate = records / Stopwatch.GetElapsedTime(start).TotalSeconds;
+                if (round > 0)
+                {
+                    (keep ? with : without).Add(rate); // round 0 warms up
+                }
+            }
+        }
+
+        static double Median(List<double> r) => r.Order().ElementAt(r.Count / 2);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  with bins {Median(with) / 1e6:F2} M rec/s, without {Median(without) / 1e6:F2} M rec/s (median of {rounds}; {100 * (1 - (Median(with) / Median(without))):N0} % slower); uptime: {File.ReadAllText("/proc/loadavg").Trim()}"));
+        return 0;
+    }
+
+    /// <summary>DuckDB's own means on a copy of the file, the scan query each time: an ART index on (date, code), and the
+    /// rows ordered by (date, code, venue, kis_time) so zone maps skip the other codes.</summary>
+    private static async Task AlternativesAsync(string file, DateOnly day, string code)
+    {
+        string dir = Directory.CreateTempSubdirectory("kisfeed-curve-alt-").FullName;
+        try
+        {
+            foreach ((string name, string sql) in (List<(string, string)>)[
+                ("ART index on (trading_date, code)", "CREATE INDEX by_code ON program_trades (trading_date, code)"),
+                ("rows ordered by (trading_date, code, venue, kis_time)", "CREATE TABLE sorted AS SELECT * FROM program_trades ORDER BY trading_date, code, venue, kis_time; DROP TABLE program_trades; ALTER TABLE sorted RENAME TO program_trades"),
+            ])
+            {
+                string copy = Path.Combine(dir, "alt.duckdb");
+                File.Copy(file, copy, overwrite: true);
+                long start = Stopwatch.GetTimestamp();
+                using (DuckDB.NET.Data.DuckDBConnection c = new($"Data Source={copy}"))
+                {
+                    c.Open();
+                    using DuckDB.NET.Data.DuckDBCommand command = c.CreateCommand();
+                    command.CommandText = sql;
+                    command.ExecuteNonQuery();
+                }
+
+                double build = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                using ProgramTradeQueries q = ProgramTradeQueries.Open(copy);
+                q.UsesBins = false;
+                Timings t = new();
+                for (int i = 0; i < 11; i++)
+                {
+                    await t.RoundAsync(q, day, code);
+                }
+
+                t.Print($"scan with {name} (built in {build:N0} ms)", null);
+                File.Delete(copy);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Times of the day curve (10 s, one venue), minute bars and all venues' curves (what the page loads).</summary>
+    private sealed class Timings
+    {
+        private readonly List<double> _curve = [], _bars = [], _all = [];
+        private int _curvePoints, _barPoints, _allPoints;
+
+        public async Task RoundAsync(ProgramTradeQueries q, DateOnly day, string code)
+        {
+            long start = Stopwatch.GetTimestamp();
+            _curvePoints = (await q.DayCurveAsync(day, code, Venue.Unified, TimeSpan.FromSeconds(10))).Count;
+            _curve.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            start = Stopwatch.GetTimestamp();
+            _barPoints = (await q.MinuteBarsAsync(day, code, Venue.Unified)).Count;
+            _bars.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            start = Stopwatch.GetTimestamp();
+            _allPoints = (await q.DayCurvesAsync(day, code, TimeSpan.FromSeconds(10))).Values.Sum(v => v.Count);
+            _all.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        private static double Median(List<double> ms) => ms.Order().ElementAt(ms.Count / 2);
+
+        private static double P90(List<double> ms) => ms.Order().ElementAt(Math.Min(ms.Count - 1, (int)Math.Ceiling(0.9 * ms.Count) - 1));
+
+        public void Print(string name, Timings? baseline)
+        {
+            string Ratio(List<double> mine, Func<Timings, List<double>> other) =>
+                baseline is null ? "" : string.Create(CultureInfo.InvariantCulture, $", {Median(other(baseline)) / Median(mine):N1}× faster");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {name}: day curve 10 s ({_curvePoints} points) first {_curve[0]:N1} ms, median {Median(_curve):N1} ms, p90 {P90(_curve):N1} ms{Ratio(_curve, b => b._curve)}; minute bars ({_barPoints}) median {Median(_bars):N1} ms{Ratio(_bars, b => b._bars)}; all venues' curves (the page's load, {_allPoints} points) median {Median(_all):N1} ms{Ratio(_all, b => b._all)}"));
+        }
     }
 
     /// <summary>A synthetic day of <paramref name="records"/> records for 41 codes (KRX 09:00–15:30, NXT 08:00–20:00,
@@ -219,12 +359,18 @@ internal static class WebBenchmark
         long sent = 0;
         List<string> samples = [];
         using Process self = Process.GetCurrentProcess();
+        // The recorder's DuckDB database (one instance per file in the process): what its buffer manager holds.
+        using DuckDB.NET.Data.DuckDBConnection duck = new($"Data Source={db.Path}");
+        duck.Open();
+        using DuckDB.NET.Data.DuckDBCommand duckMemory = duck.CreateCommand();
+        duckMemory.CommandText = "SELECT CAST(sum(memory_usage_bytes) AS BIGINT) FROM duckdb_memory()";
         while (clock.Elapsed < total)
         {
             sent += await FeedAsync(feed.Writer, market, rate, every);
             GC.Collect();
             self.Refresh();
-            samples.Add(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMinutes:0.0} min {self.WorkingSet64 / 1048576.0:N0} MB (heap {GC.GetTotalMemory(false) / 1048576.0:N0} MB)"));
+            long duckBytes = Convert.ToInt64(duckMemory.ExecuteScalar(), CultureInfo.InvariantCulture);
+            samples.Add(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalMinutes:0.0} min {self.WorkingSet64 / 1048576.0:N0} MB (heap {GC.GetTotalMemory(false) / 1048576.0:N0} MB, DuckDB {duckBytes / 1048576.0:N0} MB, file {new FileInfo(db.Path).Length / 1048576.0:N1} MB)"));
             Console.WriteLine($"  {samples[^1]}, pages connected {server.Pages}");
         }
 

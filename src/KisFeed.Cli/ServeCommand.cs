@@ -15,7 +15,7 @@ internal static partial class CliApp
         Option<string?> db = new("--db") { Description = "DuckDB file: recorded into while serving (appended to), or read with --replay. Default: a temporary file, deleted at exit." };
         Option<int> port = new("--port", "-p") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => 8600 };
         Option<string> host = new("--host") { Description = "Address to bind: loopback by default; 0.0.0.0 for every interface.", DefaultValueFactory = _ => "127.0.0.1" };
-        Option<bool> open = new("--open") { Description = "Open the page in the default browser." };
+        Option<bool> open = new("--open") { Description = "Open the page in the default browser (or the program named by $BROWSER)." };
         Option<bool> replay = new("--replay") { Description = "Show a recorded day from --db instead of following live." };
         Option<string?> date = DateOption();
         Option<bool> demo = DemoOption();
@@ -93,10 +93,12 @@ internal static partial class CliApp
 
     private static void OpenBrowser(Uri url, CliConsole console)
     {
+        // BROWSER (as Python's webbrowser and xdg-open read it) names the program to run with the URL; tests set it.
+        string? browser = console.Env("BROWSER");
         try
         {
-            ProcessStartInfo start = OperatingSystem.IsWindows()
-                ? new ProcessStartInfo(url.ToString()) { UseShellExecute = true }
+            ProcessStartInfo start = !string.IsNullOrWhiteSpace(browser) ? new ProcessStartInfo(browser) { ArgumentList = { url.ToString() } }
+                : OperatingSystem.IsWindows() ? new ProcessStartInfo(url.ToString()) { UseShellExecute = true }
                 : new ProcessStartInfo(OperatingSystem.IsMacOS() ? "open" : "xdg-open", url.ToString());
             using Process? _ = Process.Start(start);
         }

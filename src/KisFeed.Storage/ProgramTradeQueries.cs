@@ -55,7 +55,16 @@ public sealed class ProgramTradeQueries : IDisposable
     {
         Path = path;
         _connection = connection;
+        UsesBins = StorageFile.HasTable(connection, StorageSchema.BinsTable);
     }
+
+    /// <summary>
+    /// True when the day curve and minute bars come from the recording's 10-second bins (<c>program_trade_bins</c>,
+    /// schema version 4) rather than from a scan of its updates: a file a version 4 recorder has written to. Files only
+    /// read since an older version are scanned (same results, slower). Settable inside the library's tests and
+    /// benchmarks, to compare both.
+    /// </summary>
+    public bool UsesBins { get; internal set; }
 
     /// <summary>Full path of the recording.</summary>
     public string Path { get; }
@@ -192,9 +201,45 @@ public sealed class ProgramTradeQueries : IDisposable
             return (IReadOnlyList<RecordingGap>)gaps;
         });
 
-    // Orders updates by kis_time (whole seconds, as KIS sends them), then seq: seconds of the day (< 2^17) in the high
-    // bits, seq (< 2^40) in the low ones, so arg_max over one BIGINT picks the last update.
-    private const string OrderKey = "((epoch_us(kis_time) // 1000000) * 1099511627776 + seq)";
+    /// <summary>
+    /// How the gaps of <paramref name="date"/> were healed (the <c>gap_healing</c> rows of gaps overlapping its KST
+    /// calendar day), oldest first; empty for a file older than schema version 3, which kept no outcome.
+    /// </summary>
+    public Task<IReadOnlyList<RecordedGapHealing>> GapHealingAsync(DateOnly date, CancellationToken cancellationToken = default) =>
+        Run(cancellationToken, command =>
+        {
+            if (!StorageFile.HasTable(_connection, StorageSchema.GapHealingTable))
+            {
+                return (IReadOnlyList<RecordedGapHealing>)[];
+            }
+
+            DateTimeOffset from = new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            DateTimeOffset to = from.AddDays(1);
+            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+                SELECT epoch_us(from_time), epoch_us(to_time), venue, code, outcome, rest_rows, epoch_us(still_missing_from), epoch_us(still_missing_to), detail
+                FROM gap_healing
+                WHERE to_time >= make_timestamptz({from.ToUnixTimeMilliseconds() * 1000}) AND from_time < make_timestamptz({to.ToUnixTimeMilliseconds() * 1000})
+                ORDER BY from_time, recorded_at, venue, code
+                """);
+            using DuckDBDataReader reader = command.ExecuteReader();
+            List<RecordedGapHealing> rows = [];
+            while (reader.Read())
+            {
+                rows.Add(new RecordedGapHealing(
+                    ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(0)),
+                    ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(1)),
+                    new Registration(ParseVenue(reader.GetString(2)), reader.GetString(3)),
+                    Enum.TryParse(reader.GetString(4), out GapHealing outcome) ? outcome : GapHealing.NotHealed,
+                    reader.GetInt32(5),
+                    reader.IsDBNull(6) ? null : ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(6)),
+                    reader.IsDBNull(7) ? null : ProgramTradeCatalog.FromUnixMicroseconds(reader.GetInt64(7)),
+                    reader.GetString(8)));
+            }
+
+            return (IReadOnlyList<RecordedGapHealing>)rows;
+        });
+
+    private const string OrderKey = StorageSchema.OrderKey;
 
     private async Task<IReadOnlyList<ProgramTradeBucket>> Buckets(DateOnly date, string code, Venue venue, long bucketSeconds, CancellationToken cancellationToken) =>
         (await BucketsByVenue(date, code, venue, bucketSeconds, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(venue) ?? [];
@@ -205,21 +250,34 @@ public sealed class ProgramTradeQueries : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(code);
         string where = $"trading_date = {DateLiteral(date)} AND code = {StorageFile.Literal(code.Trim())}" +
             (venue is { } v ? $" AND venue = {StorageFile.Literal(v.Name())}" : "");
+        // Bins hold the last update of each 10 s of kis_time, so any multiple of 10 s is a fold of them; other
+        // resolutions (and files without bins) scan the updates.
+        bool fromBins = UsesBins && bucketSeconds % StorageSchema.BinSeconds == 0;
+        string binned = fromBins
+            ? string.Create(CultureInfo.InvariantCulture, $"""
+                SELECT CAST(venue AS VARCHAR) AS v, CAST(bin // {bucketSeconds / StorageSchema.BinSeconds} AS BIGINT) AS bucket,
+                    arg_max(net_buy_value, last_key) AS net, arg_max(buy_value, last_key) AS buy, arg_max(sell_value, last_key) AS sell,
+                    arg_max(volume, last_key) AS vol, CAST(sum(records) AS BIGINT) AS n
+                FROM {StorageSchema.BinsTable} WHERE {where}
+                GROUP BY v, bucket
+                """)
+            : string.Create(CultureInfo.InvariantCulture, $"""
+                SELECT CAST(venue AS VARCHAR) AS v, epoch_us(kis_time) // {bucketSeconds * 1_000_000} AS bucket,
+                    arg_max(net_buy_value, k) AS net, arg_max(buy_value, k) AS buy, arg_max(sell_value, k) AS sell,
+                    arg_max(buy_volume + sell_volume, k) AS vol, count(*) AS n
+                FROM (SELECT venue, kis_time, net_buy_value, buy_value, sell_value, buy_volume, sell_volume, {OrderKey} AS k
+                      FROM program_trades WHERE {where})
+                GROUP BY v, bucket
+                """);
         return Run(cancellationToken, command =>
         {
-            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
-                WITH b AS (
-                    SELECT CAST(venue AS VARCHAR) AS venue, epoch_us(kis_time) // {bucketSeconds * 1_000_000} AS bin,
-                        arg_max(net_buy_value, k) AS net, arg_max(buy_value, k) AS buy, arg_max(sell_value, k) AS sell,
-                        arg_max(buy_volume + sell_volume, k) AS vol, count(*) AS n
-                    FROM (SELECT venue, kis_time, net_buy_value, buy_value, sell_value, buy_volume, sell_volume, {OrderKey} AS k
-                          FROM program_trades WHERE {where})
-                    GROUP BY venue, bin)
-                SELECT venue, bin, net, buy, sell,
+            command.CommandText = $"""
+                WITH b AS ({binned})
+                SELECT v, bucket, net, buy, sell,
                     net - coalesce(lag(net) OVER w, 0), buy - coalesce(lag(buy) OVER w, 0), sell - coalesce(lag(sell) OVER w, 0),
                     vol - coalesce(lag(vol) OVER w, 0), n
-                FROM b WINDOW w AS (PARTITION BY venue ORDER BY bin) ORDER BY venue, bin
-                """);
+                FROM b WINDOW w AS (PARTITION BY v ORDER BY bucket) ORDER BY v, bucket
+                """;
             using DuckDBDataReader reader = command.ExecuteReader();
             Dictionary<Venue, IReadOnlyList<ProgramTradeBucket>> result = [];
             List<ProgramTradeBucket>? buckets = null;

@@ -100,6 +100,11 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             command.ExecuteNonQuery();
             command.CommandText = "SELECT data_type FROM information_schema.columns WHERE table_name = 'program_trades' AND column_name = 'venue'";
             bool enumColumns = command.ExecuteScalar() is string type && type.StartsWith("ENUM", StringComparison.Ordinal);
+            if (enumColumns)
+            {
+                MigrateToBins(connection);
+            }
+
             if (options.Source is { } source)
             {
                 StorageFile.ApplySource(connection, full, source, lastSeq + 1);
@@ -115,6 +120,24 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             OpenPaths.TryRemove(full, out _);
             throw StorageFile.Translate(ex, full, "record to");
         }
+    }
+
+    /// <summary>
+    /// Version 4: a file of version 2 or 3 gains <c>program_trade_bins</c>, built from the rows it holds, in one
+    /// transaction (a crash leaves it as it was).
+    /// </summary>
+    private static void MigrateToBins(DuckDBConnection connection)
+    {
+        if (StorageFile.HasTable(connection, StorageSchema.BinsTable))
+        {
+            return;
+        }
+
+        using DuckDBTransaction tx = connection.BeginTransaction();
+        StorageFile.Execute(connection, StorageSchema.BinsSql);
+        StorageFile.Execute(connection, StorageSchema.FoldIntoBinsSql("true"));
+        StorageFile.Execute(connection, "UPDATE meta SET value = '4' WHERE key = 'schema_version' AND value IN ('2', '3')");
+        tx.Commit();
     }
 
     /// <summary>
@@ -238,6 +261,13 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                         .EndRow();
                     perVenue[v]++;
                 }
+            }
+
+            if (_enumColumns && _options.KeepBins)
+            {
+                // Keep the 10-second bins up in the same transaction, so queries never see rows without their bins.
+                StorageFile.Execute(_connection, StorageSchema.FoldIntoBinsSql(
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"seq >= {_nextSeq} AND seq < {seq}")));
             }
 
             AppendStreamPositionsLocked(_nextSeq);

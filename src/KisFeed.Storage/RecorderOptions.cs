@@ -38,6 +38,10 @@ public sealed record RecorderOptions
     /// </summary>
     public RecordingSource? Source { get; init; }
 
+    /// <summary>Keep <c>program_trade_bins</c> up at each commit (default). Off only in the benchmarks, to measure
+    /// what the bins cost the ingest; a file written without them has bins that do not match its rows.</summary>
+    internal bool KeepBins { get; init; } = true;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));

@@ -115,6 +115,9 @@ internal static class StorageFile
         CheckSchema(connection, full);
     }
 
+    /// <summary>True when the recording has the table <paramref name="table"/> (tables added by later schema versions).</summary>
+    internal static bool HasTable(DuckDBConnection connection, string table) => Tables(connection).Contains(table);
+
     /// <summary>True when <paramref name="table"/> has <paramref name="column"/> (columns added by later schema versions).</summary>
     internal static bool HasColumn(DuckDBConnection connection, string table, string column)
     {

@@ -181,16 +181,33 @@ internal sealed class BoardState
         }
     }
 
-    /// <summary>Seeds gaps from a recording (shown as missing: the recording does not say whether they were healed).</summary>
-    public void SeedGaps(IEnumerable<RecordingGap> gaps)
+    /// <summary>
+    /// Seeds gaps from a recording, with how each registration was healed when the recording says (<c>gap_healing</c>,
+    /// matched by the gap's bounds, venue and code): healed, partly healed (with what is still missing) or missing.
+    /// </summary>
+    public void SeedGaps(IEnumerable<RecordingGap> gaps, IEnumerable<RecordedGapHealing>? healing = null)
     {
+        List<RecordedGapHealing> outcomes = [.. healing ?? []];
         lock (_lock)
         {
             long id = -1;
             foreach (RecordingGap g in gaps)
             {
                 string[] venues = g.Venue is { } v ? [ChartTime.VenueName(v)] : [];
-                _gaps.Add(new GapState(id--, g.From, g.To, venues, [.. g.Codes], g.Reason, []));
+                List<RecordedGapHealing> mine = [.. outcomes.Where(h => h.GapFrom == g.From && h.GapTo == g.To
+                    && (g.Venue is null || h.Registration.Venue == g.Venue)
+                    && (g.Codes.Count == 0 || g.Codes.Contains(h.Registration.Code, StringComparer.Ordinal)))];
+                // The registrations the gap hit: its codes on its venue when it names both, else those healing reported on.
+                List<Registration> registrations = g.Venue is { } venue && g.Codes.Count > 0
+                    ? [.. g.Codes.Select(c => new Registration(venue, c))]
+                    : [.. mine.Select(h => h.Registration).Distinct()];
+                GapState state = new(id--, g.From, g.To, venues, [.. g.Codes], g.Reason, registrations);
+                foreach (RecordedGapHealing h in mine)
+                {
+                    state.Reports[h.Registration] = new GapHealingReport(state.Id, h.Registration, h.Outcome, h.RestRows, h.StillMissingFrom, h.StillMissingTo, h.Detail);
+                }
+
+                _gaps.Add(state);
             }
 
             SignalLocked();

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
+using System.Threading.Channels;
 
 using KisFeed.Storage;
 
@@ -166,7 +168,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
         }
 
         Board.Seed(ranking, date);
-        Board.SeedGaps(await q.GapsAsync(date, cancellationToken).ConfigureAwait(false));
+        Board.SeedGaps(await q.GapsAsync(date, cancellationToken).ConfigureAwait(false), await q.GapHealingAsync(date, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -174,34 +176,41 @@ public sealed class KisFeedWebServer : IAsyncDisposable
     /// to the board, and with a <paramref name="recorder"/> every trade and gap is recorded too (the recorder commits at
     /// least every second, and the pages' day curves read those commits).
     /// </summary>
+    /// <remarks>The board gets each item first and the recorder after it through a queue of its own, so a commit (DuckDB
+    /// writes synchronously, and a loaded disk can take a while) never holds an update back from the pages. Everything
+    /// taken from the feed is recorded before this returns.</remarks>
+    /// <exception cref="KisStorageException">Recording failed (e.g. disk full); the feed is left then.</exception>
     public async Task RunFeedAsync(IAsyncEnumerable<FeedItem> feed, ProgramTradeRecorder? recorder = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(feed);
-        IAsyncEnumerable<FeedItem> shown = ThroughBoard(feed, cancellationToken);
-        if (recorder is not null)
-        {
-            await recorder.RecordAsync(shown, cancellationToken).ConfigureAwait(false); // trades and each gap as it arrives
-            return;
-        }
-
+        Channel<FeedItem>? toRecorder = recorder is null ? null
+            : Channel.CreateUnbounded<FeedItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Not cancelled with the feed: it ends when the queue is completed and drained, so nothing taken is lost.
+        Task<long> recording = recorder is null ? Task.FromResult(0L)
+            : Task.Run(() => recorder.RecordAsync(toRecorder!.Reader.ReadAllAsync(CancellationToken.None), CancellationToken.None), CancellationToken.None);
+        ExceptionDispatchInfo? feedFailed = null;
         try
         {
-            await foreach (FeedItem _ in shown.ConfigureAwait(false))
+            await foreach (FeedItem item in feed.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
+                Board.Apply(item);
+                if (toRecorder is not null && (recording.IsCompleted || !toRecorder.Writer.TryWrite(item)))
+                {
+                    break; // the recorder failed: its exception is thrown below
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-    }
-
-    private async IAsyncEnumerable<FeedItem> ThroughBoard(IAsyncEnumerable<FeedItem> feed, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (FeedItem item in feed.WithCancellation(cancellationToken).ConfigureAwait(false))
+        catch (Exception ex) when (toRecorder is not null)
         {
-            Board.Apply(item);
-            yield return item;
+            feedFailed = ExceptionDispatchInfo.Capture(ex); // thrown once the recorder has what was taken
         }
+
+        toRecorder?.Writer.TryComplete();
+        await recording.ConfigureAwait(false);
+        feedFailed?.Throw();
     }
 
     private void Map(WebApplication app)
@@ -339,7 +348,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
             if (resumed is { } r)
             {
                 sent = r.Seq;
-                yield return Item("batch", new BatchDto(r.Seq, r.Rows, r.Gaps), r.Seq);
+                yield return Item("batch", new BatchDto(r.Seq, r.Rows, r.Gaps, time.GetUtcNow().ToUnixTimeMilliseconds()), r.Seq);
             }
             else
             {
@@ -364,7 +373,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
                     if (Board.CollectSince(sent) is { } batch)
                     {
                         sent = batch.Seq;
-                        yield return Item("batch", new BatchDto(batch.Seq, batch.Rows, batch.Gaps), batch.Seq);
+                        yield return Item("batch", new BatchDto(batch.Seq, batch.Rows, batch.Gaps, time.GetUtcNow().ToUnixTimeMilliseconds()), batch.Seq);
                     }
                     else
                     {

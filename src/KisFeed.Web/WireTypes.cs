@@ -20,7 +20,7 @@ internal sealed record StatusDto(string Mode, string State, long Reconnects, lon
 internal sealed record SnapshotDto(long Seq, string Date, IReadOnlyList<RowDto> Rows, IReadOnlyList<GapDto> Gaps, StatusDto Status);
 
 /// <summary>Updates since the previous event: the latest update per row and minute, and changed gaps.</summary>
-internal sealed record BatchDto(long Seq, IReadOnlyList<RowDto> Rows, IReadOnlyList<GapDto> Gaps);
+internal sealed record BatchDto(long Seq, IReadOnlyList<RowDto> Rows, IReadOnlyList<GapDto> Gaps, long Sent);
 
 /// <summary>One point of a venue's day: cumulative net buy value at the end of a bucket, flow within it, price.</summary>
 internal sealed record PointDto(long Ts, long Net, long Buy, long Sell, long Flow, long? Price);

@@ -151,4 +151,52 @@ public sealed class ChartQueryTests
         Assert.Null(gap.Venue);
         Assert.Equal("server closed", gap.Reason);
     }
+
+    [Fact]
+    public async Task Gap_healing_of_a_day_gives_each_registrations_outcome_and_nothing_for_a_file_without_it()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("healing.duckdb");
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9));
+        Registration krx = new(Venue.Krx, "005930"), nxt = new(Venue.Nxt, "005930");
+        DataGap gap = new(3, from, from.AddMinutes(2), [krx, nxt], "reconnect");
+        DataGap dayBefore = new(4, from.AddDays(-1), from.AddDays(-1).AddMinutes(1), [krx], "reconnect");
+        FeedItem[] feed =
+        [
+            FeedItem.FromGap(gap),
+            FeedItem.FromHealing(new GapHealingReport(3, krx, GapHealing.Healed, 12, null, null, "REST covered it")),
+            FeedItem.FromHealing(new GapHealingReport(3, nxt, GapHealing.PartlyHealed, 4, from.AddSeconds(30), from.AddMinutes(2), "REST reached back to 10:00:30")),
+            FeedItem.FromGap(dayBefore),
+            FeedItem.FromHealing(new GapHealingReport(4, krx, GapHealing.NotHealed, 0, dayBefore.From, dayBefore.To, "no REST credentials")),
+        ];
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
+        {
+            await recorder.RecordAsync(feed.ToAsyncEnumerable(), ct);
+        }
+
+        using (ProgramTradeQueries q = ProgramTradeQueries.Open(path))
+        {
+            IReadOnlyList<RecordedGapHealing> rows = await q.GapHealingAsync(Day, ct);
+            Assert.Equal([(krx, GapHealing.Healed, 12), (nxt, GapHealing.PartlyHealed, 4)], rows.Select(r => (r.Registration, r.Outcome, r.RestRows)));
+            Assert.All(rows, r => Assert.Equal((gap.From, gap.To), (r.GapFrom, r.GapTo))); // the bounds of the gap rows they belong to
+            Assert.All(await q.GapsAsync(Day, ct), g => Assert.Equal((gap.From, gap.To), (g.From, g.To)));
+            Assert.Equal((null, null), (rows[0].StillMissingFrom, rows[0].StillMissingTo));
+            Assert.Equal((from.AddSeconds(30), from.AddMinutes(2)), (rows[1].StillMissingFrom, rows[1].StillMissingTo));
+            Assert.Equal("REST reached back to 10:00:30", rows[1].Detail);
+            Assert.Equal(GapHealing.NotHealed, Assert.Single(await q.GapHealingAsync(Day.AddDays(-1), ct)).Outcome);
+        }
+
+        using (DuckDB.NET.Data.DuckDBConnection c = new($"Data Source={path}"))
+        {
+            c.Open();
+            using DuckDB.NET.Data.DuckDBCommand drop = c.CreateCommand();
+            drop.CommandText = "DROP TABLE gap_healing"; // as a file from before schema version 3
+            drop.ExecuteNonQuery();
+        }
+
+        using ProgramTradeQueries older = ProgramTradeQueries.Open(path);
+        Assert.Empty(await older.GapHealingAsync(Day, ct));
+        Assert.Equal(2, (await older.GapsAsync(Day, ct)).Count);
+    }
 }

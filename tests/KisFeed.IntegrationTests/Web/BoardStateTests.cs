@@ -65,4 +65,35 @@ public sealed class BoardStateTests
         Assert.Empty(rows);
         Assert.Equal(["missing", "partly", "healed"], gaps.Select(g => g.Healing));
     }
+
+    [Fact]
+    public void Gaps_seeded_from_a_recording_carry_how_each_was_healed()
+    {
+        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9)), to = from.AddMinutes(2);
+        Registration krx = new(Venue.Krx, "005930"), nxt = new(Venue.Nxt, "005930"), other = new(Venue.Krx, "000660");
+        board.SeedGaps(
+            [
+                new KisFeed.Storage.RecordingGap(from, to, Venue.Krx, ["005930", "000660"], "reconnect"),
+                new KisFeed.Storage.RecordingGap(from, to, Venue.Nxt, ["005930"], "reconnect"),
+                new KisFeed.Storage.RecordingGap(from.AddHours(1), from.AddHours(1).AddMinutes(1), null, [], "server closed"),
+            ],
+            [
+                new KisFeed.Storage.RecordedGapHealing(from, to, krx, GapHealing.Healed, 12, null, null, "REST covered it"),
+                new KisFeed.Storage.RecordedGapHealing(from, to, other, GapHealing.Healed, 3, null, null, "REST covered it"),
+                new KisFeed.Storage.RecordedGapHealing(from, to, nxt, GapHealing.PartlyHealed, 4, from.AddSeconds(30), to, "REST reached back to 10:00:30"),
+                new KisFeed.Storage.RecordedGapHealing(from.AddMinutes(1), to, nxt, GapHealing.Healed, 1, null, null, "another gap's"),
+            ]);
+
+        List<GapDto> gaps = board.Snapshot().Gaps;
+        Assert.Equal(["healed", "partly", "missing"], gaps.Select(g => g.Healing));
+        Assert.Equal((ChartTime.Of(from.AddSeconds(30)), ChartTime.Of(to)), (gaps[1].MissingFrom, gaps[1].MissingTo));
+        Assert.Equal((null, null), (gaps[0].MissingFrom, gaps[0].MissingTo));
+
+        // One of two registrations healed: partly.
+        BoardState half = new(64, new ProgramTradePriceSource(), Day);
+        half.SeedGaps([new KisFeed.Storage.RecordingGap(from, to, Venue.Krx, ["005930", "000660"], "reconnect")],
+            [new KisFeed.Storage.RecordedGapHealing(from, to, krx, GapHealing.Healed, 12, null, null, "REST covered it")]);
+        Assert.Equal("partly", Assert.Single(half.Snapshot().Gaps).Healing);
+    }
 }

@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
+using KisFeed.Cli;
 using KisFeed.IntegrationTests.Client;
 using KisFeed.Simulator;
+using KisFeed.Storage;
+using KisFeed.Web;
 
 using Microsoft.Playwright;
 
@@ -124,5 +127,51 @@ public sealed class WebBoardBrowserTests(BrowserFixture browser) : IClassFixture
         await WaitForAsync(page, "document.getElementById('st-state').dataset.state === 'Connected'", "connected again");
         await board.PublishAsync(ct);
         await WaitForAsync(page, "window.__kisBoard.chart.breaks > 0", "the chart shows the gap as a break in the line");
+    }
+
+    [Fact]
+    public async Task A_replayed_day_marks_its_healed_gap_and_breaks_the_line_at_the_one_still_missing()
+    {
+        using CancellationTokenSource deadline = ClientTestKit.Deadline(60);
+        CancellationToken ct = deadline.Token;
+        using KisFeed.TestKit.TempDirectory dir = new("kisfeed-web-replay-");
+        string path = dir.File("day.duckdb");
+        DateOnly day = new(2026, 11, 24);
+        DateTimeOffset At(int minute) => new(day.ToDateTime(new TimeOnly(9, minute)), TimeSpan.FromHours(9));
+        Registration krx = new(Venue.Krx, "005930");
+        List<FeedItem> feed = [];
+        long buy = 0;
+        for (DateTimeOffset at = At(0); at < At(20); at = at.AddSeconds(10))
+        {
+            if (at >= At(12) && at < At(13))
+            {
+                continue; // the gap nothing healed
+            }
+
+            buy += 1_000;
+            bool healed = at >= At(5) && at < At(6); // the gap REST filled
+            feed.Add(FeedItem.FromTrade(new ProgramTrade(Venue.Krx, "005930", day, TimeOnly.FromTimeSpan(at.TimeOfDay), 0, 0, buy, buy * 70_000, buy, buy * 70_000,
+                0, 0, 0, at, Source: healed ? TradeSource.Rest : TradeSource.WebSocket)));
+        }
+
+        feed.Add(FeedItem.FromGap(new DataGap(1, At(5), At(6), [krx], "reconnect")));
+        feed.Add(FeedItem.FromHealing(new GapHealingReport(1, krx, GapHealing.Healed, 6, null, null, "REST covered it")));
+        feed.Add(FeedItem.FromGap(new DataGap(2, At(12), At(13), [krx], "reconnect")));
+        feed.Add(FeedItem.FromHealing(new GapHealingReport(2, krx, GapHealing.NotHealed, 0, At(12), At(13), "no REST credentials")));
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
+        {
+            await recorder.RecordAsync(feed.ToAsyncEnumerable(), ct);
+        }
+
+        await using ServeHost host = await ServeHost.StartReplayAsync(path, null, WebBoardOptions.Default with { Port = 0 }, ct);
+        await using IBrowserContext context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        IPage page = await context.NewPageAsync();
+        await page.GotoAsync(host.Url.ToString());
+        await WaitForAsync(page, "window.__kisBoard?.ready === true && window.__kisBoard.chart.code === '005930' && window.__kisBoard.chart.points.krx > 0",
+            "the replayed day is drawn");
+        await WaitForAsync(page, "window.__kisBoard.chart.healedMarks === 1 && window.__kisBoard.chart.breaks === 1",
+            "one healed mark (09:05) and one break (09:12) on the KRX line");
+        Assert.Contains("REPLAY", await page.TextContentAsync("#st-mode"), StringComparison.Ordinal);
+        Assert.Equal("2", await page.TextContentAsync("#st-gaps"));
     }
 }

@@ -231,6 +231,43 @@ public sealed class WebBoardStreamTests
         Assert.Equal(0, await run);
     }
 
+    [Fact]
+    public async Task Serve_open_runs_the_browser_named_by_BROWSER_with_the_pages_url()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("day.duckdb");
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
+        {
+            recorder.Append(Trade("005930", Venue.Krx, "09:00:05", 1_000));
+        }
+
+        // A stand-in browser: writes the arguments it was started with to a file.
+        string opened = dir.File("opened.txt");
+        string script = dir.File("browser.sh");
+        await File.WriteAllTextAsync(script, $"#!/bin/sh\nprintf '%s|' \"$@\" > '{opened}.tmp' && mv '{opened}.tmp' '{opened}'\n", ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var stdout = new LineWriter();
+        var console = new CliConsole(new TestConsole(), stdout, new StringWriter(), IsTerminal: false,
+            Environment: name => name == "BROWSER" ? script : Environment.GetEnvironmentVariable(name));
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task<int> run = CliApp.RunAsync(["serve", "--db", path, "--replay", "--port", "0", "--open"], console, stop.Token);
+        string first = await stdout.FirstLineAsync(ct);
+        string url = first["KisFeed board: ".Length..];
+
+        using CancellationTokenSource deadline = KisFeed.TestKit.Wait.Deadline(ct, 20);
+        await KisFeed.TestKit.Wait.UntilAsync(() => File.Exists(opened), deadline.Token, "the stand-in browser was started");
+        Assert.Equal(url + "|", await File.ReadAllTextAsync(opened, ct)); // one argument: the URL the first line printed
+        Assert.StartsWith("http://127.0.0.1:", url, StringComparison.Ordinal);
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await run);
+    }
+
     /// <summary>A writer that lets a test wait for the first line while the command keeps running.</summary>
     private sealed class LineWriter : StringWriter
     {

@@ -22,6 +22,7 @@ interface VenueSeries {
   last: number;                 // time of the last point
   minuteCloses: Map<number, number>; // minute start → cumulative net at its end
   lastMinute: number;
+  previousClose: number;        // cumulative net at the end of the last minute before lastMinute
   points: number;
 }
 
@@ -76,7 +77,7 @@ export class DayChart {
         priceScaleId: 'right', color: LINE_COLOR[v], lineWidth: 2, priceLineVisible: false, title: v.toUpperCase(),
         priceFormat: { type: 'price', precision: 1, minMove: 0.1 },
       });
-      this.series[v] = { net, markers: createSeriesMarkers(net, []), last: 0, minuteCloses: new Map(), lastMinute: 0, points: 0 };
+      this.series[v] = { net, markers: createSeriesMarkers(net, []), last: 0, minuteCloses: new Map(), lastMinute: 0, previousClose: 0, points: 0 };
     }
     this.bars = this.chart.addSeries(HistogramSeries, {
       priceLineVisible: false, lastValueVisible: false, priceFormat: { type: 'price', precision: 1, minMove: 0.1 },
@@ -150,6 +151,10 @@ export class DayChart {
       vs.net.setData(data);
       vs.last = data.length ? (data[data.length - 1].time as number) : 0;
       vs.lastMinute = points.length ? Math.floor(points[points.length - 1].ts / 60) * 60 : 0;
+      vs.previousClose = 0;
+      for (let i = points.length - 1; i >= 0; i--) {
+        if (points[i].ts < vs.lastMinute) { vs.previousClose = points[i].net; break; }
+      }
       vs.points = points.length;
       this.probe.points[v] = points.length;
       this.probe.lastNet[v] = points.length ? points[points.length - 1].net : null;
@@ -198,8 +203,10 @@ export class DayChart {
     this.probe.lastNet[r.venue] = r.net;
     this.probe.updates++;
     const minute = Math.floor(r.ts / 60) * 60;
-    if (minute > vs.lastMinute && vs.lastMinute > 0) vs.minuteCloses.set(vs.lastMinute, vs.minuteCloses.get(vs.lastMinute) ?? r.net);
-    const previousClose = [...vs.minuteCloses.entries()].filter(([m]) => m < minute).sort((a, b) => b[0] - a[0])[0]?.[1] ?? 0;
+    // Updates come in time order (older ones returned above), so the close before this minute is the last minute's
+    // when a new minute starts, and unchanged within one: no search over the day's minutes per update.
+    if (minute > vs.lastMinute) vs.previousClose = vs.lastMinute > 0 ? vs.minuteCloses.get(vs.lastMinute) ?? vs.previousClose : 0;
+    const previousClose = vs.previousClose;
     vs.minuteCloses.set(minute, r.net);
     vs.lastMinute = minute;
     const curve = this.day.curve[r.venue];

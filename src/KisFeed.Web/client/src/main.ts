@@ -12,6 +12,9 @@ interface BoardProbe {
   snapshots: number;
   chart: ChartProbe;
   latencies: number[];
+  /** With ?bench=1, per row drawn: record → batch collected on the server, and batch collected → frame on the page. */
+  server: number[];
+  page: number[];
   status: Status | null;
 }
 
@@ -39,7 +42,7 @@ async function start(): Promise<void> {
 
   const initialVenue: VenueChoice = meta.venues.length === 1 ? meta.venues[0] : 'all';
   const chart = new DayChart($('chart'), initialVenue);
-  const probe: BoardProbe = { ready: false, events: 0, lastSeq: 0, snapshots: 0, chart: chart.probe, latencies: [], status: null };
+  const probe: BoardProbe = { ready: false, events: 0, lastSeq: 0, snapshots: 0, chart: chart.probe, latencies: [], server: [], page: [], status: null };
   window.__kisBoard = probe;
 
   const venueButtons = [...document.querySelectorAll<HTMLButtonElement>('#venues button')];
@@ -72,14 +75,18 @@ async function start(): Promise<void> {
     if (loading === task) loading = null;
   }
 
-  function applyRows(rows: Row[], flash: boolean): void {
+  function applyRows(rows: Row[], flash: boolean, sent = 0): void {
     ranking.apply(rows, flash);
     if (loading === null) for (const r of rows) chart.update(r);
     if (bench && rows.length > 0) {
       requestAnimationFrame(() => {
         const now = Date.now();
-        for (const r of rows) if (r.recv > 0) probe.latencies.push(now - r.recv);
-        if (probe.latencies.length > 200_000) probe.latencies.splice(0, 100_000);
+        for (const r of rows) {
+          if (r.recv <= 0) continue;
+          probe.latencies.push(now - r.recv);
+          if (sent > 0) { probe.server.push(sent - r.recv); probe.page.push(now - sent); }
+        }
+        if (probe.latencies.length > 200_000) for (const a of [probe.latencies, probe.server, probe.page]) a.splice(0, 100_000);
       });
     }
   }
@@ -132,7 +139,7 @@ async function start(): Promise<void> {
     probe.events++;
     probe.lastSeq = b.seq;
     applyGaps(b.gaps);
-    applyRows(b.rows, true);
+    applyRows(b.rows, true, b.sent);
     probe.ready = true;
   });
   events.addEventListener('status', e => showStatus(JSON.parse((e as MessageEvent<string>).data) as Status));

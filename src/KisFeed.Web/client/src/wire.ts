@@ -47,7 +47,8 @@ export interface Status {
 }
 
 export interface Snapshot { seq: number; date: string; rows: Row[]; gaps: Gap[]; status: Status; }
-export interface Batch { seq: number; rows: Row[]; gaps: Gap[]; }
+/** `sent`: server clock (Unix ms) when the batch was collected, for the benchmark's split of the latency. */
+export interface Batch { seq: number; rows: Row[]; gaps: Gap[]; sent: number; }
 
 export interface Point { ts: number; net: number; buy: number; sell: number; flow: number; price: number | null; }
 export interface Bar { ts: number; flow: number; }
