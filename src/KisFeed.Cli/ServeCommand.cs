@@ -22,9 +22,10 @@ internal static partial class CliApp
         Option<string?> config = ConfigOption();
         Option<TimeSpan?> duration = DurationOption();
         Option<bool> verbose = VerboseOption();
+        Option<bool> fromStart = FromStartOption();
         var command = new Command("serve", "A web board: ranking and day chart of program trading, live (recorded into --db as it goes) or a recorded day.\nExamples: kisfeed serve 005930 000660 --venue all --db today.duckdb --open\n          kisfeed serve --db today.duckdb --replay")
         {
-            codes, venue, db, port, host, open, replay, date, demo, config, duration, verbose,
+            codes, venue, db, port, host, open, replay, date, demo, config, duration, verbose, fromStart,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
@@ -53,7 +54,8 @@ internal static partial class CliApp
                 DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
                 try
                 {
-                    serving = await ServeHost.StartLiveAsync(source.Options, source.Description, source.IsDemo, followed, venues, parse.GetValue(db), web, token);
+                    var feedOptions = new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) };
+                    serving = await ServeHost.StartLiveAsync(source.Options, source.Description, source.IsDemo, followed, venues, parse.GetValue(db), web, feedOptions, token);
                 }
                 catch
                 {
@@ -137,9 +139,15 @@ internal sealed class ServeHost : IAsyncDisposable
     public void Owns(IAsyncDisposable resource) => _owned.Add(resource);
 
     /// <summary>Follows <paramref name="codes"/> live and records into <paramref name="dbPath"/> (a temporary file when null).</summary>
+    public static Task<ServeHost> StartLiveAsync(
+        KisOptions options, string sourceDescription, bool simulated, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues,
+        string? dbPath, WebBoardOptions web, CancellationToken cancellationToken) =>
+        StartLiveAsync(options, sourceDescription, simulated, codes, venues, dbPath, web, FeedOptions.Default, cancellationToken);
+
+    /// <summary>As above, the feed started as <paramref name="feedOptions"/> says (<c>--from-start</c>: seeded with the day so far).</summary>
     public static async Task<ServeHost> StartLiveAsync(
         KisOptions options, string sourceDescription, bool simulated, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues,
-        string? dbPath, WebBoardOptions web, CancellationToken cancellationToken)
+        string? dbPath, WebBoardOptions web, FeedOptions feedOptions, CancellationToken cancellationToken)
     {
         string? temp = null;
         if (dbPath is null)
@@ -151,7 +159,7 @@ internal sealed class ServeHost : IAsyncDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
-        var feed = new ClientFeedAdapter(client, sourceDescription, simulated);
+        var feed = new ClientFeedAdapter(client, sourceDescription, simulated, feedOptions);
         KisFeedWebServer server;
         try
         {
@@ -244,7 +252,7 @@ internal sealed class ServeHost : IAsyncDisposable
 }
 
 /// <summary>The board's view of a live client: its feed (trades, gaps and healing outcomes in order) and its status.</summary>
-internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source, bool simulated) : IFeedStatusSource
+internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source, bool simulated, FeedOptions? feedOptions = null) : IFeedStatusSource
 {
     public FeedStatus Current
     {
@@ -256,5 +264,5 @@ internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source,
     }
 
     /// <summary>Trades, gaps and healing outcomes in order, straight from the session.</summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct) => client.FeedAsync(codes, venues, ct);
+    public IAsyncEnumerable<FeedItem> FeedAsync(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct) => client.FeedAsync(codes, venues, feedOptions ?? FeedOptions.Default, ct);
 }

@@ -23,7 +23,8 @@ public sealed record FeedOptions
     /// when REST failed or no app key and secret were given), and only then the live records, which are held back meanwhile.
     /// </para>
     /// <para>
-    /// A venue that has not opened yet today is not seeded (nothing is missing). The seed costs one REST call per
+    /// Before the venue's opening the seed runs from midnight KST (the calendar day so far: whatever REST gives, for
+    /// example the simulator's always-open demo market). The seed costs one REST call per
     /// registration, paced by the app key's shared limiter. It is not raised as <see cref="KisRealtimeClient.DataGap"/>
     /// or <see cref="KisRealtimeClient.GapHealed"/> and not counted in <see cref="KisClientStatistics.Gaps"/>: it is not an outage.
     /// </para>

@@ -31,10 +31,12 @@ internal sealed partial class KisSession
         var gaps = new List<DataGap>();
         foreach (IGrouping<TimeSpan, Registration> group in subscriber.Registrations.GroupBy(r => OpeningOf(r.Venue)))
         {
+            // Before the venue opens, "the day so far" is the calendar day (KST): REST gives what it has and the report says so.
             var open = new DateTimeOffset(kst.Date + group.Key, KoreaClock.Offset);
-            if (open < live)
+            DateTimeOffset from = open < live ? open : new DateTimeOffset(kst.Date, KoreaClock.Offset);
+            if (from < live)
             {
-                gaps.Add(new DataGap(Interlocked.Increment(ref _nextGapId), open, live, [.. group], "before the subscription: the day so far, seeded from REST") { IsSeed = true });
+                gaps.Add(new DataGap(Interlocked.Increment(ref _nextGapId), from, live, [.. group], "before the subscription: the day so far, seeded from REST") { IsSeed = true });
             }
         }
 
