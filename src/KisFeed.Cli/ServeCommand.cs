@@ -4,6 +4,8 @@ using System.Diagnostics;
 using KisFeed.Storage;
 using KisFeed.Web;
 
+using Microsoft.Extensions.Logging;
+
 namespace KisFeed.Cli;
 
 internal static partial class CliApp
@@ -136,6 +138,9 @@ internal sealed class ServeHost : IAsyncDisposable
 
     public ProgramTradeRecorder? Recorder { get; private set; }
 
+    /// <summary>The board's REST prices (live with an app key and secret), or null when prices are derived only.</summary>
+    public RestPriceSource? Prices { get; private set; }
+
     public void Owns(IAsyncDisposable resource) => _owned.Add(resource);
 
     /// <summary>Follows <paramref name="codes"/> live and records into <paramref name="dbPath"/> (a temporary file when null).</summary>
@@ -160,13 +165,20 @@ internal sealed class ServeHost : IAsyncDisposable
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
         var feed = new ClientFeedAdapter(client, sourceDescription, simulated, feedOptions);
+        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web);
         KisFeedWebServer server;
         try
         {
-            server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, cancellationToken: cancellationToken);
+            server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, prices, cancellationToken);
         }
         catch
         {
+            if (prices is not null)
+            {
+                await prices.DisposeAsync();
+            }
+
+            rest?.Dispose();
             await client.DisposeAsync();
             queries.Dispose();
             await recorder.DisposeAsync();
@@ -179,8 +191,33 @@ internal sealed class ServeHost : IAsyncDisposable
         host._owned.Add(recorder);
         host._owned.Add(new DisposeAction(queries.Dispose));
         host._owned.Add(client);
+        if (rest is not null && prices is not null)
+        {
+            host._owned.Add(new DisposeAction(rest.Dispose));
+            host._owned.Add(prices); // stops asking before the REST client goes
+            host.Prices = prices;
+            prices.Start();
+        }
+
         host._running = server.RunFeedAsync(feed.FeedAsync(codes, venues, host._stop.Token), recorder, host._stop.Token);
         return host;
+    }
+
+    /// <summary>
+    /// The board's prices from REST when the options allow it (an app key and secret; always in demo mode): KRX's price
+    /// when KRX is followed, else the first venue's; the derived price until REST answered. Null: derived prices only.
+    /// </summary>
+    private static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, WebBoardOptions web)
+    {
+        if (string.IsNullOrEmpty(options.AppKey) || string.IsNullOrEmpty(options.AppSecret))
+        {
+            return (null, null);
+        }
+
+        var rest = new KisRestClient(options, options.Rest);
+        Venue venue = venues.Contains(Venue.Krx) ? Venue.Krx : venues[0];
+        ILogger? logger = web.LoggerFactory?.CreateLogger("KisFeed.Web.RestPriceSource");
+        return (rest, new RestPriceSource(rest, codes, venue, new ProgramTradePriceSource(), null, options.TimeProvider, logger));
     }
 
     /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>
