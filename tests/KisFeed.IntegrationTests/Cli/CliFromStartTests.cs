@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 using DuckDB.NET.Data;
 
 using static KisFeed.IntegrationTests.Cli.CliHarness;
@@ -47,5 +49,18 @@ public sealed class CliFromStartTests : IDisposable
         Assert.True(gr.Read());
         Assert.Contains("seeded from REST", gr.GetString(0), StringComparison.Ordinal);
         Assert.EndsWith($" {live}", gr.GetString(1), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watch_from_start_prints_the_REST_rows_first_then_the_live_ones_and_says_how_far_back_REST_reached()
+    {
+        (int exit, string stdout, string stderr) = await RunAsync("watch", "005930", "--venue", "krx", "--format", "jsonl", "--duration", "5s", "--from-start");
+        Assert.True(exit == 0, stderr + stdout);
+        string[] sources = [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("source").GetString()!)];
+        int live = Array.IndexOf(sources, "websocket");
+        Assert.True(live > 0, $"REST rows first ({sources.Length} lines, first live at {live})");
+        Assert.All(sources[..live], s => Assert.Equal("rest", s));
+        Assert.All(sources[live..], s => Assert.Equal("websocket", s));
+        Assert.Contains($"{live} row(s) of the day so far from REST", stderr, StringComparison.Ordinal);
     }
 }
