@@ -87,6 +87,11 @@ internal static partial class CliApp
         DefaultValueFactory = _ => "nxt",
     };
 
+    private static Option<bool> FromStartOption() => new("--from-start")
+    {
+        Description = "Start from the REST rows of the trading day so far, then go on live (no hole, no duplicate). Needs the app key and secret; the demo simulator serves REST too.",
+    };
+
     private static Option<bool> DemoOption() => new("--demo") { Description = "Use the built-in simulator even when credentials are set." };
 
     private static Option<string?> ConfigOption() => new("--config") { Description = "Credentials file (JSON: appkey, appsecret, custtype). Default: ~/.config/kisfeed/config.json. Environment variables win." };

@@ -20,9 +20,10 @@ internal static partial class CliApp
         Option<string> sort = SortOption();
         Option<TimeSpan?> duration = DurationOption();
         Option<bool> verbose = VerboseOption();
-        var command = new Command("watch", "Live program trading for the given codes: a board on a terminal, one line per update otherwise.\nExample: kisfeed watch 005930 000660 --venue all")
+        Option<bool> fromStart = FromStartOption();
+        var command = new Command("watch", "Live program trading for the given codes: a board on a terminal, one line per update otherwise.\nExample: kisfeed watch 005930 000660 --venue all --from-start")
         {
-            codes, venue, demo, config, format, sort, duration, verbose,
+            codes, venue, demo, config, format, sort, duration, verbose, fromStart,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
@@ -36,8 +37,10 @@ internal static partial class CliApp
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
             client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
-            IAsyncEnumerable<ProgramTrade> stream = CliStreams.PerCodeAsync(client, list, venues,
-                (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on"), token);
+            Action<string, KisControlException> refused = (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on");
+            IAsyncEnumerable<ProgramTrade> stream = parse.GetValue(fromStart)
+                ? CliStreams.TradesOf(CliStreams.PerCodeFeedAsync(client, list, venues, new FeedOptions { FromStartOfDay = true }, refused, token), r => logging.Notice(CliStreams.SeedText(r)), token)
+                : CliStreams.PerCodeAsync(client, list, venues, refused, token);
             await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
@@ -53,9 +56,10 @@ internal static partial class CliApp
         Option<string?> config = ConfigOption();
         Option<TimeSpan?> duration = DurationOption();
         Option<bool> verbose = VerboseOption();
-        var command = new Command("record", "Record every update into a DuckDB file (appends; batched; Ctrl-C flushes and exits). The file notes whether the data is simulated.\nExample: kisfeed record 005930 000660 --venue all --db today.duckdb")
+        Option<bool> fromStart = FromStartOption();
+        var command = new Command("record", "Record every update into a DuckDB file (appends; batched; Ctrl-C flushes and exits). The file notes whether the data is simulated; with --from-start the day so far is recorded first (source = Rest).\nExample: kisfeed record 005930 000660 --venue all --db today.duckdb --from-start")
         {
-            codes, venue, db, demo, config, duration, verbose,
+            codes, venue, db, demo, config, duration, verbose, fromStart,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
@@ -80,7 +84,8 @@ internal static partial class CliApp
                 var clock = Stopwatch.StartNew();
                 using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
                 // Trades and gaps in-band: the recorder writes each gap as soon as the session knows it.
-                IAsyncEnumerable<FeedItem> stream = CliStreams.PerCodeFeedAsync(client, list, venues,
+                FeedOptions feedOptions = new() { FromStartOfDay = parse.GetValue(fromStart) };
+                IAsyncEnumerable<FeedItem> stream = CliStreams.PerCodeFeedAsync(client, list, venues, feedOptions,
                     (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); recording the other codes"), token);
                 try
                 {

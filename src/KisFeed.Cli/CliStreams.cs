@@ -80,7 +80,38 @@ internal static class CliStreams
     public static IAsyncEnumerable<FeedItem> PerCodeFeedAsync(
         KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, Action<string, KisControlException> refused,
         CancellationToken cancellationToken) =>
-        PerCodeAsync(codes, (code, ct) => client.FeedAsync([code], venues, ct), refused, cancellationToken);
+        PerCodeFeedAsync(client, codes, venues, FeedOptions.Default, refused, cancellationToken);
+
+    /// <summary>As above, each code's feed started as <paramref name="options"/> says (e.g. seeded with the day so far).</summary>
+    public static IAsyncEnumerable<FeedItem> PerCodeFeedAsync(
+        KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, FeedOptions options, Action<string, KisControlException> refused,
+        CancellationToken cancellationToken) =>
+        PerCodeAsync(codes, (code, ct) => client.FeedAsync([code], venues, options, ct), refused, cancellationToken);
+
+    /// <summary>The trades of a feed; each seed report (how far back the day's REST rows reached) goes to <paramref name="seeded"/>.</summary>
+    public static async IAsyncEnumerable<ProgramTrade> TradesOf(IAsyncEnumerable<FeedItem> feed, Action<GapHealingReport> seeded, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var seeds = new HashSet<long>();
+        await foreach (FeedItem item in feed.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            switch (item.Kind)
+            {
+                case FeedItemKind.Trade:
+                    yield return item.Trade;
+                    break;
+                case FeedItemKind.Gap when item.Gap!.IsSeed:
+                    seeds.Add(item.Gap.Id);
+                    break;
+                case FeedItemKind.GapHealed when seeds.Contains(item.Healing!.GapId):
+                    seeded(item.Healing);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>One line for a seed report: what came from REST and how far back it reached.</summary>
+    public static string SeedText(GapHealingReport r) =>
+        $"{r.Registration}: {r.Rows} row(s) of the day so far from REST, {r.Outcome}: {r.Detail}";
 
     private static async IAsyncEnumerable<T> PerCodeAsync<T>(
         IReadOnlyList<string> codes, Func<string, CancellationToken, IAsyncEnumerable<T>> open, Action<string, KisControlException> refused,

@@ -88,7 +88,7 @@ internal sealed class LineWriter(TextWriter output, LineFormat format, bool? sim
     [
         _seq, t.TradingDate.ToString("yyyy-MM-dd", Inv), t.Venue.Name(), t.TrId, t.Code, t.Time.ToString("HH:mm:ss", Inv), ReceivedAt(t),
         t.SellVolume, t.SellValue, t.BuyVolume, t.BuyValue, t.NetBuyVolume, t.NetBuyValue, t.AskResidual, t.BidResidual, t.NetBidResidual, (int)t.Missing,
-        simulated,
+        StorageSchema.SourceText(t.Source), simulated,
     ];
 
     private string Json(in ProgramTrade t)

@@ -4,6 +4,8 @@ using System.Diagnostics;
 using KisFeed.Storage;
 using KisFeed.Web;
 
+using Microsoft.Extensions.Logging;
+
 namespace KisFeed.Cli;
 
 internal static partial class CliApp
@@ -22,9 +24,10 @@ internal static partial class CliApp
         Option<string?> config = ConfigOption();
         Option<TimeSpan?> duration = DurationOption();
         Option<bool> verbose = VerboseOption();
+        Option<bool> fromStart = FromStartOption();
         var command = new Command("serve", "A web board: ranking and day chart of program trading, live (recorded into --db as it goes) or a recorded day.\nExamples: kisfeed serve 005930 000660 --venue all --db today.duckdb --open\n          kisfeed serve --db today.duckdb --replay")
         {
-            codes, venue, db, port, host, open, replay, date, demo, config, duration, verbose,
+            codes, venue, db, port, host, open, replay, date, demo, config, duration, verbose, fromStart,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
@@ -53,7 +56,8 @@ internal static partial class CliApp
                 DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
                 try
                 {
-                    serving = await ServeHost.StartLiveAsync(source.Options, source.Description, source.IsDemo, followed, venues, parse.GetValue(db), web, token);
+                    var feedOptions = new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) };
+                    serving = await ServeHost.StartLiveAsync(source.Options, source.Description, source.IsDemo, followed, venues, parse.GetValue(db), web, feedOptions, token);
                 }
                 catch
                 {
@@ -136,12 +140,21 @@ internal sealed partial class ServeHost : IAsyncDisposable
 
     public ProgramTradeRecorder? Recorder { get; private set; }
 
+    /// <summary>The board's REST prices (live with an app key and secret), or null when prices are derived only.</summary>
+    public RestPriceSource? Prices { get; private set; }
+
     public void Owns(IAsyncDisposable resource) => _owned.Add(resource);
 
     /// <summary>Follows <paramref name="codes"/> live and records into <paramref name="dbPath"/> (a temporary file when null).</summary>
+    public static Task<ServeHost> StartLiveAsync(
+        KisOptions options, string sourceDescription, bool simulated, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues,
+        string? dbPath, WebBoardOptions web, CancellationToken cancellationToken) =>
+        StartLiveAsync(options, sourceDescription, simulated, codes, venues, dbPath, web, FeedOptions.Default, cancellationToken);
+
+    /// <summary>As above, the feed started as <paramref name="feedOptions"/> says (<c>--from-start</c>: seeded with the day so far).</summary>
     public static async Task<ServeHost> StartLiveAsync(
         KisOptions options, string sourceDescription, bool simulated, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues,
-        string? dbPath, WebBoardOptions web, CancellationToken cancellationToken)
+        string? dbPath, WebBoardOptions web, FeedOptions feedOptions, CancellationToken cancellationToken)
     {
         string? temp = null;
         if (dbPath is null)
@@ -153,14 +166,21 @@ internal sealed partial class ServeHost : IAsyncDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
-        var feed = new ClientFeedAdapter(client, sourceDescription, simulated);
+        var feed = new ClientFeedAdapter(client, sourceDescription, simulated, feedOptions);
+        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web);
         KisFeedWebServer server;
         try
         {
-            server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, cancellationToken: cancellationToken);
+            server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, prices, cancellationToken);
         }
         catch
         {
+            if (prices is not null)
+            {
+                await prices.DisposeAsync();
+            }
+
+            rest?.Dispose();
             await client.DisposeAsync();
             queries.Dispose();
             await recorder.DisposeAsync();
@@ -173,8 +193,33 @@ internal sealed partial class ServeHost : IAsyncDisposable
         host._owned.Add(recorder);
         host._owned.Add(new DisposeAction(queries.Dispose));
         host._owned.Add(client);
+        if (rest is not null && prices is not null)
+        {
+            host._owned.Add(new DisposeAction(rest.Dispose));
+            host._owned.Add(prices); // stops asking before the REST client goes
+            host.Prices = prices;
+            prices.Start();
+        }
+
         host._running = server.RunFeedAsync(feed.FeedAsync(codes, venues, host._stop.Token), recorder, host._stop.Token);
         return host;
+    }
+
+    /// <summary>
+    /// The board's prices from REST when the options allow it (an app key and secret; always in demo mode): KRX's price
+    /// when KRX is followed, else the first venue's; the derived price until REST answered. Null: derived prices only.
+    /// </summary>
+    private static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, WebBoardOptions web)
+    {
+        if (string.IsNullOrEmpty(options.AppKey) || string.IsNullOrEmpty(options.AppSecret))
+        {
+            return (null, null);
+        }
+
+        var rest = new KisRestClient(options, options.Rest);
+        Venue venue = venues.Contains(Venue.Krx) ? Venue.Krx : venues[0];
+        ILogger? logger = web.LoggerFactory?.CreateLogger("KisFeed.Web.RestPriceSource");
+        return (rest, new RestPriceSource(rest, codes, venue, new ProgramTradePriceSource(), null, options.TimeProvider, logger));
     }
 
     /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>
@@ -246,7 +291,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
 }
 
 /// <summary>The board's view of a live client: its feed (trades, gaps and healing outcomes in order) and its status.</summary>
-internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source, bool simulated) : IFeedStatusSource
+internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source, bool simulated, FeedOptions? feedOptions = null) : IFeedStatusSource
 {
     public FeedStatus Current
     {
@@ -258,5 +303,5 @@ internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source,
     }
 
     /// <summary>Trades, gaps and healing outcomes in order, straight from the session.</summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct) => client.FeedAsync(codes, venues, ct);
+    public IAsyncEnumerable<FeedItem> FeedAsync(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct) => client.FeedAsync(codes, venues, feedOptions ?? FeedOptions.Default, ct);
 }

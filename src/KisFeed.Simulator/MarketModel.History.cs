@@ -155,6 +155,12 @@ internal sealed partial class MarketModel
                 times.Add(t);
             }
 
+            DateTimeOffset opening = Truncate(start) == start ? start : Truncate(start) + TimeSpan.FromSeconds(1);
+            if (start >= oldest && opening < end && (times.Count == 0 || opening < times[^1]))
+            {
+                times.Add(opening); // the opening second itself (nothing traded yet): a window that reaches it shows the whole day
+            }
+
             times.Reverse();
             foreach (DateTimeOffset t in times)
             {

@@ -46,7 +46,8 @@ public static class ProgramTradeExporter
         cancellationToken.ThrowIfCancellationRequested();
         using DuckDBConnection connection = StorageFile.OpenForRead(dbPath);
         (RecordingSource? source, long since) = ProgramTradeCatalog.ReadSource(connection, StorageFile.FullPath(dbPath));
-        string columns = StorageSchema.ExportColumnList(textTimestamps: format != ExportFormat.Parquet, source, since);
+        bool hasSource = StorageFile.HasColumn(connection, StorageSchema.ProgramTradesTable, "source"); // v1/v2 files: every row is websocket
+        string columns = StorageSchema.ExportColumnList(textTimestamps: format != ExportFormat.Parquet, source, since, hasSource);
         using DuckDBCommand command = connection.CreateCommand();
         command.CommandText = string.Create(CultureInfo.InvariantCulture,
             $"COPY (SELECT {columns} FROM program_trades{where} ORDER BY seq) TO {StorageFile.Literal(output)} ({options})");

@@ -18,7 +18,7 @@ public sealed partial class ProgramTradeRecorder
     }
 
     /// <summary>
-    /// Records a feed of trades and gaps (<see cref="KisRealtimeClient.FeedAsync"/>): every trade, and every gap as
+    /// Records a feed of trades and gaps (<see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>): every trade, and every gap as
     /// soon as it arrives (the trades before it are committed first), so a recording is never silent about a hole.
     /// </summary>
     /// <returns>The number of trades recorded.</returns>

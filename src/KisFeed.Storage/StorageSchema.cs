@@ -132,8 +132,14 @@ public static class StorageSchema
     [
         "seq", "trading_date", "venue", "tr_id", "code", "kis_time", "received_at",
         "sell_volume", "sell_value", "buy_volume", "buy_value", "net_buy_volume", "net_buy_value",
-        "ask_residual", "bid_residual", "net_bid_residual", "missing_fields",
+        "ask_residual", "bid_residual", "net_bid_residual", "missing_fields", "source",
     ];
+
+    /// <summary>
+    /// How exports and <c>watch --format csv|jsonl</c> write <c>source</c>: <c>websocket</c> for live records (and every
+    /// row of a v1/v2 file, which predate the column), <c>rest</c> for REST history rows (a seeded day or a healed gap).
+    /// </summary>
+    public static string SourceText(TradeSource source) => source == TradeSource.Rest ? "rest" : "websocket";
 
     // The ENUM orders are Venue's values (Krx 0, Nxt 1, Unified 2): the recorder appends Venue as the index of both.
     internal const string CreateSql = """
@@ -189,13 +195,15 @@ public static class StorageSchema
     /// <summary>
     /// Columns selected for exports, in order; <c>venue</c> and <c>tr_id</c> as text whatever the file's version, so export
     /// files look the same for every recording; <c>received_at</c> as ISO 8601 text in CSV/JSONL (<paramref name="textTimestamps"/>);
-    /// <c>simulated</c> from the file's source metadata.
+    /// <c>source</c> as text (<see cref="SourceText"/>; <c>websocket</c> for files without the column); <c>simulated</c>
+    /// from the file's source metadata.
     /// </summary>
-    internal static string ExportColumnList(bool textTimestamps, RecordingSource? source, long sourceSinceSeq)
+    internal static string ExportColumnList(bool textTimestamps, RecordingSource? source, long sourceSinceSeq, bool hasSourceColumn = true)
     {
         IEnumerable<string> columns = ProgramTradeColumns.Select(c => c switch
         {
             "venue" or "tr_id" => $"CAST({c} AS VARCHAR) AS {c}",
+            "source" => hasSourceColumn ? "CASE WHEN coalesce(source, 0) = 1 THEN 'rest' ELSE 'websocket' END AS source" : "'websocket' AS source",
             "received_at" when textTimestamps => "strftime(received_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS received_at",
             _ => c,
         });

@@ -14,4 +14,10 @@ public sealed record DataGap(long Id, DateTimeOffset From, DateTimeOffset To, IR
 {
     /// <summary>How long the gap lasted.</summary>
     public TimeSpan Duration => To - From;
+
+    /// <summary>
+    /// True for the seed of a feed started with <see cref="FeedOptions.FromStartOfDay"/>: the trading day before the
+    /// subscription (From = the venue's opening, To = when the registrations were live), not an outage.
+    /// </summary>
+    public bool IsSeed { get; init; }
 }

@@ -59,7 +59,7 @@ public sealed class KisClientPool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Streams trades, gaps and healing outcomes of every session in one feed (see <see cref="KisRealtimeClient.FeedAsync"/>).
+    /// Streams trades, gaps and healing outcomes of every session in one feed (see <see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>).
     /// Arguments are checked at once. A session's failure ends the feed with its error.
     /// </summary>
     public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)

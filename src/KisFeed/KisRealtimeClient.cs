@@ -37,14 +37,15 @@ public sealed class KisRealtimeClient : IAsyncDisposable
         ILogger log = options.LoggerFactory.CreateLogger("KisFeed.KisRealtimeClient");
         _dispatcher = new EventDispatcher(log);
         IGapHealer? healer = options.GapHealer;
-        if (healer is null && options.HealGaps && !string.IsNullOrEmpty(options.AppKey) && !string.IsNullOrEmpty(options.AppSecret))
+        if (healer is null && !string.IsNullOrEmpty(options.AppKey) && !string.IsNullOrEmpty(options.AppSecret))
         {
-            // Healing needs an access token, so the app key and secret: a bare approval key cannot call REST.
+            // Healing and seeding need an access token, so the app key and secret: a bare approval key cannot call REST.
+            // Nothing is called until a gap is healed (KisOptions.HealGaps) or a feed asks for the day so far.
             _rest = new KisRestClient(options, options.Rest);
             healer = new GapHealer(_rest, options.LoggerFactory.CreateLogger("KisFeed.GapHealer"));
         }
 
-        _session = new KisSession(options, log, new Events(this), options.HealGaps ? healer : null);
+        _session = new KisSession(options, log, new Events(this), healer);
     }
 
     /// <summary>The options in use.</summary>
@@ -111,6 +112,18 @@ public sealed class KisRealtimeClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// As <see cref="FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as <paramref name="options"/>
+    /// says: with <see cref="FeedOptions.FromStartOfDay"/>, the REST rows of the day so far come first (a seed gap, the
+    /// rows, a report per registration saying how far back REST reached), then the live records, with no hole and no duplicate.
+    /// </summary>
+    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(options);
+        return Feed(BuildRegistrations(codes, venues), options, cancellationToken);
+    }
+
+    /// <summary>
     /// Registers <paramref name="codes"/> × <paramref name="venues"/> and returns the consumer's subscription once KIS has
     /// accepted every new registration. All or nothing: if KIS refuses one, the others of this call are released and a
     /// <see cref="KisControlException"/> says which and why.
@@ -132,25 +145,48 @@ public sealed class KisRealtimeClient : IAsyncDisposable
     /// <summary>
     /// Registers <paramref name="codes"/> × <paramref name="venues"/> and returns the consumer's feed once KIS has accepted
     /// every new registration (all or nothing, as <see cref="SubscribeAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>).
-    /// The feed carries trades, gaps and healing outcomes in order; see <see cref="FeedAsync"/>.
+    /// The feed carries trades, gaps and healing outcomes in order; see <see cref="FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>.
     /// </summary>
     public Task<FeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return SubscribeFeedAsync(BuildRegistrations(codes, venues), cancellationToken);
+        return SubscribeFeedAsync(BuildRegistrations(codes, venues), FeedOptions.Default, cancellationToken);
     }
 
-    internal async Task<FeedSubscription> SubscribeFeedAsync(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="SubscribeFeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as
+    /// <paramref name="options"/> says (see <see cref="FeedOptions.FromStartOfDay"/>). The call returns once KIS accepted
+    /// the registrations; the seed is fetched afterwards and read first.
+    /// </summary>
+    public Task<FeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
     {
-        FeedSubscriber subscriber = _session.NewFeedSubscriber(registrations);
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(options);
+        return SubscribeFeedAsync(BuildRegistrations(codes, venues), options, cancellationToken);
+    }
+
+    internal async Task<FeedSubscription> SubscribeFeedAsync(IReadOnlyList<Registration> registrations, FeedOptions options, CancellationToken cancellationToken)
+    {
+        FeedSubscriber subscriber = _session.NewFeedSubscriber(registrations, seeding: options.FromStartOfDay);
         var feed = new FeedSubscription(_session, subscriber);
-        await _session.AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
+        if (options.FromStartOfDay)
+        {
+            await _session.AddSeededAsync(subscriber, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _session.AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
+        }
+
         return feed;
     }
 
-    internal async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken) =>
+        Feed(registrations, FeedOptions.Default, cancellationToken);
+
+    internal async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, FeedOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        FeedSubscription feed = await SubscribeFeedAsync(registrations, cancellationToken).ConfigureAwait(false);
+        FeedSubscription feed = await SubscribeFeedAsync(registrations, options, cancellationToken).ConfigureAwait(false);
         await using (feed.ConfigureAwait(false))
         {
             await foreach (FeedItem item in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))

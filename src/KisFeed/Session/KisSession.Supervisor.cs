@@ -407,7 +407,7 @@ internal sealed partial class KisSession
             }
         }
 
-        if (_healer is { } healer)
+        if (_options.HealGaps && _healer is { } healer)
         {
             lock (_healingGate)
             {

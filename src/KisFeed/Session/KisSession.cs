@@ -23,7 +23,7 @@ internal sealed partial class KisSession : IAsyncDisposable
     private readonly SessionCounters _counters = new();
     private readonly DropReporter _drops;
     private readonly CancellationTokenSource _stop = new();
-    private readonly IGapHealer? _healer;
+    private readonly IGapHealer? _healer; // heals gaps (when KisOptions.HealGaps) and seeds feeds that ask for the day so far
     private readonly Lock _startGate = new();
     private Task? _supervisor; // owned by _startGate
     private TaskCompletionSource? _firstConnect; // owned by _startGate; completed by the supervisor
@@ -53,8 +53,8 @@ internal sealed partial class KisSession : IAsyncDisposable
     public TradeSubscriber NewTradeSubscriber(IReadOnlyList<Registration> registrations) =>
         new(registrations, _options.ConsumerBufferCapacity, _options.ConsumerFullMode, _drops);
 
-    public FeedSubscriber NewFeedSubscriber(IReadOnlyList<Registration> registrations) =>
-        new(registrations, _options.ConsumerBufferCapacity, _options.ConsumerFullMode, _drops);
+    public FeedSubscriber NewFeedSubscriber(IReadOnlyList<Registration> registrations, bool seeding = false) =>
+        new(registrations, _options.ConsumerBufferCapacity, _options.ConsumerFullMode, _drops, seeding);
 
     public KisClientStatistics GetStatistics()
     {

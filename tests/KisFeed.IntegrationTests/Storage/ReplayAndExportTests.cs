@@ -102,7 +102,8 @@ public sealed class ReplayAndExportTests : IDisposable
     {
         string path = _dir.File("trades.duckdb");
         string output = _dir.File(fileName);
-        await WriteAsync(path, Make(2_000));
+        // Every 7th row from REST (a seeded day or a healed gap): the export says so in 'source'.
+        await WriteAsync(path, Make(2_000).Select((t, i) => i % 7 == 0 ? t with { Source = TradeSource.Rest, Missing = ProgramTrade.ResidualFields } : t));
 
         long rows = await ProgramTradeExporter.ExportAsync(path, format, output, ExportQuery.Default, Ct);
         Assert.Equal(2_000, rows);
@@ -119,9 +120,12 @@ public sealed class ReplayAndExportTests : IDisposable
         Execute(connection, $"ATTACH '{path}' AS rec (READ_ONLY)");
         Assert.Equal(2_000, Scalar(connection, $"SELECT count(*) FROM {reader}"));
         // The table's rows, plus 'simulated' (NULL: this file records no source).
-        string table = $"(SELECT {string.Join(", ", StorageSchema.ProgramTradeColumns)}, CAST(NULL AS BOOLEAN) AS simulated FROM rec.program_trades)";
+        string columns = string.Join(", ", StorageSchema.ProgramTradeColumns.Select(c => c == "source" ? "CASE source WHEN 1 THEN 'rest' ELSE 'websocket' END AS source" : c));
+        string table = $"(SELECT {columns}, CAST(NULL AS BOOLEAN) AS simulated FROM rec.program_trades)";
         Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM {reader} EXCEPT ALL SELECT * FROM {table})"));
         Assert.Equal(0, Scalar(connection, $"SELECT count(*) FROM (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {reader})"));
+        Assert.Equal(286, Scalar(connection, $"SELECT count(*) FROM {reader} WHERE source = 'rest'"));
+        Assert.Equal(2_000 - 286, Scalar(connection, $"SELECT count(*) FROM {reader} WHERE source = 'websocket'"));
         // Column names and order are the table's, then 'simulated'.
         Assert.Equal(StorageSchema.ExportColumns, Names(connection, $"SELECT * FROM {reader} LIMIT 0"));
         // Rows are in seq order.
@@ -149,7 +153,7 @@ public sealed class ReplayAndExportTests : IDisposable
         "{'seq': 'BIGINT', 'trading_date': 'DATE', 'venue': 'VARCHAR', 'tr_id': 'VARCHAR', 'code': 'VARCHAR', " +
         "'kis_time': 'TIME', 'received_at': 'TIMESTAMPTZ', 'sell_volume': 'BIGINT', 'sell_value': 'BIGINT', " +
         "'buy_volume': 'BIGINT', 'buy_value': 'BIGINT', 'net_buy_volume': 'BIGINT', 'net_buy_value': 'BIGINT', " +
-        "'ask_residual': 'BIGINT', 'bid_residual': 'BIGINT', 'net_bid_residual': 'BIGINT', 'missing_fields': 'INTEGER', 'simulated': 'BOOLEAN'}";
+        "'ask_residual': 'BIGINT', 'bid_residual': 'BIGINT', 'net_bid_residual': 'BIGINT', 'missing_fields': 'INTEGER', 'source': 'VARCHAR', 'simulated': 'BOOLEAN'}";
 
     private static void Execute(DuckDBConnection connection, string sql)
     {

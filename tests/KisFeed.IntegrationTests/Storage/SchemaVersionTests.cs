@@ -48,6 +48,10 @@ public sealed class SchemaVersionTests : IDisposable
         string[] lines = await File.ReadAllLinesAsync(csv, Ct);
         Assert.Equal(301, lines.Length);
         Assert.Contains(",H0NXPGM0,", lines[1..].First(l => l.Contains(",nxt,", StringComparison.Ordinal)), StringComparison.Ordinal);
+        // A v1 file predates the source column: every row exports as a live (websocket) record.
+        int sourceAt = Array.IndexOf(lines[0].Split(','), "source");
+        Assert.True(sourceAt >= 0, lines[0]);
+        Assert.All(lines[1..], l => Assert.Equal("websocket", l.Split(',')[sourceAt]));
 
         using DuckDBConnection connection = Open(path);
         Assert.Equal("1", SchemaVersion(connection));

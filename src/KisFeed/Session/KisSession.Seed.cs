@@ -1,0 +1,83 @@
+using KisFeed.Delivery;
+using KisFeed.Rest;
+
+namespace KisFeed.Session;
+
+/// <summary>
+/// Seeding a feed with the day so far (<see cref="FeedOptions.FromStartOfDay"/>): the period from each venue's opening
+/// to the moment the registrations are live is healed like a gap, through the same <see cref="IGapHealer"/>, and
+/// delivered ahead of the live records the subscriber held back meanwhile.
+/// </summary>
+internal sealed partial class KisSession
+{
+    /// <summary>KRX opens at 09:00 KST; NXT's pre-market (and so the unified feed) at 08:00.</summary>
+    internal static TimeSpan OpeningOf(Venue venue) => venue == Venue.Krx ? TimeSpan.FromHours(9) : TimeSpan.FromHours(8);
+
+    /// <summary>Adds a seeding feed consumer, then fetches its day so far in the background (tracked like healing).</summary>
+    public async Task AddSeededAsync(FeedSubscriber subscriber, CancellationToken cancellationToken)
+    {
+        await AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset live = Time.GetUtcNow();
+        lock (_healingGate)
+        {
+            _healing.RemoveAll(t => t.IsCompleted);
+            _healing.Add(SeedAsync(subscriber, live));
+        }
+    }
+
+    private async Task SeedAsync(FeedSubscriber subscriber, DateTimeOffset live)
+    {
+        DateTimeOffset kst = KoreaClock.ToKst(live);
+        var gaps = new List<DataGap>();
+        foreach (IGrouping<TimeSpan, Registration> group in subscriber.Registrations.GroupBy(r => OpeningOf(r.Venue)))
+        {
+            // Before the venue opens, "the day so far" is the calendar day (KST): REST gives what it has and the report says so.
+            var open = new DateTimeOffset(kst.Date + group.Key, KoreaClock.Offset);
+            DateTimeOffset from = open < live ? open : new DateTimeOffset(kst.Date, KoreaClock.Offset);
+            if (from < live)
+            {
+                gaps.Add(new DataGap(Interlocked.Increment(ref _nextGapId), from, live, [.. group], "before the subscription: the day so far, seeded from REST") { IsSeed = true });
+            }
+        }
+
+        var seeds = new List<(DataGap, IReadOnlyList<ProgramTrade>, IReadOnlyList<GapHealingReport>)>(gaps.Count);
+        try
+        {
+            GapHealingResult[] results = await Task.WhenAll(gaps.Select(SeedOneAsync)).ConfigureAwait(false);
+            for (int i = 0; i < gaps.Count; i++)
+            {
+                seeds.Add((gaps[i], results[i].Rows, results[i].Reports));
+                foreach (GapHealingReport report in results[i].Reports)
+                {
+                    Log.GapHealed(_log, report.GapId, report.Registration, report.Outcome, report.Rows, report.Detail);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            seeds.Clear(); // the session is closing: hand over what was held, nothing more
+        }
+
+        subscriber.CompleteSeed(seeds);
+    }
+
+    private async Task<GapHealingResult> SeedOneAsync(DataGap gap)
+    {
+        if (_healer is not { } healer)
+        {
+            return NotHealed(gap, "no REST access: seeding the day needs the app key and secret (KIS_APPKEY, KIS_APPSECRET), not only an approval key");
+        }
+
+        try
+        {
+            return await healer.HealAsync(gap, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException))
+        {
+            return NotHealed(gap, $"seeding failed: {_keys.Scrub(ex.Message)}");
+        }
+    }
+
+    private static GapHealingResult NotHealed(DataGap gap, string detail) =>
+        new([], [.. gap.Registrations.Select(r => new GapHealingReport(gap.Id, r, GapHealing.NotHealed, 0, gap.From, gap.To, detail))]);
+}
