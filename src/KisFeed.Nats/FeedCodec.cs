@@ -15,7 +15,7 @@ namespace KisFeed.Nats;
 /// 0  u8   version (1)
 /// 1  u8   kind: 1 trade, 2 gap
 /// 2  u8   venue: 0 krx, 1 nxt, 2 unified (Venue's values)
-/// 3  u8   source (trade: TradeSource; gap: 0)
+/// 3  u8   source (trade: TradeSource; gap: flags, bit 0 = a seed, DataGap.IsSeed; else 0)
 /// 4  u16  missing fields (trade: ProgramTradeFields; gap: 0)
 /// 6  u8   code length n (1..16), then n bytes of ASCII code
 /// </code>
@@ -45,6 +45,10 @@ public static class FeedCodec
 
     /// <summary>Kind byte of a gap.</summary>
     public const byte GapKind = 2;
+
+    // Bit 0 of a gap's header byte 3: the gap is the seed of a feed started from the start of the day. Readers that
+    // predate it ignore the byte and take the seed for an ordinary gap.
+    private const byte GapSeedFlag = 1;
 
     /// <summary>Kind byte of a healing outcome (version 2).</summary>
     public const byte HealingKind = 3;
@@ -93,7 +97,7 @@ public static class FeedCodec
         string reason = gap.Reason.Length > 1000 ? gap.Reason[..1000] : gap.Reason;
         int reasonBytes = Encoding.UTF8.GetByteCount(reason);
         byte[] bytes = new byte[HeaderSize + registration.Code.Length + 26 + reasonBytes];
-        int pos = WriteHeader(bytes, GapKind, registration.Venue, 0, 0, registration.Code);
+        int pos = WriteHeader(bytes, GapKind, registration.Venue, gap.IsSeed ? GapSeedFlag : (byte)0, 0, registration.Code);
         Span<byte> d = bytes.AsSpan(pos);
         BinaryPrimitives.WriteInt64LittleEndian(d, gap.From.UtcTicks);
         BinaryPrimitives.WriteInt64LittleEndian(d[8..], gap.To.UtcTicks);
@@ -199,7 +203,7 @@ public static class FeedCodec
             var to = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[8..]), TimeSpan.Zero);
             long id = BinaryPrimitives.ReadInt64LittleEndian(d[16..]);
             string reason = Encoding.UTF8.GetString(d.Slice(26, reasonLength));
-            return FeedItem.FromGap(new DataGap(id, from, to, [new Registration(venue, code)], reason));
+            return FeedItem.FromGap(new DataGap(id, from, to, [new Registration(venue, code)], reason) { IsSeed = (payload[3] & GapSeedFlag) != 0 });
         }
 
         if (kind == HealingKind && payload[0] >= HealingVersion)

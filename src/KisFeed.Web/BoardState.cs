@@ -228,7 +228,11 @@ internal sealed class BoardState
     {
         lock (_lock)
         {
-            GapState? state = _gaps.Find(g => g.Id == report.GapId);
+            // A gap id is unique per client only: a board fed from NATS meets the gaps of several gateways, each
+            // counting from 1. An outcome belongs to the latest gap with its id that hit its registration (a report
+            // follows its gap in the feed, and a registration is carried by one gateway at a time).
+            GapState? state = _gaps.FindLast(g => g.Id == report.GapId && g.Registrations.Contains(report.Registration))
+                ?? _gaps.FindLast(g => g.Id == report.GapId && g.Registrations.Count == 0);
             if (state is null)
             {
                 return;

@@ -31,6 +31,11 @@ public sealed class HealingOverNatsTests
         FeedItem gap = FeedCodec.Decode(Convert.FromHexString(V1Gap));
         Assert.Equal((7L, new Registration(Venue.Krx, "005930"), "test drop"), (gap.Gap!.Id, gap.Gap.Registrations[0], gap.Gap.Reason));
         Assert.Equal(V1Gap, Convert.ToHexStringLower(FeedCodec.EncodeGap(gap.Gap, gap.Gap.Registrations[0])));
+        Assert.False(gap.Gap.IsSeed);
+        DataGap seed = gap.Gap with { IsSeed = true };
+        byte[] seedBytes = FeedCodec.EncodeGap(seed, seed.Registrations[0]);
+        Assert.Equal(1, seedBytes[0]); // still version 1: only the gap's spare header byte is used
+        Assert.True(FeedCodec.Decode(seedBytes).Gap!.IsSeed);
 
         var from = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
         var report = new GapHealingReport(7, new Registration(Venue.Krx, "005930"), GapHealing.PartlyHealed, 12, from.AddSeconds(3), from.AddSeconds(4), "REST: 12 rows; 1 s still missing");

@@ -67,6 +67,24 @@ public sealed class BoardStateTests
     }
 
     [Fact]
+    public void An_outcome_goes_to_the_gap_that_hit_its_registration_when_two_gateways_use_the_same_gap_id()
+    {
+        // A board fed from NATS: two gateways each number their gaps from 1.
+        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9));
+        Registration a = new(Venue.Krx, "005930"), b = new(Venue.Krx, "000660");
+        board.Apply(FeedItem.FromGap(new DataGap(1, from, from.AddMinutes(1), [a], "gateway 1 reconnect")));
+        board.Apply(FeedItem.FromGap(new DataGap(1, from.AddMinutes(5), from.AddMinutes(6), [b], "gateway 2 reconnect")));
+
+        board.Apply(FeedItem.FromHealing(new GapHealingReport(1, b, GapHealing.Healed, 4, null, null, "REST covered it")));
+
+        List<GapDto> gaps = board.Snapshot().Gaps;
+        Assert.Equal(2, gaps.Count);
+        Assert.Equal("missing", Assert.Single(gaps, g => g.Codes.SequenceEqual(["005930"])).Healing);
+        Assert.Equal("healed", Assert.Single(gaps, g => g.Codes.SequenceEqual(["000660"])).Healing);
+    }
+
+    [Fact]
     public void Gaps_seeded_from_a_recording_carry_how_each_was_healed()
     {
         BoardState board = new(64, new ProgramTradePriceSource(), Day);
