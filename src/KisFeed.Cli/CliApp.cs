@@ -10,8 +10,11 @@ using Spectre.Console;
 namespace KisFeed.Cli;
 
 /// <summary>Where the tool writes: the terminal (for the board), plain stdout and stderr; and where it reads the environment.</summary>
-internal sealed record CliConsole(IAnsiConsole Terminal, TextWriter Out, TextWriter Error, bool IsTerminal, Func<string, string?>? Environment = null)
+internal sealed record CliConsole(IAnsiConsole Terminal, TextWriter Out, TextWriter Error, bool IsTerminal, Func<string, string?>? Environment = null, TimeProvider? Clock = null)
 {
+    /// <summary>The clock of the demo simulator and the client (the system's unless a test gives its own, e.g. to run at a chosen KST hour).</summary>
+    public TimeProvider Time => Clock ?? TimeProvider.System;
+
     public static CliConsole System() => new(AnsiConsole.Console, Console.Out, Console.Error, !Console.IsOutputRedirected);
 
     /// <summary>An environment variable (the process environment unless a test gives its own).</summary>

@@ -33,7 +33,7 @@ internal static partial class CliApp
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
             BoardSort order = ParseSort(parse.GetValue(sort)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, console.Time, token);
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
             client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
@@ -69,7 +69,7 @@ internal static partial class CliApp
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
             // Credentials first: a setup error must not leave a file behind.
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, console.Time, token);
             string full = Path.GetFullPath(path);
             bool existed = File.Exists(full);
             ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { LoggerFactory = logging.Factory, Source = source.Source });

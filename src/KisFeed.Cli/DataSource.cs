@@ -35,21 +35,22 @@ internal sealed class DataSource : IAsyncDisposable
     /// <summary>What the recorder stores as the file's source.</summary>
     public RecordingSource Source { get; }
 
-    public static async Task<DataSource> OpenAsync(bool forceDemo, string? configPath, Func<string, string?> env, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<DataSource> OpenAsync(bool forceDemo, string? configPath, Func<string, string?> env, ILoggerFactory loggers, TimeProvider clock, CancellationToken cancellationToken)
     {
         Credentials credentials = Credentials.Resolve(forceDemo, configPath, env);
         if (credentials.Live is { } live)
         {
-            KisOptions options = live with { LoggerFactory = loggers };
+            KisOptions options = live with { LoggerFactory = loggers, TimeProvider = clock };
             string key = options.AppKey is { } appKey ? $"app key {Secrets.Redact(appKey)}" : $"approval key {Secrets.Redact(options.ApprovalKey)}";
             return new DataSource(options, null, $"Live: {options.WebSocketUri} ({key}, from {credentials.Origin})", RecordingSource.Live(options.WebSocketUri.ToString()));
         }
 
-        SimulatorOptions simOptions = SimulatorOptions.Default with { LoggerFactory = loggers, UpdatesPerSecond = 2 };
+        SimulatorOptions simOptions = SimulatorOptions.Default with { LoggerFactory = loggers, UpdatesPerSecond = 2, TimeProvider = clock };
         KisSimulator simulator = await KisSimulator.StartAsync(simOptions, cancellationToken).ConfigureAwait(false);
         KisOptions demo = KisOptions.Default with
         {
             LoggerFactory = loggers,
+            TimeProvider = clock,
             AppKey = SimulatorCredential.Demo.AppKey,
             AppSecret = SimulatorCredential.Demo.AppSecret,
             WebSocketUri = new Uri(simulator.WebSocketUri, "/tryitout"),

@@ -41,7 +41,7 @@ internal static partial class CliApp
             }
 
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
-            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
+            await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, console.Time, token);
             await (fmt == "table" ? console.Out : console.Error).WriteLineAsync(source.Description);
             using var client = new KisRestClient(source.Options);
             var writer = new HistoryWriter(console.Out, fmt, isDaily, source.IsDemo);

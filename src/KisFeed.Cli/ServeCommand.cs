@@ -53,7 +53,7 @@ internal static partial class CliApp
                 }
 
                 IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
-                DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, token);
+                DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, console.Time, token);
                 try
                 {
                     var feedOptions = new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) };

@@ -25,6 +25,7 @@ public sealed partial class KisSimulator
 
     private readonly Dictionary<string, TokenState> _tokens = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<DateTimeOffset>> _restCallTimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Continuation> _continuations = new(StringComparer.Ordinal);
     private readonly Lock _restFaultGate = new();
     private RestFault _restFault;
     private int _restFaultsLeft;
@@ -317,9 +318,9 @@ public sealed partial class KisSimulator
         }
 
         context.Response.Headers["tr_id"] = trId;
-        context.Response.Headers["tr_cont"] = string.Empty;
         if (daily)
         {
+            context.Response.Headers["tr_cont"] = "D"; // one page of DailyPageSize days [inferred]
             string? dateText = ((string?)q["FID_INPUT_DATE_1"])?.Trim();
             DateOnly? until = null;
             if (!string.IsNullOrEmpty(dateText))
@@ -354,8 +355,25 @@ public sealed partial class KisSimulator
             points = _market.History(venue.Value, code, now);
         }
 
-        // Newest first, as far back as the window reaches and no more than one page.
-        DateTimeOffset oldest = now - Options.Rest.HistoryDepth;
+        // Paging [inferred: KIS documents tr_cont, not how this endpoint pages]: a reply holds at most PageSize rows,
+        // newest first. When older rows of the window remain, the reply says tr_cont F (first page) or M (a later one) and
+        // the continuation is kept per (app key, tr_id, query); the same request with the request header tr_cont: N gets
+        // the next older page of the same window (fixed when the first page was served). The last page says D. A request
+        // without tr_cont N starts over.
+        string contKey = cred.AppKey + "\n" + trId + "\n" + context.Request.QueryString.Value;
+        Continuation? cont;
+        lock (_continuations)
+        {
+            if (!(((string?)h["tr_cont"])?.Trim() == "N" && _continuations.TryGetValue(contKey, out cont)))
+            {
+                cont = null;
+                _continuations.Remove(contKey);
+            }
+        }
+
+        // As far back as the window reaches, never before midnight KST (the intraday call is about today: its rows carry
+        // only a time of day), no more than one page.
+        DateTimeOffset oldest = cont?.Oldest ?? Max(now - Options.Rest.HistoryDepth, KoreaTime.DayStart(now));
         int take = Options.Rest.PageSize;
         if (fault == RestFault.Partial)
         {
@@ -363,10 +381,32 @@ public sealed partial class KisSimulator
         }
 
         var rows = new List<(HistoryPoint Point, HistoryPoint? Previous)>();
-        for (int i = points.Count - 1; i >= 0 && rows.Count < take && points[i].Second >= oldest; i--)
+        int i = points.Count - 1;
+        while (i >= 0 && cont is { Before: var before } && points[i].Second >= before)
+        {
+            i--;
+        }
+
+        for (; i >= 0 && rows.Count < take && points[i].Second >= oldest; i--)
         {
             rows.Add((points[i], i > 0 ? points[i - 1] : null));
         }
+
+        // A partial (truncated) answer offers no next page: the rows it left out are simply missing.
+        bool more = fault != RestFault.Partial && rows.Count > 0 && i >= 0 && points[i].Second >= oldest;
+        lock (_continuations)
+        {
+            if (more)
+            {
+                _continuations[contKey] = new Continuation(oldest, rows[^1].Point.Second);
+            }
+            else
+            {
+                _continuations.Remove(contKey);
+            }
+        }
+
+        context.Response.Headers["tr_cont"] = more ? (cont is null ? "F" : "M") : "D";
 
         long previousClose;
         lock (_tickGate)
@@ -377,6 +417,11 @@ public sealed partial class KisSimulator
         Log.HistoryServed(Logger, code, venue.Value, rows.Count);
         await WriteJsonAsync(context, StatusCodes.Status200OK, w => WriteIntraday(w, rows, previousClose)).ConfigureAwait(false);
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>Where the next page of a paged history request starts: rows strictly before <paramref name="Before"/>, not before <paramref name="Oldest"/>.</summary>
+    private sealed record Continuation(DateTimeOffset Oldest, DateTimeOffset Before);
 
     private static void WriteIntraday(Utf8JsonWriter w, List<(HistoryPoint Point, HistoryPoint? Previous)> rows, long previousClose)
     {

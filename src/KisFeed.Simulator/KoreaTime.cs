@@ -7,6 +7,9 @@ internal static class KoreaTime
 
     public static DateTimeOffset ToKst(DateTimeOffset utc) => utc.ToOffset(Offset);
 
+    /// <summary>Midnight KST of the day <paramref name="now"/> falls on: where a trading day's cumulative values start.</summary>
+    public static DateTimeOffset DayStart(DateTimeOffset now) => new(ToKst(now).Date, Offset);
+
     public static bool IsOpen(MarketHours hours, Venue venue, DateTimeOffset now)
     {
         if (hours == MarketHours.AlwaysOpen)

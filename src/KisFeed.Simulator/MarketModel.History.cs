@@ -146,6 +146,8 @@ internal sealed partial class MarketModel
             _uniSeries.Clear();
             DateTimeOffset end = Truncate(now);
             DateTimeOffset start = end - TimeSpan.FromMinutes(minutes);
+            DateTimeOffset midnight = KoreaTime.DayStart(now);
+            start = start < midnight ? midnight : start; // the day's history starts at midnight KST, never the evening before
             var rng = new Random(unchecked((int)Fnv(Code + "history") ^ Seed));
             VenueState uni = VenueState.Sum(Krx, Nxt);
             DateTimeOffset oldest = end - retention > start ? end - retention : start;

@@ -184,8 +184,12 @@ internal sealed partial class MarketModel(int seed, MarketHours hours, TimeSpan 
             _day = day;
             Krx = new VenueState(Krx.Lot);
             Nxt = new VenueState(Nxt.Lot);
-            // Always-open (demo) markets stand for 30 minutes of trading whatever the wall clock says.
-            double minutes = hours == MarketHours.AlwaysOpen ? 30 : Math.Clamp((kst.TimeOfDay - TimeSpan.FromHours(9)).TotalMinutes, 0, 390);
+            // Always-open (demo) markets stand for 30 minutes of trading whatever the wall clock says, but never more than
+            // the KST day so far: the day's cumulative values start at midnight KST, so neither the baseline nor the
+            // synthetic history may reach into the previous evening (a REST row from yesterday is not of the day so far).
+            double minutes = hours == MarketHours.AlwaysOpen
+                ? Math.Min(30, kst.TimeOfDay.TotalMinutes)
+                : Math.Clamp((kst.TimeOfDay - TimeSpan.FromHours(9)).TotalMinutes, 0, 390);
             Baseline(Krx, minutes);
             Baseline(Nxt, minutes);
             StartHistory(now, minutes, hours, retention);

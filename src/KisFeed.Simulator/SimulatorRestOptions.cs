@@ -31,7 +31,10 @@ public sealed record SimulatorRestOptions
     /// <summary>How far back one <c>program-trade-by-stock</c> call reaches (undocumented at KIS; designed for shallow).</summary>
     public TimeSpan HistoryDepth { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>At most this many rows per <c>program-trade-by-stock</c> reply (the newest ones; KIS offers no next page).</summary>
+    /// <summary>
+    /// At most this many rows per <c>program-trade-by-stock</c> reply, newest first; older rows of the window come on the
+    /// next pages (response <c>tr_cont</c> <c>F</c>/<c>M</c>, asked for with the request header <c>tr_cont: N</c>; [inferred]).
+    /// </summary>
     public int PageSize { get; init; } = 500;
 
     /// <summary>At most this many rows per <c>program-trade-by-stock-daily</c> reply.</summary>
@@ -59,7 +62,7 @@ public enum RestFault
     /// <summary>The call fails: HTTP 502 with a non-JSON body, as a gateway in trouble would answer.</summary>
     Fail,
 
-    /// <summary>The call succeeds with only the newest half of its rows (a truncated answer).</summary>
+    /// <summary>The call succeeds with only the newest half of its rows and no next page (a truncated answer).</summary>
     Partial,
 
     /// <summary>The call is refused with <c>EGW00201</c> as if over the rate limit.</summary>

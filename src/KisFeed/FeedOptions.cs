@@ -24,7 +24,7 @@ public sealed record FeedOptions
     /// </para>
     /// <para>
     /// Before the venue's opening the seed runs from midnight KST (the calendar day so far: whatever REST gives, for
-    /// example the simulator's always-open demo market). The seed costs one REST call per
+    /// example the simulator's always-open demo market). The seed costs one REST call per page and
     /// registration, paced by the app key's shared limiter. It is not raised as <see cref="KisRealtimeClient.DataGap"/>
     /// or <see cref="KisRealtimeClient.GapHealed"/> and not counted in <see cref="KisClientStatistics.Gaps"/>: it is not an outage.
     /// </para>

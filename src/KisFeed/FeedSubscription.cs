@@ -21,6 +21,10 @@ public sealed class FeedSubscription : IAsyncDisposable
         subscriber.SetOwner(this);
     }
 
+    internal KisSession Session => _session;
+
+    internal FeedSubscriber Subscriber => _subscriber;
+
     /// <summary>The (venue, code) pairs this feed receives.</summary>
     public IReadOnlyList<Registration> Registrations => _subscriber.Registrations;
 

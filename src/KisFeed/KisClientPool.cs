@@ -62,10 +62,39 @@ public sealed class KisClientPool : IAsyncDisposable
     /// Streams trades, gaps and healing outcomes of every session in one feed (see <see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>).
     /// Arguments are checked at once. A session's failure ends the feed with its error.
     /// </summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default) =>
+        FeedAsync(codes, venues, FeedOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as <paramref name="options"/>
+    /// says: with <see cref="FeedOptions.FromStartOfDay"/>, the REST rows of the day so far of every registration come
+    /// first (each session's seed gap, rows and reports, fetched through that session's app key), then the live records,
+    /// with no hole and no duplicate (see <see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, FeedOptions, CancellationToken)"/>).
+    /// </summary>
+    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
-        return Feed(wanted, cancellationToken);
+        return Feed(wanted, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Registers every pair on some session of the pool (all or nothing, as <see cref="SubscribeAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>)
+    /// and returns one merged feed of trades, gaps and healing outcomes.
+    /// </summary>
+    public Task<PooledFeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default) =>
+        SubscribeFeedAsync(codes, venues, FeedOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SubscribeFeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as
+    /// <paramref name="options"/> says (see <see cref="FeedOptions.FromStartOfDay"/>). The call returns once every session
+    /// accepted its registrations; the seed is fetched afterwards and read first.
+    /// </summary>
+    public Task<PooledFeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
+        return SubscribeFeedAsync(wanted, options, cancellationToken);
     }
 
     /// <summary>
@@ -150,13 +179,39 @@ public sealed class KisClientPool : IAsyncDisposable
         }
     }
 
-    private async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> wanted, FeedOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Dictionary<KisRealtimeClient, List<Registration>> plan;
+        PooledFeedSubscription feed = await SubscribeFeedAsync(wanted, options, cancellationToken).ConfigureAwait(false);
+        await using (feed.ConfigureAwait(false))
+        {
+            await foreach (FeedItem item in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    private async Task<PooledFeedSubscription> SubscribeFeedAsync(IReadOnlyList<Registration> wanted, FeedOptions options, CancellationToken cancellationToken)
+    {
         await _assign.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var parts = new List<(FeedSubscription Part, DateTimeOffset Live)>();
         try
         {
-            plan = Plan(wanted);
+            foreach ((KisRealtimeClient client, List<Registration> registrations) in Plan(wanted))
+            {
+                // Each part is a plain feed: the pool seeds them all itself, so that every seed comes before any live record.
+                FeedSubscription part = await client.SubscribeFeedAsync(registrations, FeedOptions.Default, cancellationToken).ConfigureAwait(false);
+                parts.Add((part, client.Options.TimeProvider.GetUtcNow()));
+            }
+        }
+        catch
+        {
+            foreach ((FeedSubscription part, _) in parts)
+            {
+                await part.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
         }
         finally
         {
@@ -164,48 +219,8 @@ public sealed class KisClientPool : IAsyncDisposable
         }
 
         // The merged buffer has the same rules as one session's feed: trades may drop, gaps and outcomes never.
-        var merged = new FeedSubscriber(wanted, _first.ConsumerBufferCapacity, _first.ConsumerFullMode, new DropReporter(_first.TimeProvider, (_, _) => { }));
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task[] pumps = [.. plan.Select(p => PumpFeedAsync(p.Key.Feed(p.Value, stop.Token), merged))];
-        Task all = Task.WhenAll(pumps).ContinueWith(t => merged.Complete(t.Exception?.InnerException), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        try
-        {
-            await foreach (FeedItem item in merged.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await all.ConfigureAwait(false);
-        }
-    }
-
-    private static async Task PumpFeedAsync(IAsyncEnumerable<FeedItem> part, FeedSubscriber merged)
-    {
-        try
-        {
-            await foreach (FeedItem item in part.ConfigureAwait(false))
-            {
-                switch (item.Kind)
-                {
-                    case FeedItemKind.Trade:
-                        merged.Write(item.Trade);
-                        break;
-                    case FeedItemKind.Gap:
-                        merged.WriteGap(item.Gap!);
-                        break;
-                    default:
-                        merged.WriteHealing(item.Healing!);
-                        break;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The consumer left the loop.
-        }
+        var merged = new FeedSubscriber(wanted, _first.ConsumerBufferCapacity, _first.ConsumerFullMode, new DropReporter(_first.TimeProvider, (_, _) => { }), options.FromStartOfDay);
+        return new PooledFeedSubscription(parts, merged);
     }
 
     /// <summary>Closes every session.</summary>

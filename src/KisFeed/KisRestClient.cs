@@ -130,34 +130,69 @@ public sealed class KisRestClient : IDisposable
 
     /// <summary>
     /// The program-trading rows of the day so far for <paramref name="code"/> on <paramref name="venue"/>, oldest first.
-    /// How far back they reach is KIS's choice (undocumented, possibly shallow): look at the first row's time.
+    /// How far back they reach is KIS's choice (undocumented, possibly shallow): look at the first row's time. When KIS
+    /// pages the answer (<c>tr_cont</c> <c>F</c>/<c>M</c>), the next pages are fetched, up to
+    /// <see cref="KisRestOptions.MaxHistoryPages"/>, each a call through the app key's limiter.
     /// </summary>
-    public async Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, CancellationToken cancellationToken = default) =>
+        (await HistoryPagesAsync(code, venue, null, cancellationToken).ConfigureAwait(false)).Rows;
+
+    /// <summary>
+    /// As <see cref="HistoryAsync(string, Venue, CancellationToken)"/>, but paging stops as soon as a page reaches back
+    /// to <paramref name="since"/> (the rows before it on that page are still returned): what healing a gap needs.
+    /// </summary>
+    public async Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        (await HistoryPagesAsync(code, venue, since, cancellationToken).ConfigureAwait(false)).Rows;
+
+    /// <summary>The rows (oldest first, one per second) and the pages it took (EGW00201 retries not counted).</summary>
+    internal async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
     {
         CheckCode(code);
         string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
-        HistoryReplyDto<IntradayRowDto> reply = await CallAsync(IntradayPath + query, IntradayTrId, operation, RestJsonContext.Default.IntradayReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
         DateTimeOffset nowKst = KoreaClock.ToKst(_options.TimeProvider.GetUtcNow());
         var today = DateOnly.FromDateTime(nowKst.DateTime);
-        var rows = new List<ProgramTradeHistoryRow>(reply.Output?.Count ?? 0);
-        foreach (IntradayRowDto r in reply.Output ?? [])
+        var rows = new Dictionary<DateTimeOffset, ProgramTradeHistoryRow>();
+        int pages = 0;
+        for (string trCont = string.Empty; ; trCont = "N")
         {
-            if (!TimeOnly.TryParseExact(r.Hour, "HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out TimeOnly time))
+            (HistoryReplyDto<IntradayRowDto> reply, string? more) = await CallAsync(
+                IntradayPath + query, IntradayTrId, trCont, operation, RestJsonContext.Default.IntradayReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+            pages++;
+            DateTimeOffset? oldest = null;
+            foreach (IntradayRowDto r in reply.Output ?? [])
             {
-                continue; // a row without a time cannot be placed in the day
+                if (!TimeOnly.TryParseExact(r.Hour, "HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out TimeOnly time))
+                {
+                    continue; // a row without a time cannot be placed in the day
+                }
+
+                // Just after midnight a row stamped late in the evening belongs to the previous day.
+                DateOnly date = time.ToTimeSpan() > nowKst.TimeOfDay + TimeSpan.FromMinutes(5) ? today.AddDays(-1) : today;
+                var row = new ProgramTradeHistoryRow(
+                    venue, code, date, time, L(r.Price), L(r.Change), Sign(r.ChangeSign), D(r.ChangePercent), L(r.AccumulatedVolume),
+                    L(r.SellVolume), L(r.SellValue), L(r.BuyVolume), L(r.BuyValue), L(r.NetBuyVolume), L(r.NetBuyValue),
+                    L(r.NetBuyVolumeChange), L(r.NetBuyValueChange));
+                rows.TryAdd(row.Timestamp, row); // a second on two pages (should KIS repeat one) is kept once
+                oldest = oldest is { } o && o <= row.Timestamp ? o : row.Timestamp;
             }
 
-            // Just after midnight a row stamped late in the evening belongs to the previous day.
-            DateOnly date = time.ToTimeSpan() > nowKst.TimeOfDay + TimeSpan.FromMinutes(5) ? today.AddDays(-1) : today;
-            rows.Add(new ProgramTradeHistoryRow(
-                venue, code, date, time, L(r.Price), L(r.Change), Sign(r.ChangeSign), D(r.ChangePercent), L(r.AccumulatedVolume),
-                L(r.SellVolume), L(r.SellValue), L(r.BuyVolume), L(r.BuyValue), L(r.NetBuyVolume), L(r.NetBuyValue),
-                L(r.NetBuyVolumeChange), L(r.NetBuyValueChange)));
+            // tr_cont F or M: more data follows (KIS samples); D, E or blank: the last page.
+            if (more?.Trim() is not ("F" or "M") || oldest is null || (since is { } s && oldest <= s))
+            {
+                break;
+            }
+
+            if (pages >= _rest.MaxHistoryPages)
+            {
+                RestLog.PageCapReached(_logger, operation, _rest.MaxHistoryPages);
+                break;
+            }
         }
 
-        rows.Sort(static (a, b) => a.Timestamp.CompareTo(b.Timestamp));
-        return rows;
+        List<ProgramTradeHistoryRow> list = [.. rows.Values];
+        list.Sort(static (a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return (list, pages);
     }
 
     /// <summary>
@@ -170,7 +205,7 @@ public sealed class KisRestClient : IDisposable
         string operation = $"program-trade-by-stock-daily {code} {venue.ToString().ToLowerInvariant()}";
         string date = from?.ToString("yyyyMMdd", CultureInfo.InvariantCulture) ?? string.Empty;
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}&FID_INPUT_DATE_1={date}";
-        HistoryReplyDto<DailyRowDto> reply = await CallAsync(DailyPath + query, DailyTrId, operation, RestJsonContext.Default.DailyReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        (HistoryReplyDto<DailyRowDto> reply, _) = await CallAsync(DailyPath + query, DailyTrId, string.Empty, operation, RestJsonContext.Default.DailyReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
         var rows = new List<ProgramTradeDailyRow>(reply.Output?.Count ?? 0);
         foreach (DailyRowDto r in reply.Output ?? [])
         {
@@ -237,8 +272,9 @@ public sealed class KisRestClient : IDisposable
         }
     }
 
-    private async Task<T> CallAsync<T>(
-        string pathAndQuery, string trId, string operation, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+    /// <summary>One history request (a page): the parsed reply and the response's <c>tr_cont</c> header.</summary>
+    private async Task<(T Reply, string? TrCont)> CallAsync<T>(
+        string pathAndQuery, string trId, string trCont, string operation, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
         Func<T, (string? RtCd, string? MsgCd, string? Msg1)> envelope, CancellationToken ct)
         where T : class
     {
@@ -256,9 +292,9 @@ public sealed class KisRestClient : IDisposable
                 request.Headers.TryAddWithoutValidation("appsecret", _options.AppSecret);
                 request.Headers.TryAddWithoutValidation("tr_id", trId);
                 request.Headers.TryAddWithoutValidation("custtype", _options.CustomerType.ToString());
-                request.Headers.TryAddWithoutValidation("tr_cont", string.Empty);
+                request.Headers.TryAddWithoutValidation("tr_cont", trCont); // blank: a new request; N: the next page
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                (int status, string text) = await SendAsync(request, operation, access.Value, token).ConfigureAwait(false);
+                (int status, string text, string? more) = await SendAsync(request, operation, access.Value, token).ConfigureAwait(false);
                 KisReplyDto? error = RestErrors.TryRead(text);
                 string? code = error?.ErrorCode ?? error?.MsgCd;
                 if (code is RestErrors.TokenExpired or RestErrors.TokenInvalid && attempt == 0)
@@ -282,7 +318,7 @@ public sealed class KisRestClient : IDisposable
 
                     if (parsed is not null && envelope(parsed).RtCd is "0" or null)
                     {
-                        return parsed;
+                        return (parsed, more);
                     }
                 }
 
@@ -323,10 +359,11 @@ public sealed class KisRestClient : IDisposable
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return await SendAsync(request, operation, null, ct).ConfigureAwait(false);
+        (int status, string text, _) = await SendAsync(request, operation, null, ct).ConfigureAwait(false);
+        return (status, text);
     }
 
-    private async Task<(int Status, string Text)> SendAsync(HttpRequestMessage request, string operation, string? accessToken, CancellationToken ct)
+    private async Task<(int Status, string Text, string? TrCont)> SendAsync(HttpRequestMessage request, string operation, string? accessToken, CancellationToken ct)
     {
         string where = request.RequestUri!.GetLeftPart(UriPartial.Path);
         try
@@ -334,7 +371,8 @@ public sealed class KisRestClient : IDisposable
             using HttpResponseMessage response = await _http.SendAsync(request, ct).ConfigureAwait(false);
             byte[] bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
             string text = Secrets.Scrub(Encoding.UTF8.GetString(bytes), _options.AppKey, _options.AppSecret, accessToken);
-            return ((int)response.StatusCode, text);
+            string? trCont = response.Headers.TryGetValues("tr_cont", out IEnumerable<string>? values) ? values.FirstOrDefault() : null;
+            return ((int)response.StatusCode, text, trCont);
         }
         catch (HttpRequestException ex)
         {

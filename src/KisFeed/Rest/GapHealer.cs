@@ -10,7 +10,8 @@ namespace KisFeed.Rest;
 /// <summary>Where <see cref="GapHealer"/> gets intraday rows (the <see cref="KisRestClient"/>, or a fake in tests).</summary>
 internal interface IProgramTradeHistory
 {
-    Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, CancellationToken cancellationToken);
+    /// <summary>The rows, oldest first, paging back no further than needed to reach <paramref name="since"/>; and the pages (calls) it took.</summary>
+    Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryAsync(string code, Venue venue, DateTimeOffset since, CancellationToken cancellationToken);
 }
 
 /// <summary>What healing one gap gave back.</summary>
@@ -20,13 +21,14 @@ internal interface IProgramTradeHistory
 /// flagged missing), in time order (then venue, code). Deliver them in-band before the live records that follow the gap.
 /// </param>
 /// <param name="Reports">One report per registration of the gap, in the gap's order.</param>
-/// <param name="RestCalls">History calls made (one per distinct (code, venue); EGW00201 retries not counted).</param>
+/// <param name="RestCalls">History calls made: one per page, at least one per distinct (code, venue); EGW00201 retries not counted.</param>
 /// <param name="Elapsed">Wall time the healing took.</param>
 internal sealed record RestHealingResult(DataGap Gap, IReadOnlyList<ProgramTrade> Trades, IReadOnlyList<GapHealingReport> Reports, int RestCalls, TimeSpan Elapsed);
 
 /// <summary>
 /// Heals a <see cref="DataGap"/> from the REST history: one <c>program-trade-by-stock</c> call per affected
-/// (code, venue), all started together and paced by the app key's shared limiter.
+/// (code, venue) and page (the next pages only while they are needed to reach back to the gap's start), all started
+/// together and paced by the app key's shared limiter.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -64,7 +66,9 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
         ArgumentNullException.ThrowIfNull(gap);
         long started = Stopwatch.GetTimestamp();
         Registration[] distinct = [.. gap.Registrations.Distinct()];
-        Task<Fetch>[] fetches = [.. distinct.Select(r => FetchAsync(r, cancellationToken))];
+        // Paging back to From's second is enough: a row at or before it is all the outcome needs.
+        var since = DateTimeOffset.FromUnixTimeSeconds(SecondOf(gap.From));
+        Task<Fetch>[] fetches = [.. distinct.Select(r => FetchAsync(r, since, cancellationToken))];
         Fetch[] results = await Task.WhenAll(fetches).ConfigureAwait(false);
         var byRegistration = results.ToDictionary(f => f.Registration);
 
@@ -114,29 +118,29 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
             c = c != 0 ? c : a.Venue.CompareTo(b.Venue);
             return c != 0 ? c : string.CompareOrdinal(a.Code, b.Code);
         });
-        return new RestHealingResult(gap, trades, reports, distinct.Length, Stopwatch.GetElapsedTime(started));
+        return new RestHealingResult(gap, trades, reports, results.Sum(f => f.Pages), Stopwatch.GetElapsedTime(started));
     }
 
     private static long SecondOf(DateTimeOffset t) => t.ToUnixTimeSeconds();
 
-    private async Task<Fetch> FetchAsync(Registration reg, CancellationToken ct)
+    private async Task<Fetch> FetchAsync(Registration reg, DateTimeOffset since, CancellationToken ct)
     {
         try
         {
-            IReadOnlyList<ProgramTradeHistoryRow> rows = await history.HistoryAsync(reg.Code, reg.Venue, ct).ConfigureAwait(false);
-            return new Fetch(reg, [.. rows.OrderBy(r => r.Timestamp)], null);
+            (IReadOnlyList<ProgramTradeHistoryRow> rows, int pages) = await history.HistoryAsync(reg.Code, reg.Venue, since, ct).ConfigureAwait(false);
+            return new Fetch(reg, [.. rows.OrderBy(r => r.Timestamp)], null, pages);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            return new Fetch(reg, [], ex); // never throws for a REST failure: the registration is reported NotHealed
+            return new Fetch(reg, [], ex, 1); // never throws for a REST failure: the registration is reported NotHealed
         }
     }
 
-    private sealed record Fetch(Registration Registration, IReadOnlyList<ProgramTradeHistoryRow> Rows, Exception? Error);
+    private sealed record Fetch(Registration Registration, IReadOnlyList<ProgramTradeHistoryRow> Rows, Exception? Error, int Pages);
 
     private sealed class RestClientHistory(KisRestClient client) : IProgramTradeHistory
     {
-        public Task<IReadOnlyList<ProgramTradeHistoryRow>> HistoryAsync(string code, Venue venue, CancellationToken cancellationToken) =>
-            client.HistoryAsync(code, venue, cancellationToken);
+        public Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryAsync(string code, Venue venue, DateTimeOffset since, CancellationToken cancellationToken) =>
+            client.HistoryPagesAsync(code, venue, since, cancellationToken);
     }
 }

@@ -16,4 +16,7 @@ internal static partial class RestLog
 
     [LoggerMessage(4003, LogLevel.Information, "Gap {GapId}: {Registration} {Outcome}, {Rows} REST row(s): {Detail}")]
     public static partial void GapHealed(ILogger logger, long gapId, Registration registration, GapHealing outcome, int rows, string detail);
+
+    [LoggerMessage(4004, LogLevel.Warning, "{Operation}: KIS offers more pages, but the page cap ({MaxPages}) is reached; the oldest rows are not fetched")]
+    public static partial void PageCapReached(ILogger logger, string operation, int maxPages);
 }

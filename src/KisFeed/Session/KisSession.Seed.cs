@@ -25,11 +25,20 @@ internal sealed partial class KisSession
         }
     }
 
-    private async Task SeedAsync(FeedSubscriber subscriber, DateTimeOffset live)
+    private async Task SeedAsync(FeedSubscriber subscriber, DateTimeOffset live) =>
+        subscriber.CompleteSeed(await FetchSeedAsync(subscriber.Registrations, live).ConfigureAwait(false));
+
+    /// <summary>
+    /// The seed of <paramref name="registrations"/> live since <paramref name="live"/>: a seed gap per opening time (from
+    /// the venue's opening, or midnight KST before it, to <paramref name="live"/>), its REST rows and a report per
+    /// registration; empty when the session is closing. Never throws for a REST failure (reported NotHealed).
+    /// </summary>
+    internal async Task<IReadOnlyList<(DataGap Gap, IReadOnlyList<ProgramTrade> Rows, IReadOnlyList<GapHealingReport> Reports)>> FetchSeedAsync(
+        IReadOnlyList<Registration> registrations, DateTimeOffset live)
     {
         DateTimeOffset kst = KoreaClock.ToKst(live);
         var gaps = new List<DataGap>();
-        foreach (IGrouping<TimeSpan, Registration> group in subscriber.Registrations.GroupBy(r => OpeningOf(r.Venue)))
+        foreach (IGrouping<TimeSpan, Registration> group in registrations.GroupBy(r => OpeningOf(r.Venue)))
         {
             // Before the venue opens, "the day so far" is the calendar day (KST): REST gives what it has and the report says so.
             var open = new DateTimeOffset(kst.Date + group.Key, KoreaClock.Offset);
@@ -58,7 +67,7 @@ internal sealed partial class KisSession
             seeds.Clear(); // the session is closing: hand over what was held, nothing more
         }
 
-        subscriber.CompleteSeed(seeds);
+        return seeds;
     }
 
     private async Task<GapHealingResult> SeedOneAsync(DataGap gap)

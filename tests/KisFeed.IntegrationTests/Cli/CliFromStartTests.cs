@@ -2,6 +2,8 @@ using System.Text.Json;
 
 using DuckDB.NET.Data;
 
+using KisFeed.TestKit;
+
 using static KisFeed.IntegrationTests.Cli.CliHarness;
 
 namespace KisFeed.IntegrationTests.Cli;
@@ -13,11 +15,19 @@ public sealed class CliFromStartTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task Record_from_start_writes_the_REST_rows_of_the_day_then_the_live_ones()
+    /// <summary>
+    /// At a chosen KST hour whatever the wall clock says (the demo simulator and the client run on a shifted clock):
+    /// mid-day, and 00:10, ten minutes into the KST day, when the demo's 30-minute history used to reach into the
+    /// previous evening (rows the seed rightly drops: they are not of the day so far).
+    /// </summary>
+    [Theory]
+    [InlineData("13:00:00")]
+    [InlineData("00:10:00")]
+    public async Task Record_from_start_writes_the_REST_rows_of_the_day_then_the_live_ones(string kst)
     {
         string db = _dir.File("day.duckdb");
-        (int exit, string stdout, string stderr) = await RunAsync("record", "005930", "--venue", "krx", "--db", db, "--duration", "6s", "--from-start");
+        TimeProvider clock = ShiftedTime.AtKst(TimeSpan.Parse(kst, System.Globalization.CultureInfo.InvariantCulture));
+        (int exit, string stdout, string stderr) = await RunAtAsync(clock, "record", "005930", "--venue", "krx", "--db", db, "--duration", "6s", "--from-start");
         Assert.True(exit == 0, stderr + stdout);
 
         using var connection = new DuckDBConnection($"Data Source={db};ACCESS_MODE=READ_ONLY");
@@ -54,11 +64,11 @@ public sealed class CliFromStartTests : IDisposable
     [Fact]
     public async Task Watch_from_start_prints_the_REST_rows_first_then_the_live_ones_and_says_how_far_back_REST_reached()
     {
-        (int exit, string stdout, string stderr) = await RunAsync("watch", "005930", "--venue", "krx", "--format", "jsonl", "--duration", "5s", "--from-start");
+        (int exit, string stdout, string stderr) = await RunAtAsync(ShiftedTime.AtKst(TimeSpan.FromHours(13)), "watch", "005930", "--venue", "krx", "--format", "jsonl", "--duration", "5s", "--from-start");
         Assert.True(exit == 0, stderr + stdout);
         string[] sources = [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("source").GetString()!)];
         int live = Array.IndexOf(sources, "websocket");
-        Assert.True(live > 0, $"REST rows first ({sources.Length} lines, first live at {live})");
+        Assert.True(live > 0, $"REST rows first ({sources.Length} lines, first live at {live}): {stderr}");
         Assert.All(sources[..live], s => Assert.Equal("rest", s));
         Assert.All(sources[live..], s => Assert.Equal("websocket", s));
         Assert.Contains($"{live} row(s) of the day so far from REST", stderr, StringComparison.Ordinal);

@@ -7,12 +7,18 @@ namespace KisFeed.IntegrationTests.Cli;
 /// <summary>Runs the CLI in-process with its own environment (never the developer's credentials).</summary>
 internal static class CliHarness
 {
-    public static async Task<(int Exit, string Out, string Err)> RunWithEnvAsync(IReadOnlyDictionary<string, string>? env, params string[] args)
+    public static Task<(int Exit, string Out, string Err)> RunWithEnvAsync(IReadOnlyDictionary<string, string>? env, params string[] args) =>
+        RunCoreAsync(env, null, args);
+
+    /// <summary>Runs with the demo simulator and the client on <paramref name="clock"/> (e.g. a chosen KST hour).</summary>
+    public static Task<(int Exit, string Out, string Err)> RunAtAsync(TimeProvider clock, params string[] args) => RunCoreAsync(null, clock, args);
+
+    private static async Task<(int Exit, string Out, string Err)> RunCoreAsync(IReadOnlyDictionary<string, string>? env, TimeProvider? clock, string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         Dictionary<string, string> vars = new(env ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        var console = new CliConsole(new TestConsole(), stdout, stderr, IsTerminal: false, name => vars.GetValueOrDefault(name));
+        var console = new CliConsole(new TestConsole(), stdout, stderr, IsTerminal: false, name => vars.GetValueOrDefault(name), clock);
         int exit = await CliApp.RunAsync(args, console, TestContext.Current.CancellationToken);
         return (exit, stdout.ToString(), stderr.ToString());
     }

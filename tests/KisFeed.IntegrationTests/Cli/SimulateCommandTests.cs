@@ -57,7 +57,7 @@ public sealed partial class SimulateCommandTests
     public async Task Watch_without_credentials_keeps_the_always_open_demo()
     {
         using CancellationTokenSource cts = Deadline();
-        await using DataSource source = await DataSource.OpenAsync(forceDemo: true, configPath: null, _ => null, NullLoggerFactory.Instance, cts.Token);
+        await using DataSource source = await DataSource.OpenAsync(forceDemo: true, configPath: null, _ => null, NullLoggerFactory.Instance, TimeProvider.System, cts.Token);
         Assert.Equal(MarketHours.AlwaysOpen, source.Simulator!.Options.Hours);
     }
 

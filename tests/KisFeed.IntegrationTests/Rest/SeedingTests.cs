@@ -51,6 +51,39 @@ public sealed class SeedingTests : IDisposable
         Assert.Equal(run.Ledger.Count, run.Items.Count(i => i.Kind == FeedItemKind.Trade && i.Trade.Source == TradeSource.WebSocket));
     }
 
+    /// <summary>
+    /// 00:10 KST on the always-open demo market (CI runs at any hour; this is 15:10 UTC): the day so far is the ten
+    /// minutes since midnight. The simulator's day starts at midnight KST at zero (its 30-minute demo history used to
+    /// reach back into the previous evening, rows the seed dropped as not of today), REST reaches back to 00:00:00, and
+    /// the seeded feed is the whole day, continuous, with no second twice.
+    /// </summary>
+    [Fact]
+    public async Task Seeding_ten_minutes_after_midnight_KST_gives_the_day_since_midnight()
+    {
+        var at0010 = new DateTimeOffset(2026, 11, 24, 0, 10, 0, TimeSpan.FromHours(9));
+        var midnight = new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.FromHours(9));
+        Seeded run = await SeedAsync(TimeSpan.FromMinutes(30), pageSize: 500, at0010, MarketHours.AlwaysOpen, midnight);
+
+        foreach (string code in Codes)
+        {
+            var reg = new Registration(Venue.Krx, code);
+            GapHealingReport report = Assert.Single(run.Reports, r => r.Registration == reg);
+            Assert.True(report.Outcome == GapHealing.Healed, report.Detail);
+            Assert.Contains("reached back to 00:00:00 KST", report.Detail, StringComparison.Ordinal);
+
+            // The simulator's day starts at midnight KST, from nothing: no point of the evening before.
+            var day = run.History[reg];
+            Assert.Equal(midnight, day[0].Second);
+            Assert.Equal((0L, 0L, 0L, 0L), (day[0].SellQty, day[0].SellValue, day[0].BuyQty, day[0].BuyValue));
+
+            (List<ProgramTrade> rest, List<ProgramTrade> live) = run.Of(reg);
+            Assert.Equal(report.Rows, rest.Count);
+            Assert.True(rest.Count >= 55, $"{code}: ten minutes of history every 10 s ({rest.Count} rows)");
+            Assert.All(rest, t => Assert.Equal(DateOnly.FromDateTime(midnight.DateTime), t.TradingDate));
+            AssertContinuous(run, reg, rest, live, midnight);
+        }
+    }
+
     [Fact]
     public async Task A_window_shallower_than_the_day_says_how_far_back_it_reached()
     {
@@ -118,15 +151,15 @@ public sealed class SeedingTests : IDisposable
     /// The simulator and the client on one fake clock at 13:00 KST; a seeded feed; live seconds published while the REST
     /// answer is held back; then more live seconds. Checks the order of the feed: seed gap, REST rows, reports, live.
     /// </summary>
-    private async Task<Seeded> SeedAsync(TimeSpan historyDepth, int pageSize)
+    private async Task<Seeded> SeedAsync(TimeSpan historyDepth, int pageSize, DateTimeOffset? at = null, MarketHours hours = MarketHours.Real, DateTimeOffset? from = null)
     {
         using CancellationTokenSource deadline = Deadline(60);
         CancellationToken ct = deadline.Token;
-        var time = new FakeTimeProvider(At1300);
+        var time = new FakeTimeProvider(at ?? At1300);
         await using KisSimulator sim = await KisSimulator.StartAsync(SimTestKit.Quiet with
         {
             TimeProvider = time,
-            Hours = MarketHours.Real,
+            Hours = hours,
             Rest = SimulatorRestOptions.Default with { HistoryDepth = historyDepth, PageSize = pageSize },
         }, ct);
         using var handler = new HeldHistoryHandler();
@@ -180,7 +213,7 @@ public sealed class SeedingTests : IDisposable
         // In order: the seed gap, its REST rows, a report per registration, then only live records.
         DataGap gap = seen[0].Gap!;
         Assert.True(gap.IsSeed);
-        Assert.Equal(Opening, gap.From);
+        Assert.Equal(from ?? Opening, gap.From);
         Assert.InRange(gap.To, asked, live); // when the registrations were live
         int lastReport = Array.FindLastIndex(seen, i => i.Kind == FeedItemKind.GapHealed);
         int firstLive = Array.FindIndex(seen, i => i.Kind == FeedItemKind.Trade && i.Trade.Source == TradeSource.WebSocket);

@@ -332,6 +332,65 @@ public sealed class SimulatorRestTests
         Assert.Equal(5, page.RootElement.GetProperty("output").GetArrayLength());
     }
 
+    /// <summary>
+    /// Paging as the official samples do it: the reply's header tr_cont F or M means more data follows, and the same
+    /// request sent again with the header tr_cont: N gets the next (older) page; D ends it. A request without N starts over.
+    /// </summary>
+    [Fact]
+    public async Task The_next_page_is_asked_for_as_the_official_samples_do_with_tr_cont_N()
+    {
+        var time = new FakeTimeProvider(T0);
+        await using KisSimulator sim = await StartAsync(time, SimulatorRestOptions.Default with { PageSize = 50, HistoryDepth = TimeSpan.FromMinutes(30) });
+        using HttpClient http = Http(sim);
+        string token = await TokenAsync(http);
+        var held = sim.MarketHistory(SimVenue.Krx, "005930").Select(p => KoreaTimeText(p.Second)).ToList();
+        Assert.True(held.Count > 120, $"{held.Count} points: more than two pages");
+
+        var served = new List<string>();
+        var conts = new List<string>();
+        string trCont = string.Empty;
+        for (int page = 0; page < 20; page++)
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, "/uapi/domestic-stock/v1/quotations/program-trade-by-stock?FID_COND_MRKT_DIV_CODE=J&FID_INPUT_ISCD=005930");
+            req.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
+            req.Headers.TryAddWithoutValidation("appkey", Demo.AppKey);
+            req.Headers.TryAddWithoutValidation("appsecret", Demo.AppSecret);
+            req.Headers.TryAddWithoutValidation("tr_id", "FHPPG04650101");
+            req.Headers.TryAddWithoutValidation("custtype", "P");
+            req.Headers.TryAddWithoutValidation("tr_cont", trCont);
+            using HttpResponseMessage res = await http.SendAsync(req, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+            using JsonDocument body = JsonDocument.Parse(await res.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            string[] hours = [.. body.RootElement.GetProperty("output").EnumerateArray().Select(r => r.GetProperty("bsop_hour").GetString()!)];
+            Assert.InRange(hours.Length, 1, 50);
+            Assert.Equal(hours.OrderDescending(StringComparer.Ordinal), hours); // newest first
+            if (served.Count > 0)
+            {
+                Assert.True(string.CompareOrdinal(hours[0], served[^1]) < 0, "the next page is older than the last");
+            }
+
+            served.AddRange(hours);
+            string cont = res.Headers.GetValues("tr_cont").Single();
+            conts.Add(cont);
+            if (cont is not ("F" or "M"))
+            {
+                break;
+            }
+
+            trCont = "N";
+        }
+
+        Assert.Equal("F", conts[0]);
+        Assert.All(conts.Skip(1).SkipLast(1), c => Assert.Equal("M", c));
+        Assert.Equal("D", conts[^1]);
+        Assert.Equal((held.Count + 49) / 50, conts.Count);
+        Assert.Equal(held.AsEnumerable().Reverse(), served); // every point once
+
+        // Without tr_cont N the same request starts over at the newest page.
+        (_, JsonDocument again) = await GetAsync(http, token, "J", "005930");
+        Assert.Equal(held[^1], again.RootElement.GetProperty("output")[0].GetProperty("bsop_hour").GetString());
+    }
+
     [Fact]
     public async Task Rest_faults_fail_truncate_or_rate_limit_the_next_calls()
     {

@@ -13,12 +13,14 @@ public sealed class ServeFromStartTests
     {
         using CancellationTokenSource deadline = ClientTestKit.Deadline(60);
         CancellationToken ct = deadline.Token;
-        await using KisSimulator sim = await KisSimulator.StartAsync(ClientTestKit.Sim with { UpdatesPerSecond = 0 }, ct); // no live data at all
+        // 13:00 KST whatever the wall clock says: just after midnight KST the day so far may have no row yet.
+        TimeProvider clock = KisFeed.TestKit.ShiftedTime.AtKst(TimeSpan.FromHours(13));
+        await using KisSimulator sim = await KisSimulator.StartAsync(ClientTestKit.Sim with { UpdatesPerSecond = 0, TimeProvider = clock }, ct); // no live data at all
         string dir = Directory.CreateTempSubdirectory("kisfeed-serve-seed-").FullName;
         string db = Path.Combine(dir, "board.duckdb");
         try
         {
-            await using (ServeHost host = await ServeHost.StartLiveAsync(ClientTestKit.Options(sim), "Demo: test simulator — simulated data", simulated: true,
+            await using (ServeHost host = await ServeHost.StartLiveAsync(ClientTestKit.Options(sim) with { TimeProvider = clock }, "Demo: test simulator — simulated data", simulated: true,
                 ["005930"], [Venue.Krx], db, WebBoardOptions.Default with { Port = 0 }, new FeedOptions { FromStartOfDay = true }, ct))
             {
                 await ClientTestKit.WaitUntilAsync(() => host.Server.Board.Snapshot().Rows.Any(r => r.Code == "005930"), ct, "the seeded row on the board");
