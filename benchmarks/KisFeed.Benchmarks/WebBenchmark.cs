@@ -21,7 +21,7 @@ namespace KisFeed.Benchmarks;
 /// ART index or ordered rows.</item>
 /// <item><c>web ingest [--records 2000000] [--rounds 3]</c>: what keeping the bins up costs the recorder: ingest with and
 /// without them, alternating.</item>
-/// <item><c>web memory [--pages 20] [--minutes 10]</c>: server memory with N pages open on a live synthetic feed.</item>
+/// <item><c>web memory [--pages 20] [--minutes 10] [--no-recorder]</c>: server memory with N pages open on a live synthetic feed (recorded into DuckDB unless --no-recorder).</item>
 /// <item><c>web gen --out F [--records N] [--date yyyy-MM-dd]</c>: a synthetic day (for screenshots and the curve figure).</item>
 /// <item><c>web shot URL OUT WIDTHxHEIGHT [--select CODE] [--venue V]</c>: a screenshot of the page.</item>
 /// </list>
@@ -38,7 +38,7 @@ internal static class WebBenchmark
         {
             "latency" => await LatencyAsync(Int(o, "codes", 41), Double(o, "rate", 2), Int(o, "seconds", 20)),
             "curve" => await CurveAsync(Long(o, "records", 10_000_000), o.GetValueOrDefault("file"), o.ContainsKey("alternatives")),
-            "memory" => await MemoryAsync(Int(o, "pages", 20), Double(o, "minutes", 10), Int(o, "codes", 41), Double(o, "rate", 2)),
+            "memory" => await MemoryAsync(Int(o, "pages", 20), Double(o, "minutes", 10), Int(o, "codes", 41), Double(o, "rate", 2), !o.ContainsKey("no-recorder")),
             "ingest" => await IngestCostAsync(Int(o, "records", 2_000_000), Int(o, "rounds", 3)),
             "gen" => await GenerateAsync(o["out"], Long(o, "records", 2_000_000), o.TryGetValue("date", out string? d) ? DateOnly.Parse(d, CultureInfo.InvariantCulture) : new DateOnly(2026, 11, 24)),
             "shot" => await ShotAsync(args[1], args[2], args[3], o.GetValueOrDefault("select"), o.GetValueOrDefault("venue")),
@@ -334,17 +334,18 @@ internal static class WebBenchmark
 
     // ---- memory with N pages --------------------------------------------------------------------------------
 
-    private static async Task<int> MemoryAsync(int pages, double minutes, int codeCount, double rate)
+    private static async Task<int> MemoryAsync(int pages, double minutes, int codeCount, double rate, bool record)
     {
         string[] codes = Codes(codeCount);
         using TempFile db = new();
+        // --no-recorder: the board alone, to tell the server's own memory from what DuckDB holds of the growing day.
         await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(db.Path);
         using ProgramTradeQueries queries = recorder.OpenQueries();
         await using KisFeedWebServer server = await KisFeedWebServer.StartAsync(
-            WebBoardOptions.Default with { Codes = codes }, new FixedFeedStatus(new FeedStatus("Connected", 0, 0, true, "benchmark: synthetic feed")), queries);
+            WebBoardOptions.Default with { Codes = codes }, new FixedFeedStatus(new FeedStatus("Connected", 0, 0, true, "benchmark: synthetic feed")), record ? queries : null);
         Channel<FeedItem> feed = Channel.CreateUnbounded<FeedItem>();
         using CancellationTokenSource stop = new();
-        Task pump = server.RunFeedAsync(feed.Reader.ReadAllAsync(), recorder, stop.Token);
+        Task pump = server.RunFeedAsync(feed.Reader.ReadAllAsync(), record ? recorder : null, stop.Token);
         await using BrowserSession browser = await BrowserSession.StartAsync();
         for (int i = 0; i < pages; i++)
         {
@@ -378,7 +379,7 @@ internal static class WebBenchmark
         await stop.CancelAsync();
         await pump;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"web memory: {pages} pages, {codes.Length} codes × 3 venues at {rate:0.#}/s per series ({sent:N0} records, recorder on) for {minutes:0.#} min: {samples[0]} → {samples[^1]}"));
+            $"web memory: {pages} pages, {codes.Length} codes × 3 venues at {rate:0.#}/s per series ({sent:N0} records, recorder {(record ? "on" : "off")}) for {minutes:0.#} min: {samples[0]} → {samples[^1]}"));
         return 0;
     }
 

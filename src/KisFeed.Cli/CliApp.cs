@@ -73,6 +73,7 @@ internal static partial class CliApp
         root.Subcommands.Add(SubsCommand(console));
         root.Subcommands.Add(WithNatsServe(ServeCommand(console), console));
         root.Subcommands.Add(HistoryCommand(console));
+        root.Subcommands.Add(GenerateCommand(console));
         return root;
     }
 
