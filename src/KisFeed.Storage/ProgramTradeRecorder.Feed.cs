@@ -25,7 +25,10 @@ public sealed partial class ProgramTradeRecorder
     public Task<long> RecordAsync(IAsyncEnumerable<FeedItem> source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var gaps = new Dictionary<long, DataGap>(); // the gaps of this feed, so a healing outcome can name its bounds
+        // The gaps of this feed by id and registration, so a healing outcome can name its bounds. Gap ids are counted
+        // per session: a pool's feed carries the gaps of several sessions, which may share an id, but a registration
+        // lives on one session at a time.
+        var gaps = new Dictionary<(long, Registration), DataGap>();
         return RecordCoreAsync(source, (in FeedItem item) =>
         {
             switch (item.Kind)
@@ -34,7 +37,11 @@ public sealed partial class ProgramTradeRecorder
                     Append(item.Trade);
                     return true;
                 case FeedItemKind.Gap:
-                    gaps[item.Gap!.Id] = item.Gap;
+                    foreach (Registration r in item.Gap!.Registrations)
+                    {
+                        gaps[(item.Gap.Id, r)] = item.Gap;
+                    }
+
                     RecordGap(item.Gap);
                     return false;
                 default:
@@ -94,9 +101,9 @@ public sealed partial class ProgramTradeRecorder
             .EndRow();
     }
 
-    private void RecordHealing(GapHealingReport report, Dictionary<long, DataGap> gaps)
+    private void RecordHealing(GapHealingReport report, Dictionary<(long, Registration), DataGap> gaps)
     {
-        (DateTimeOffset from, DateTimeOffset to) = gaps.TryGetValue(report.GapId, out DataGap? gap)
+        (DateTimeOffset from, DateTimeOffset to) = gaps.TryGetValue((report.GapId, report.Registration), out DataGap? gap)
             ? (gap.From, gap.To)
             : (report.StillMissingFrom ?? default, report.StillMissingTo ?? default);
         RecordHealing(report, from, to);
@@ -110,7 +117,7 @@ public sealed partial class ProgramTradeRecorder
         bool first;
         lock (_lock)
         {
-            first = _gapIds.Add(gap.Id);
+            first = _gapIds.Add((gap.Id, gap.From, gap.To));
         }
 
         foreach (IGrouping<Venue, Registration> byVenue in gap.Registrations.GroupBy(r => r.Venue))

@@ -41,7 +41,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private long _written;
     private long _batches;
     private long _gaps; // outages recorded (owned by _lock)
-    private readonly HashSet<long> _gapIds = []; // DataGap ids seen (owned by _lock)
+    private readonly HashSet<(long Id, DateTimeOffset From, DateTimeOffset To)> _gapIds = []; // DataGaps seen: ids are per session, so with their bounds (owned by _lock)
     private readonly long[] _perVenue = new long[3];
     private DateTimeOffset? _lastFlushAt;
     private bool _disposed;

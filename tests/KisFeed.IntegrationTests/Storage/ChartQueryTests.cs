@@ -153,6 +153,36 @@ public sealed class ChartQueryTests
     }
 
     [Fact]
+    public async Task In_a_pools_feed_two_sessions_gaps_with_the_same_id_keep_their_own_outcomes_and_bounds()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("pool.duckdb");
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9));
+        Registration a = new(Venue.Krx, "005930"), b = new(Venue.Krx, "000660");
+        // Session 1 carries 005930, session 2 carries 000660; each numbers its gaps from 1.
+        DataGap first = new(1, from, from.AddMinutes(1), [a], "session 1 reconnect");
+        DataGap second = new(1, from.AddMinutes(5), from.AddMinutes(7), [b], "session 2 reconnect");
+        FeedItem[] feed =
+        [
+            FeedItem.FromGap(first),
+            FeedItem.FromGap(second),
+            FeedItem.FromHealing(new GapHealingReport(1, a, GapHealing.Healed, 5, null, null, "REST covered it")),
+            FeedItem.FromHealing(new GapHealingReport(1, b, GapHealing.NotHealed, 0, second.From, second.To, "REST failed")),
+        ];
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
+        {
+            await recorder.RecordAsync(feed.ToAsyncEnumerable(), ct);
+            Assert.Equal(2, recorder.Statistics.GapsWritten);
+        }
+
+        using ProgramTradeQueries q = ProgramTradeQueries.Open(path);
+        IReadOnlyList<RecordedGapHealing> rows = await q.GapHealingAsync(Day, ct);
+        Assert.Equal((first.From, first.To, GapHealing.Healed), rows.Where(r => r.Registration == a).Select(r => (r.GapFrom, r.GapTo, r.Outcome)).Single());
+        Assert.Equal((second.From, second.To, GapHealing.NotHealed), rows.Where(r => r.Registration == b).Select(r => (r.GapFrom, r.GapTo, r.Outcome)).Single());
+    }
+
+    [Fact]
     public async Task Gap_healing_of_a_day_gives_each_registrations_outcome_and_nothing_for_a_file_without_it()
     {
         using var dir = new TempDir();
