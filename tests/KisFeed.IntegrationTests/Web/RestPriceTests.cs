@@ -4,9 +4,8 @@ using KisFeed.IntegrationTests.Client;
 using KisFeed.IntegrationTests.Rest;
 using KisFeed.IntegrationTests.Simulator;
 using KisFeed.Simulator;
+using KisFeed.TestKit;
 using KisFeed.Web;
-
-using Microsoft.Extensions.Time.Testing;
 
 namespace KisFeed.IntegrationTests.Web;
 
@@ -49,27 +48,33 @@ public sealed class RestPriceTests : IDisposable
     {
         using CancellationTokenSource deadline = ClientTestKit.Deadline(60);
         CancellationToken ct = deadline.Token;
-        var time = new FakeTimeProvider(SimulatorRestTests.T0);
+        var time = new ManualTime(SimulatorRestTests.T0);
         await using KisSimulator sim = await KisSimulator.StartAsync(SimTestKit.Quiet with { TimeProvider = time }, ct);
         using KisRestClient rest = _kit.Client(sim, time);
         string[] codes = ["005930", "000660", "035420"];
         await using var prices = new RestPriceSource(rest, codes, Venue.Krx, refresh: TimeSpan.FromSeconds(30), time: time);
         DateTimeOffset started = time.GetUtcNow();
+        TimeSpan step = TimeSpan.FromSeconds(10); // 30 s / 3 codes
         prices.Start();
 
-        // Each answer comes one step (30 s / 3 codes) after the previous one, never sooner: no burst.
+        // Each answer comes one step after the previous one, never sooner: no burst. The clock moves only once the
+        // source waits on its step timer, so however slow the machine, the figures are exact.
         for (int n = 1; n <= 4; n++)
         {
-            while (prices.Answers < n)
+            await Wait.UntilAsync(() => prices.Answers >= n, ct, $"answer {n}");
+            Assert.Equal(n, prices.Answers);
+            Assert.Equal(n, rest.CallsMade);
+            Assert.Equal(step * (n - 1), time.GetUtcNow() - started);
+            if (n == 4)
             {
-                ct.ThrowIfCancellationRequested();
-                time.Advance(TimeSpan.FromMilliseconds(100));
-                await Task.Delay(2, ct);
+                break;
             }
 
-            Assert.Equal(n, rest.CallsMade);
-            TimeSpan elapsed = time.GetUtcNow() - started;
-            Assert.InRange(elapsed, TimeSpan.FromSeconds(10 * (n - 1)), TimeSpan.FromSeconds((10 * (n - 1)) + 2));
+            await time.WaitForTimerAsync(step, ct, since: time.GetUtcNow());
+            time.Advance(step - TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+            Assert.Equal(n, rest.CallsMade); // not before the step is up
+            time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
         Assert.All(codes, c => Assert.Equal(RestPriceSource.Description, prices.Get(c)!.Value.Source));
