@@ -139,33 +139,4 @@ public sealed class PoolSeedingTests : IDisposable
             return base.SendAsync(request, cancellationToken);
         }
     }
-
-    /// <summary>Moves the fake clock on (25 ms every few ms) so the paced REST calls and the simulator's stamps advance.</summary>
-    private sealed class ClockPump : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _run;
-
-        public ClockPump(FakeTimeProvider time) => _run = Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                time.Advance(TimeSpan.FromMilliseconds(25));
-                try
-                {
-                    await Task.Delay(5, _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-        });
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _run.Wait(TimeSpan.FromSeconds(5));
-            _stop.Dispose();
-        }
-    }
 }
