@@ -36,11 +36,11 @@ internal static partial class CliApp
             await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, console.Time, token);
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
-            client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
-            Action<string, KisControlException> refused = (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on");
-            IAsyncEnumerable<ProgramTrade> stream = parse.GetValue(fromStart)
-                ? CliStreams.TradesOf(CliStreams.PerCodeFeedAsync(client, list, venues, new FeedOptions { FromStartOfDay = true }, refused, token), r => logging.Notice(CliStreams.SeedText(r)), token)
-                : CliStreams.PerCodeAsync(client, list, venues, refused, token);
+            CliStreams.NoticeRestoreRefusals(client, logging);
+            // One subscription for every code and venue: a code the server refuses is named and the others go on.
+            await using IKisSubscription<FeedItem> feed = await CliStreams.SubscribeAsync(
+                client.SubscribeFeedAsync(Registration.Of(list, venues), new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) }, token), logging, "the other codes go on");
+            IAsyncEnumerable<ProgramTrade> stream = CliStreams.TradesOf(feed.ReadAllAsync(token), r => logging.Notice(CliStreams.SeedText(r)), token);
             await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
@@ -79,17 +79,18 @@ internal static partial class CliApp
                 await console.Out.WriteLineAsync(source.Description);
                 await console.Out.WriteLineAsync($"Recording {string.Join(' ', list)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
                 await using var client = new KisRealtimeClient(source.Options);
-                client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
+                CliStreams.NoticeRestoreRefusals(client, logging);
 
                 var clock = Stopwatch.StartNew();
                 using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-                // Trades and gaps in-band: the recorder writes each gap as soon as the session knows it.
+                // Trades and gaps in-band, one subscription for every code and venue: the recorder writes each gap as
+                // soon as the session knows it; a code the server refuses is named and the others are recorded.
                 FeedOptions feedOptions = new() { FromStartOfDay = parse.GetValue(fromStart) };
-                IAsyncEnumerable<FeedItem> stream = CliStreams.PerCodeFeedAsync(client, list, venues, feedOptions,
-                    (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); recording the other codes"), token);
+                await using IKisSubscription<FeedItem> feed = await CliStreams.SubscribeAsync(
+                    client.SubscribeFeedAsync(Registration.Of(list, venues), feedOptions, token), logging, "recording the other codes");
                 try
                 {
-                    await recorder.RecordAsync(stream, token);
+                    await recorder.RecordAsync(feed.ReadAllAsync(token), token);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 
 namespace KisFeed.Cli;
 
@@ -67,26 +66,37 @@ internal static partial class StockCodes
 internal static class CliStreams
 {
     /// <summary>
-    /// One subscription per code, merged: a code the server refuses costs only that code (reported through
-    /// <paramref name="refused"/>) and the others go on. Ends with an error only when every code was refused or the
-    /// session failed.
+    /// Waits for a command's one subscription and names each registration the server did not take (refused, or over the
+    /// cap) in a notice ending with <paramref name="goesOn"/>. Throws a <see cref="CliException"/> when it took none.
     /// </summary>
-    public static IAsyncEnumerable<ProgramTrade> PerCodeAsync(
-        KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, Action<string, KisControlException> refused,
-        CancellationToken cancellationToken) =>
-        PerCodeAsync(codes, (code, ct) => client.ProgramTradesAsync([code], venues, ct), refused, cancellationToken);
+    public static async Task<IKisSubscription<T>> SubscribeAsync<T>(Task<IKisSubscription<T>> subscribing, CliLogging logging, string goesOn)
+    {
+        IKisSubscription<T> subscription = await subscribing.ConfigureAwait(false);
+        IReadOnlyList<RegistrationStatus> statuses = subscription.Registrations;
+        List<RegistrationStatus> notHeld = [.. statuses.Where(s => !s.IsHeld)];
+        if (notHeld.Count == statuses.Count)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+            throw new CliException($"KIS refused every code: {string.Join("; ", notHeld.Take(3).Select(s => $"{s.Registration}: {Messages.Describe(s)}"))}");
+        }
 
-    /// <summary>As <see cref="PerCodeAsync(KisRealtimeClient, IReadOnlyList{string}, IReadOnlyList{Venue}, Action{string, KisControlException}, CancellationToken)"/>, with trades and gaps in-band.</summary>
-    public static IAsyncEnumerable<FeedItem> PerCodeFeedAsync(
-        KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, Action<string, KisControlException> refused,
-        CancellationToken cancellationToken) =>
-        PerCodeFeedAsync(client, codes, venues, FeedOptions.Default, refused, cancellationToken);
+        foreach (RegistrationStatus s in notHeld)
+        {
+            logging.Notice($"{s.Registration} refused by the server ({Messages.Describe(s)}); {goesOn}");
+        }
 
-    /// <summary>As above, each code's feed started as <paramref name="options"/> says (e.g. seeded with the day so far).</summary>
-    public static IAsyncEnumerable<FeedItem> PerCodeFeedAsync(
-        KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, FeedOptions options, Action<string, KisControlException> refused,
-        CancellationToken cancellationToken) =>
-        PerCodeAsync(codes, (code, ct) => client.FeedAsync([code], venues, options, ct), refused, cancellationToken);
+        return subscription;
+    }
+
+    /// <summary>Names a registration KIS refused when it was re-sent after a reconnect (those refused on subscribing are named by <see cref="SubscribeAsync"/>).</summary>
+    public static void NoticeRestoreRefusals(KisRealtimeClient client, CliLogging logging) =>
+        client.SubscriptionFailed += (_, e) =>
+        {
+            if (e.WhileRestoring)
+            {
+                logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Status)}");
+            }
+        };
 
     /// <summary>The trades of a feed; each seed report (how far back the day's REST rows reached) goes to <paramref name="seeded"/>.</summary>
     public static async IAsyncEnumerable<ProgramTrade> TradesOf(IAsyncEnumerable<FeedItem> feed, Action<GapHealingReport> seeded, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -112,75 +122,16 @@ internal static class CliStreams
     /// <summary>One line for a seed report: what came from REST and how far back it reached.</summary>
     public static string SeedText(GapHealingReport r) =>
         $"{r.Registration}: {r.Rows} row(s) of the day so far from REST, {r.Outcome}: {r.Detail}";
-
-    private static async IAsyncEnumerable<T> PerCodeAsync<T>(
-        IReadOnlyList<string> codes, Func<string, CancellationToken, IAsyncEnumerable<T>> open, Action<string, KisControlException> refused,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        // Bounded and waiting: the client's own per-consumer buffers apply their drop policy if the reader falls behind.
-        var merged = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        int running = codes.Count;
-        int refusedCount = 0;
-        KisControlException? lastRefusal = null;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        List<Task> pumps = [];
-        foreach (string code in codes)
-        {
-            pumps.Add(Task.Run(async () =>
-            {
-                Exception? failure = null;
-                try
-                {
-                    await foreach (T t in open(code, stop.Token).ConfigureAwait(false))
-                    {
-                        await merged.Writer.WriteAsync(t, stop.Token).ConfigureAwait(false);
-                    }
-                }
-                catch (KisControlException ex)
-                {
-                    Interlocked.Increment(ref refusedCount);
-                    lastRefusal = ex;
-                    refused(code, ex);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                }
-
-                if (failure is not null)
-                {
-                    merged.Writer.TryComplete(failure);
-                }
-                else if (Interlocked.Decrement(ref running) == 0)
-                {
-                    merged.Writer.TryComplete(refusedCount == codes.Count && lastRefusal is not null
-                        ? new CliException($"KIS refused every code: {Messages.Describe(lastRefusal)}")
-                        : null);
-                }
-            }, CancellationToken.None));
-        }
-
-        try
-        {
-            await foreach (T t in merged.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return t;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(pumps).ConfigureAwait(false);
-        }
-    }
 }
 
 /// <summary>User-facing text for errors: one line, nothing said twice.</summary>
 internal static class Messages
 {
+    /// <summary>Why a registration is not held, in one line: KIS's code and message, or why the cap was hit.</summary>
+    public static string Describe(RegistrationStatus status) => status.Error is KisControlException control
+        ? $"{control.MsgCd} {control.Msg1}".Trim()
+        : Tidy($"{status.ErrorCode} {status.Message}".Trim());
+
     public static string Describe(Exception ex)
     {
         if (ex is KisApprovalException { ErrorCode: "EGW00201" })

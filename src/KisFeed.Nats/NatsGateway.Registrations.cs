@@ -98,7 +98,7 @@ public sealed partial class NatsGateway
     // records a previous holder had not published are missing.
     private async IAsyncEnumerable<FeedItem> FeedOfAsync(KisRealtimeClient client, Registration registration, DateTimeOffset? gapFrom, [EnumeratorCancellation] CancellationToken ct)
     {
-        FeedSubscription feed = await client.SubscribeFeedAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
+        IKisSubscription<FeedItem> feed = await client.SubscribeFeedAsync([registration], cancellationToken: ct).ConfigureAwait(false);
         await using (feed.ConfigureAwait(false))
         {
             DateTimeOffset registeredAt = DateTimeOffset.UtcNow;

@@ -266,10 +266,7 @@ public sealed class KisRestClient : IDisposable
     private static void CheckCode(string code)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(code);
-        if (code.Length != 6 || !code.All(char.IsAsciiLetterOrDigit))
-        {
-            throw new ArgumentException($"'{code}' is not a stock code (6 characters, e.g. 005930; an ETN may start with Q).", nameof(code));
-        }
+        _ = StockCode.Normalize(code); // the one stock-code rule; throws naming the code
     }
 
     /// <summary>One history request (a page): the parsed reply and the response's <c>tr_cont</c> header.</summary>

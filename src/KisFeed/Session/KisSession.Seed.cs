@@ -1,4 +1,3 @@
-using KisFeed.Delivery;
 using KisFeed.Rest;
 
 namespace KisFeed.Session;
@@ -12,21 +11,6 @@ internal sealed partial class KisSession
 {
     /// <summary>KRX opens at 09:00 KST; NXT's pre-market (and so the unified feed) at 08:00.</summary>
     internal static TimeSpan OpeningOf(Venue venue) => venue == Venue.Krx ? TimeSpan.FromHours(9) : TimeSpan.FromHours(8);
-
-    /// <summary>Adds a seeding feed consumer, then fetches its day so far in the background (tracked like healing).</summary>
-    public async Task AddSeededAsync(FeedSubscriber subscriber, CancellationToken cancellationToken)
-    {
-        await AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
-        DateTimeOffset live = Time.GetUtcNow();
-        lock (_healingGate)
-        {
-            _healing.RemoveAll(t => t.IsCompleted);
-            _healing.Add(SeedAsync(subscriber, live));
-        }
-    }
-
-    private async Task SeedAsync(FeedSubscriber subscriber, DateTimeOffset live) =>
-        subscriber.CompleteSeed(await FetchSeedAsync(subscriber.Registrations, live).ConfigureAwait(false));
 
     /// <summary>
     /// The seed of <paramref name="registrations"/> live since <paramref name="live"/>: a seed gap per opening time (from

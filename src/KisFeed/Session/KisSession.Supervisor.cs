@@ -332,7 +332,9 @@ internal sealed partial class KisSession
             else if (connection.IsUsable)
             {
                 Log.ResubscribeFailed(_log, r, error.Message);
-                _events.SubscriptionFailed(new SubscriptionFailedEventArgs(r, error));
+                RegistrationStatus status = ControlErrors.StatusOf(r, reply, error);
+                _table.NoteRefused(status);
+                _events.SubscriptionFailed(new SubscriptionFailedEventArgs(status, restoring: true));
             }
             else
             {
@@ -399,7 +401,7 @@ internal sealed partial class KisSession
         {
             if (s.WantsFeed)
             {
-                List<Registration> mine = [.. s.Registrations.Where(affected.Contains)];
+                List<Registration> mine = [.. _table.RegistrationsOf(s).Where(affected.Contains)];
                 if (mine.Count > 0)
                 {
                     s.WriteGap(gap with { Registrations = mine });
@@ -433,15 +435,18 @@ internal sealed partial class KisSession
             result = new GapHealingResult([], [.. gap.Registrations.Select(r => new GapHealingReport(gap.Id, r, GapHealing.NotHealed, 0, gap.From, gap.To, $"healing failed: {_keys.Scrub(ex.Message)}"))]);
         }
 
-        IReadOnlyList<Subscriber> subscribers = [.. _table.Subscribers.Where(s => s.WantsFeed)];
+        // The consumers of each registration on this session now (a pool's consumer holds others on other sessions).
+        Dictionary<Registration, Subscriber[]> routes = _table.Routes;
         foreach (ProgramTrade row in result.Rows)
         {
-            var r = new Registration(row.Venue, row.Code);
-            foreach (Subscriber s in subscribers)
+            if (routes.TryGetValue(new Registration(row.Venue, row.Code), out Subscriber[]? subscribers))
             {
-                if (s.Registrations.Contains(r))
+                foreach (Subscriber s in subscribers)
                 {
-                    s.Write(row);
+                    if (s.WantsFeed)
+                    {
+                        s.Write(row);
+                    }
                 }
             }
         }
@@ -450,11 +455,14 @@ internal sealed partial class KisSession
         {
             Log.GapHealed(_log, report.GapId, report.Registration, report.Outcome, report.Rows, report.Detail);
             _events.GapHealed(report);
-            foreach (Subscriber s in subscribers)
+            if (routes.TryGetValue(report.Registration, out Subscriber[]? subscribers))
             {
-                if (s.Registrations.Contains(report.Registration))
+                foreach (Subscriber s in subscribers)
                 {
-                    s.WriteHealing(report);
+                    if (s.WantsFeed)
+                    {
+                        s.WriteHealing(report);
+                    }
                 }
             }
         }

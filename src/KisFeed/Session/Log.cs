@@ -54,8 +54,8 @@ internal static partial class Log
     [LoggerMessage(2000, LogLevel.Warning, "Rejected frame ({Error}): {Detail}; {Delivered} record(s) delivered; raw: {Raw}")]
     public static partial void FrameRejected(ILogger logger, FrameError error, string detail, int delivered, string raw);
 
-    [LoggerMessage(3000, LogLevel.Warning, "Consumer of {Registrations} is falling behind: {Dropped} update(s) dropped so far ({Mode})")]
-    public static partial void ConsumerDropping(ILogger logger, string registrations, long dropped, System.Threading.Channels.BoundedChannelFullMode mode);
+    [LoggerMessage(3000, LogLevel.Warning, "Consumer of {Registrations} is falling behind: {Dropped} update(s) dropped so far")]
+    public static partial void ConsumerDropping(ILogger logger, string registrations, long dropped);
 
     [LoggerMessage(3001, LogLevel.Error, "An event handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception error);

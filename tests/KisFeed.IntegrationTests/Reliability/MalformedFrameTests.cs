@@ -19,7 +19,7 @@ public sealed class MalformedFrameTests
         var rejected = new ConcurrentQueue<FrameRejectedEventArgs>();
         var unsolicited = 0;
         client.FrameRejected += (_, e) => rejected.Enqueue(e);
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Krx], ct);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Krx]), cancellationToken: ct);
         var received = new ConcurrentQueue<ProgramTrade>();
         Task reader = Task.Run(async () =>
         {
