@@ -128,26 +128,26 @@ internal static class CliStreams
 internal static class Messages
 {
     /// <summary>Why a registration is not held, in one line: KIS's code and message, or why the cap was hit.</summary>
-    public static string Describe(RegistrationStatus status) => status.Error is KisControlException control
-        ? $"{control.MsgCd} {control.Msg1}".Trim()
+    public static string Describe(RegistrationStatus status) => status.Error is KisApiException { ErrorCode: not null } kis
+        ? $"{kis.ErrorCode} {kis.ErrorMessage}".Trim()
         : Tidy($"{status.ErrorCode} {status.Message}".Trim());
 
     public static string Describe(Exception ex)
     {
-        if (ex is KisApprovalException { ErrorCode: "EGW00201" })
+        if (ex is KisApiException { Operation: "approval", ErrorCode: "EGW00201" })
         {
             return "KIS refused the approval-key request with EGW00201: the limit of one approval-key request per second per app key was hit " +
                 "(another kisfeed or program using the same app key started at the same moment). Your credentials are fine; wait a second and run again.";
         }
 
-        if (ex is KisControlException control)
+        if (ex is KisApiException { Registration: { } refused } control)
         {
-            return $"{control.TrId}/{control.TrKey}: {control.MsgCd} {control.Msg1}".Trim();
+            return $"{refused}: {control.ErrorCode} {control.ErrorMessage}".Trim();
         }
 
         // The session wraps transport errors whose text it repeats: say the innermost KIS error once, with its advice.
         Exception shown = ex;
-        while (shown is KisConnectionException && shown.InnerException is { Message.Length: > 20 } inner && shown.Message.Contains(inner.Message, StringComparison.Ordinal))
+        while (shown.GetType() == typeof(KisException) && shown.InnerException is { Message.Length: > 20 } inner && shown.Message.Contains(inner.Message, StringComparison.Ordinal))
         {
             shown = inner;
         }

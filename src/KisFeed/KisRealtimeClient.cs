@@ -68,7 +68,7 @@ public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
     public event EventHandler<DataGapEventArgs>? DataGap;
 
     /// <summary>Raised per registration when healing a gap over REST finished (healed, partly, or not).</summary>
-    public event EventHandler<GapHealingReport>? GapHealed;
+    public event EventHandler<GapHealedEventArgs>? GapHealed;
 
     /// <summary>Raised (at most once a second per consumer) while a consumer is losing updates to a full buffer.</summary>
     public event EventHandler<RecordsDroppedEventArgs>? RecordsDropped;
@@ -79,7 +79,7 @@ public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
     /// <summary>Counters since the client was created.</summary>
     public KisClientStatistics GetStatistics() => _session.GetStatistics();
 
-    /// <summary>Connects now (otherwise the first subscription connects). Throws <see cref="KisException"/> when it cannot.</summary>
+    /// <summary>Connects now (otherwise the first subscription connects). Throws <see cref="KisException"/> (or <see cref="KisApiException"/> when KIS refused the credentials) when it cannot.</summary>
     public Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -146,7 +146,7 @@ public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
 
         public void DataGap(DataGapEventArgs args) => Raise(client.DataGap, args);
 
-        public void GapHealed(GapHealingReport report) => Raise(client.GapHealed, report);
+        public void GapHealed(GapHealingReport report) => Raise(client.GapHealed, new GapHealedEventArgs(report));
 
         public void RecordsDropped(RecordsDroppedEventArgs args) => Raise(client.RecordsDropped, args);
 

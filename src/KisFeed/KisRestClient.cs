@@ -99,7 +99,7 @@ public sealed class KisRestClient : IDisposable
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<KisRateLimitException>(),
+                ShouldHandle = new PredicateBuilder().Handle<KisApiException>(e => e.ErrorCode == RestErrors.RateLimit),
                 MaxRetryAttempts = _rest.RateLimitRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -310,7 +310,7 @@ public sealed class KisRestClient : IDisposable
                     }
                     catch (JsonException ex)
                     {
-                        throw new KisRestException($"KIS answered {operation} with a body that is not the expected JSON: {ex.Message}", operation, status, null, null, ex);
+                        throw new KisApiException($"KIS answered {operation} with a body that is not the expected JSON: {ex.Message}", operation, null, null, status, inner: ex);
                     }
 
                     if (parsed is not null && envelope(parsed).RtCd is "0" or null)
@@ -373,11 +373,11 @@ public sealed class KisRestClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new KisRestException($"Could not reach {where} for {operation}: {Secrets.Scrub(ex.Message, _options.AppKey, _options.AppSecret, accessToken)}. Check the network and the REST URL (KIS_REST_URL).", operation, null, null, null, ex);
+            throw new KisException($"Could not reach {where} for {operation}: {Secrets.Scrub(ex.Message, _options.AppKey, _options.AppSecret, accessToken)}. Check the network and the REST URL (KIS_REST_URL).", ex, isTransient: true);
         }
         catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new KisRestException($"{where} did not answer {operation} within {_http.Timeout.TotalSeconds:0} s.", operation, null, null, null, ex);
+            throw new KisException($"{where} did not answer {operation} within {_http.Timeout.TotalSeconds:0} s.", new TimeoutException(ex.Message, ex), isTransient: true);
         }
     }
 

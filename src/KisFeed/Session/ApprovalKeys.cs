@@ -61,16 +61,15 @@ internal sealed class ApprovalKeys : IDisposable
 
         if (!CanRenew)
         {
-            throw new KisApprovalException(
-                "No WebSocket approval key and no app key/secret to request one. Set KIS_APPKEY and KIS_APPSECRET (or KisOptions.AppKey/AppSecret), or KisOptions.ApprovalKey.",
-                null, null);
+            throw new KisException(
+                "No WebSocket approval key and no app key/secret to request one. Set KIS_APPKEY and KIS_APPSECRET (or KisOptions.AppKey/AppSecret), or KisOptions.ApprovalKey.");
         }
 
         try
         {
             key = await _client.RequestAsync(_options.AppKey!, _options.AppSecret!, cancellationToken).ConfigureAwait(false);
         }
-        catch (KisApprovalException ex) when (ex.IsRateLimited)
+        catch (KisApiException ex) when (ex.IsRateLimited)
         {
             Log.ApprovalRateLimited(_log, Secrets.Redact(_options.AppKey));
             await Task.Delay(TimeSpan.FromSeconds(1.1), _options.TimeProvider, cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal static class ControlErrors
     public static bool Holds(ControlReply reply, bool subscribe) =>
         reply.IsSuccess || reply.MsgCd is ControlCodes.AlreadySubscribed || (!subscribe && reply.MsgCd is ControlCodes.NotSubscribed);
 
-    public static (KisControlException Error, SessionAction Action) Refusal(ControlReply reply, Registration registration, bool subscribe, bool canRenewKey, bool restoring, Func<string?, string> scrub)
+    public static (KisApiException Error, SessionAction Action) Refusal(ControlReply reply, Registration registration, bool subscribe, bool canRenewKey, bool restoring, Func<string?, string> scrub)
     {
         string msg1 = scrub(reply.Msg1);
         string what = subscribe ? "subscribe" : "unsubscribe";
@@ -36,9 +36,9 @@ internal static class ControlErrors
             ControlCodes.InvalidTrId => $"KIS does not serve {registration.TrId} on this server (paper-trading servers do not serve program trading).",
             _ => "See the KIS error-code table in docs/protocol.md.",
         };
-        var error = new KisControlException(
+        var error = new KisApiException(
             $"KIS refused to {what} {registration}: rt_cd={reply.RtCd} {reply.MsgCd} {msg1}. {advice}",
-            reply.MsgCd, msg1, reply.RtCd, registration.TrId, registration.Key);
+            $"{what} {registration}", reply.MsgCd, msg1, rtCd: reply.RtCd, registration: registration);
         SessionAction action = reply.MsgCd switch
         {
             ControlCodes.InvalidApproval when canRenewKey => SessionAction.RenewApprovalKey,

@@ -35,7 +35,7 @@ internal sealed partial class KisSession
         }
         catch (Exception ex)
         {
-            var error = new KisConnectionException($"The session stopped after an unexpected error: {ex.Message}", ex);
+            var error = new KisException($"The session stopped after an unexpected error: {ex.Message}", ex);
             Log.ReconnectFatal(_log, error.Message);
             SetState(ConnectionState.Disconnected, error.Message, error, 0, null);
             _firstConnect?.TrySetException(error);
@@ -79,7 +79,7 @@ internal sealed partial class KisSession
                 await _keys.EnsureAsync(stop).ConfigureAwait(false);
                 if (await GateRefusesAsync(stop).ConfigureAwait(false) is { } refused)
                 {
-                    throw new KisConnectionException($"Not connecting: {refused}");
+                    throw new KisException($"Not connecting: {refused}", isTransient: true);
                 }
 
                 transport = await _options.Transport.ConnectAsync(_options.WebSocketUri, _options.ConnectTimeout, stop).ConfigureAwait(false);
@@ -90,7 +90,7 @@ internal sealed partial class KisSession
             }
             catch (Exception ex)
             {
-                KisException error = ex as KisException ?? new KisConnectionException(ConnectFailure(ex), ex);
+                KisException error = ex as KisException ?? new KisException(ConnectFailure(ex), ex, isTransient: true);
                 if (!everConnected && !_options.RetryInitialConnect)
                 {
                     SetState(ConnectionState.Disconnected, error.Message, error, attempt, null);
@@ -98,7 +98,7 @@ internal sealed partial class KisSession
                     return;
                 }
 
-                if (ex is KisApprovalException { IsCredentialError: true })
+                if (ex is KisApiException { IsCredentialError: true })
                 {
                     Log.ReconnectFatal(_log, error.Message);
                 }
@@ -302,7 +302,7 @@ internal sealed partial class KisSession
             {
                 reply = await RequestAsync(connection, r, SubscribeRequest.Subscribe, cancellationToken).ConfigureAwait(false);
             }
-            catch (KisTimeoutException ex)
+            catch (KisException ex) when (ex.InnerException is TimeoutException)
             {
                 connection.Drop(ex.Message, ReconnectReason.ConnectionLost);
                 break;
@@ -317,7 +317,7 @@ internal sealed partial class KisSession
                 break; // connection lost; the next connection restores everything again
             }
 
-            KisControlException? error = Apply(reply, r, subscribe: true, connection);
+            KisApiException? error = Apply(reply, r, subscribe: true, connection);
             if (error is null)
             {
                 if (_table.IsWanted(r))

@@ -200,7 +200,7 @@ internal sealed partial class KisSession : IAsyncDisposable
             return pending; // the connection dropped; the reconnect re-sends it
         }
 
-        KisControlException? error = Apply(reply, registration, subscribe: true, connection);
+        KisApiException? error = Apply(reply, registration, subscribe: true, connection);
         if (error is null)
         {
             return new RegistrationStatus(registration, RegistrationState.Active);
@@ -254,7 +254,7 @@ internal sealed partial class KisSession : IAsyncDisposable
     }
 
     /// <summary>Records what a reply means (confirmed or not) and acts on session-level refusals. Null: the request succeeded.</summary>
-    private KisControlException? Apply(ControlReply reply, Registration registration, bool subscribe, LiveConnection connection)
+    private KisApiException? Apply(ControlReply reply, Registration registration, bool subscribe, LiveConnection connection)
     {
         Log.ControlReply(_log, subscribe ? "subscribe" : "unsubscribe", registration, reply.MsgCd, _keys.Scrub(reply.Msg1));
         if (ControlErrors.Holds(reply, subscribe))
@@ -271,7 +271,7 @@ internal sealed partial class KisSession : IAsyncDisposable
             return null;
         }
 
-        (KisControlException error, SessionAction action) = ControlErrors.Refusal(reply, registration, subscribe, _keys.CanRenew, _state != ConnectionState.Connected, _keys.Scrub);
+        (KisApiException error, SessionAction action) = ControlErrors.Refusal(reply, registration, subscribe, _keys.CanRenew, _state != ConnectionState.Connected, _keys.Scrub);
         switch (action)
         {
             case SessionAction.RenewApprovalKey:

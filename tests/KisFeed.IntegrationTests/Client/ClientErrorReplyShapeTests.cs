@@ -23,7 +23,7 @@ public sealed class ClientErrorReplyShapeTests
 
         RegistrationStatus e = Assert.Single(sub.Registrations);
         Assert.Equal((RegistrationState.Refused, "OPSP0011"), (e.State, e.ErrorCode));
-        Assert.Equal("1", Assert.IsType<KisControlException>(e.Error).RtCd);
+        Assert.Equal("1", Assert.IsType<KisApiException>(e.Error).RtCd);
     }
 
     [Theory]
@@ -40,7 +40,7 @@ public sealed class ClientErrorReplyShapeTests
 
         Assert.Equal(RegistrationState.Active, sub.Registrations[0].State);
         Assert.Equal((RegistrationState.OverLimit, "OPSP0008"), (sub.Registrations[1].State, sub.Registrations[1].ErrorCode));
-        Assert.Equal("000660", Assert.IsType<KisControlException>(sub.Registrations[1].Error).TrKey);
+        Assert.Equal("000660", Assert.IsType<KisApiException>(sub.Registrations[1].Error).Registration?.Key);
         Assert.Equal("005930", Assert.Single(sim.Sessions.Single().Registrations).TrKey);
     }
 
@@ -59,7 +59,7 @@ public sealed class ClientErrorReplyShapeTests
 
         RegistrationStatus e = Assert.Single(refused.Registrations);
         Assert.Equal((RegistrationState.Refused, "OPSP8996"), (e.State, e.ErrorCode));
-        Assert.Equal("9", Assert.IsType<KisControlException>(e.Error).RtCd);
+        Assert.Equal("9", Assert.IsType<KisApiException>(e.Error).RtCd);
         await ReadUntilAsync(sub, s => s.Count >= 3, deadline.Token, "the first session keeps receiving");
     }
 }

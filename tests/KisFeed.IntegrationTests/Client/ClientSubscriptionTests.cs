@@ -151,7 +151,7 @@ public class ClientSubscriptionTests
         RegistrationStatus e = Assert.Single(refused.Registrations);
         Assert.Equal(RegistrationState.Refused, e.State);
         Assert.Equal("OPSP8996", e.ErrorCode);
-        Assert.Equal("9", Assert.IsType<KisControlException>(e.Error).RtCd);
+        Assert.Equal("9", Assert.IsType<KisApiException>(e.Error).RtCd);
         Assert.Contains("one per app key", e.Message);
 
         // The first session is untouched.
@@ -166,7 +166,7 @@ public class ClientSubscriptionTests
         const string wrongSecret = "this-is-not-the-secret-0123456789abcdefghijklmnopqrstuvwxyz";
         await using var client = new KisRealtimeClient(Options(sim) with { AppSecret = wrongSecret });
 
-        KisApprovalException e = await Assert.ThrowsAsync<KisApprovalException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token));
+        KisApiException e = await Assert.ThrowsAsync<KisApiException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token));
         Assert.NotNull(e.HttpStatus);
         Assert.True(e.IsCredentialError);
         Assert.Contains("KIS_APPSECRET", e.Message);
@@ -235,7 +235,7 @@ public class ClientSubscriptionTests
             WebSocketUri = new Uri($"ws://127.0.0.1:{port}/tryitout"),
         });
 
-        KisConnectionException e = await Assert.ThrowsAsync<KisConnectionException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token));
+        KisException e = await Assert.ThrowsAsync<KisException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token));
         Assert.Contains($"127.0.0.1:{port}", e.Message);
         Assert.Equal(ConnectionState.Disconnected, client.State);
     }

@@ -110,8 +110,10 @@ public sealed class FaultRecoveryTests
         await using var client = new KisRealtimeClient(ClientTestKit.Options(sim) with { ReplyTimeout = TimeSpan.FromMilliseconds(500) });
         await client.ConnectAsync(ct);
         sim.InjectControlReplyFault(ControlReplyFault.Drop);
-        KisTimeoutException ex = await Assert.ThrowsAsync<KisTimeoutException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Krx]), cancellationToken: ct));
+        KisException ex = await Assert.ThrowsAsync<KisException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Krx]), cancellationToken: ct));
         Assert.Contains("H0STPGM0/005930", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.True(ex.IsTransient);
         Assert.Equal(ConnectionState.Connected, client.State);
 
         // The server did register it; the retry gets OPSP0002 ALREADY IN SUBSCRIBE, which is success.

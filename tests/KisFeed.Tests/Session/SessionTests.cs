@@ -167,9 +167,11 @@ public class SessionTests
         await Task.Yield();
         Assert.False(pending.IsCompleted);
         rig.Time.Advance(TimeSpan.FromMilliseconds(1));
-        KisTimeoutException ex = await Assert.ThrowsAsync<KisTimeoutException>(() => pending);
+        KisException ex = await Assert.ThrowsAsync<KisException>(() => pending);
         Assert.Contains("H0NXPGM0/005930", ex.Message, StringComparison.Ordinal);
-        Assert.Empty(rig.Client.Registrations); // all or nothing
+        Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.True(ex.IsTransient);
+        Assert.Empty(rig.Client.Registrations); // a session failure fails the call as a whole
     }
 
     [Fact]
@@ -397,9 +399,9 @@ public class SessionTests
         IKisSubscription<ProgramTrade> sub = await pending;
 
         // What the supervisor does when it stops for good: every consumer of the session ends with the error.
-        var failure = new KisConnectionException("the session stopped");
+        var failure = new KisException("the session stopped", isTransient: true);
         Assert.Single(pool.Clients[0].Session.Table.Subscribers).Complete(failure);
-        KisConnectionException seen = await Assert.ThrowsAsync<KisConnectionException>(() => sub.Reader.Completion);
+        KisException seen = await Assert.ThrowsAsync<KisException>(() => sub.Reader.Completion);
         Assert.Same(failure, seen);
     }
 
