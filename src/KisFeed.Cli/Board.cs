@@ -393,7 +393,7 @@ internal sealed class ProgramTradeBoard(BoardSort sort = BoardSort.NetValue, Boa
         };
         string sessions = status.IsDemo
             ? "demo time (always open)"
-            : $"NXT {MarketSessions.StateOf(Venue.Nxt, Kst.Of(now))} · KRX {MarketSessions.StateOf(Venue.Krx, Kst.Of(now))}";
+            : $"NXT {MarketSessions.StateOf(Venue.Nxt, KoreaTime.ToKst(now))} · KRX {MarketSessions.StateOf(Venue.Krx, KoreaTime.ToKst(now))}";
         string line = string.Create(Inv,
             $"[{stateColor}]{Markup.Escape(status.State)}[/] · {Markup.Escape(sessions)} · records {status.Records:N0} · reconnects {status.Reconnects:N0} · drops {status.Dropped:N0} · {(width < 120 ? "bad" : "rejected")} frames {status.Rejected:N0}");
         string source = Markup.Escape(status.Source);

@@ -29,7 +29,6 @@ internal static partial class CliApp
         {
             IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
-            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
             BoardSort order = ParseSort(parse.GetValue(sort)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
@@ -65,7 +64,6 @@ internal static partial class CliApp
         {
             IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
-            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
             // Credentials first: a setup error must not leave a file behind.
@@ -271,7 +269,7 @@ internal static partial class CliApp
         lock (console.Out)
         {
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Kst.Now():HH:mm:ss} KST {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {Mib(r.FileSizeBytes)} MiB"));
+                $"{KoreaTime.Now():HH:mm:ss} KST {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {Mib(r.FileSizeBytes)} MiB"));
         }
     }
 

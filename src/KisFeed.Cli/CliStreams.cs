@@ -3,18 +3,8 @@ using System.Text.RegularExpressions;
 
 namespace KisFeed.Cli;
 
-/// <summary>Korea Standard Time (UTC+9, no daylight saving): every time the tool shows is KST, as the data is.</summary>
-internal static class Kst
-{
-    public static readonly TimeSpan Offset = TimeSpan.FromHours(9);
-
-    public static DateTimeOffset Of(DateTimeOffset instant) => instant.ToOffset(Offset);
-
-    public static DateTimeOffset Now(TimeProvider? time = null) => Of((time ?? TimeProvider.System).GetUtcNow());
-}
-
-/// <summary>Stock codes checked before anything is sent: 6 characters (digits, or a digit then digits and capitals); an ETN is Q and 6 digits.</summary>
-internal static partial class StockCodes
+/// <summary>Stock codes checked before anything is sent, with the library's one rule (<see cref="StockCode"/>).</summary>
+internal static class StockCodes
 {
     public static IReadOnlyList<string> Check(IEnumerable<string> codes)
     {
@@ -22,8 +12,7 @@ internal static partial class StockCodes
         List<string> bad = [];
         foreach (string raw in codes)
         {
-            string code = raw.Trim().ToUpperInvariant();
-            if (Pattern().IsMatch(code))
+            if (StockCode.TryNormalize(raw, out string? code))
             {
                 if (!ok.Contains(code))
                 {
@@ -45,21 +34,6 @@ internal static partial class StockCodes
 
         return ok.Count == 0 ? throw CliException.Usage("No stock codes given, e.g. kisfeed watch 005930 000660.") : ok;
     }
-
-    /// <summary>One KIS session holds at most <paramref name="limit"/> registrations ((TR, code) pairs): say so before connecting.</summary>
-    public static void CheckRegistrations(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, int limit)
-    {
-        int needed = codes.Count * venues.Count;
-        if (needed > limit)
-        {
-            throw CliException.Usage(
-                $"{codes.Count} code(s) on {venues.Count} venue(s) need {needed} registrations, but one KIS session allows {limit} " +
-                "(one per code and venue). Watch fewer codes or venues.");
-        }
-    }
-
-    [GeneratedRegex("^(?:[0-9][0-9A-Z]{5}|Q[0-9]{6})$", RegexOptions.CultureInvariant)]
-    private static partial Regex Pattern();
 }
 
 /// <summary>Streams shared by the commands.</summary>
@@ -77,12 +51,12 @@ internal static class CliStreams
         if (notHeld.Count == statuses.Count)
         {
             await subscription.DisposeAsync().ConfigureAwait(false);
-            throw new CliException($"KIS refused every code: {string.Join("; ", notHeld.Take(3).Select(s => $"{s.Registration}: {Messages.Describe(s)}"))}");
+            throw new CliException($"No code was subscribed: {string.Join("; ", notHeld.Take(3).Select(Messages.NotHeld))}");
         }
 
         foreach (RegistrationStatus s in notHeld)
         {
-            logging.Notice($"{s.Registration} refused by the server ({Messages.Describe(s)}); {goesOn}");
+            logging.Notice($"{Messages.NotHeld(s)}; {goesOn}");
         }
 
         return subscription;
@@ -127,6 +101,11 @@ internal static class CliStreams
 /// <summary>User-facing text for errors: one line, nothing said twice.</summary>
 internal static class Messages
 {
+    /// <summary>A registration that is not held, in words: refused by the server (with KIS's code), or over the session's cap.</summary>
+    public static string NotHeld(RegistrationStatus status) => status.ErrorCode is null && status.State == RegistrationState.OverLimit
+        ? $"{status.Registration} not subscribed: over the session's registrations ({Describe(status)})"
+        : $"{status.Registration} refused by the server ({Describe(status)})";
+
     /// <summary>Why a registration is not held, in one line: KIS's code and message, or why the cap was hit.</summary>
     public static string Describe(RegistrationStatus status) => status.Error is KisApiException { ErrorCode: not null } kis
         ? $"{kis.ErrorCode} {kis.ErrorMessage}".Trim()

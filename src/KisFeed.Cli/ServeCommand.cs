@@ -177,11 +177,10 @@ internal sealed partial class ServeHost : IAsyncDisposable
             List<RegistrationStatus> notHeld = [.. subscription.Registrations.Where(s => !s.IsHeld)];
             if (notHeld.Count == subscription.Registrations.Count)
             {
-                throw new CliException($"KIS refused every code: {string.Join("; ", notHeld.Take(3).Select(s => $"{s.Registration}: {Messages.Describe(s)}"))}");
+                throw new CliException($"No code was subscribed: {string.Join("; ", notHeld.Take(3).Select(Messages.NotHeld))}");
             }
 
-            refused = notHeld.Count == 0 ? null
-                : $"refused by the server: {string.Join("; ", notHeld.Select(s => $"{s.Registration} ({Messages.Describe(s)})"))}";
+            refused = notHeld.Count == 0 ? null : string.Join("; ", notHeld.Select(Messages.NotHeld));
             var feed = new ClientFeedAdapter(client, refused is null ? sourceDescription : $"{sourceDescription}; {refused}", simulated);
             server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, prices, cancellationToken);
         }

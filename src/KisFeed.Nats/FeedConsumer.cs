@@ -55,7 +55,8 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
     private readonly NatsFeedOptions _options = options ?? NatsFeedOptions.Default;
 
     /// <summary>The trading day in Korea time (KST, UTC+9) of an instant.</summary>
-    public static DateOnly KoreaDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(TimeSpan.FromHours(9)).DateTime);
+    [Obsolete("Use KoreaTime.DateOf, the core's one Korea-time helper.")]
+    public static DateOnly KoreaDate(DateTimeOffset instant) => KoreaTime.DateOf(instant);
 
     /// <summary>Program-trading updates only (gaps and healing outcomes skipped), like a local client's stream.</summary>
     public async IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -163,7 +164,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
             FilterSubject = filter,
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
             DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime,
-            OptStartTime = new DateTimeOffset(KoreaDate(DateTimeOffset.UtcNow).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9)),
+            OptStartTime = KoreaTime.StartOf(KoreaTime.Today()),
             MaxAckPending = 10_000,
             AckWait = TimeSpan.FromSeconds(30),
         };
@@ -190,8 +191,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
     {
         static DateTimeOffset DayStart(DateOnly? day)
         {
-            DateOnly d = day ?? KoreaDate(DateTimeOffset.UtcNow);
-            return new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            return KoreaTime.StartOf(day ?? KoreaTime.Today());
         }
 
         switch (start)

@@ -129,7 +129,7 @@ public sealed partial class NatsGateway
             }
 
             ProgramTrade last = FeedCodec.Decode(data).Trade;
-            return FeedConsumer.KoreaDate(last.ReceivedAt) == FeedConsumer.KoreaDate(DateTimeOffset.UtcNow) ? last.ReceivedAt : null;
+            return KoreaTime.DateOf(last.ReceivedAt) == KoreaTime.Today() ? last.ReceivedAt : null;
         }
         catch (NatsJSApiException)
         {

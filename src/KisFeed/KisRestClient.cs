@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 
 using KisFeed.Rest;
-using KisFeed.Session;
 
 using Microsoft.Extensions.Logging;
 
@@ -150,8 +149,8 @@ public sealed class KisRestClient : IDisposable
         CheckCode(code);
         string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
-        DateTimeOffset nowKst = KoreaClock.ToKst(_options.TimeProvider.GetUtcNow());
-        var today = DateOnly.FromDateTime(nowKst.DateTime);
+        DateTimeOffset nowKst = KoreaTime.Now(_options.TimeProvider);
+        DateOnly today = KoreaTime.DateOf(nowKst);
         var rows = new Dictionary<DateTimeOffset, ProgramTradeHistoryRow>();
         int pages = 0;
         for (string trCont = string.Empty; ; trCont = "N")
@@ -346,7 +345,7 @@ public sealed class KisRestClient : IDisposable
 
     private static DateTimeOffset? ParseExpiry(string? text) =>
         DateTime.TryParseExact(text, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime kst)
-            ? new DateTimeOffset(kst, KoreaClock.Offset)
+            ? new DateTimeOffset(kst, KoreaTime.Offset)
             : null;
 
     private async Task<(int Status, string Text)> PostAsync(string path, byte[] body, string operation, CancellationToken ct)

@@ -125,7 +125,7 @@ internal sealed class FeedSubscriber : Subscriber
         }
     }
 
-    private static long SecondOf(in ProgramTrade t) => new DateTimeOffset(t.TradingDate.ToDateTime(t.Time), KisFeed.Rest.KoreaClock.Offset).ToUnixTimeSeconds();
+    private static long SecondOf(in ProgramTrade t) => KoreaTime.At(t.TradingDate, t.Time).ToUnixTimeSeconds();
 
     /// <summary>Holds an item while seeding; false when seeding ended meanwhile (write it normally).</summary>
     private bool Hold(FeedItem item)

@@ -1,5 +1,4 @@
 using KisFeed.Rest;
-using KisFeed.Session;
 
 namespace KisFeed.IntegrationTests.Rest;
 

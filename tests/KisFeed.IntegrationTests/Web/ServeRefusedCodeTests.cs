@@ -24,7 +24,7 @@ public sealed class ServeRefusedCodeTests
                 ["005930", "000660", "035420"], [Venue.Krx], Path.Combine(dir, "board.duckdb"), WebBoardOptions.Default with { Port = 0 }, ct);
 
             // What `kisfeed serve` prints under the URL.
-            Assert.Contains("refused by the server: H0STPGM0/035420 (OPSP0008 MAX SUBSCRIBE OVER)", host.Description, StringComparison.Ordinal);
+            Assert.Contains("H0STPGM0/035420 refused by the server (OPSP0008 MAX SUBSCRIBE OVER); the board shows the others", host.Description, StringComparison.Ordinal);
             Assert.Contains("the board shows the others", host.Description, StringComparison.Ordinal);
 
             // The status strip of every page says the same.
@@ -33,7 +33,7 @@ public sealed class ServeRefusedCodeTests
             {
                 string source = status.RootElement.GetProperty("source").GetString()!;
                 Assert.Contains("Demo: test simulator", source, StringComparison.Ordinal);
-                Assert.Contains("refused by the server: H0STPGM0/035420", source, StringComparison.Ordinal);
+                Assert.Contains("H0STPGM0/035420 refused by the server (OPSP0008", source, StringComparison.Ordinal);
                 Assert.Equal("Connected", status.RootElement.GetProperty("state").GetString());
             }
 
