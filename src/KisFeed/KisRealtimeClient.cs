@@ -32,7 +32,7 @@ public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ILogger log = options.LoggerFactory.CreateLogger("KisFeed.KisRealtimeClient");
-        _dispatcher = new EventDispatcher(log);
+        _dispatcher = new EventDispatcher(log, options.TimeProvider, KisMetrics.For(options.MeterFactory).EventDropped);
         IGapHealer? healer = options.GapHealer;
         if (healer is null && !string.IsNullOrEmpty(options.AppKey) && !string.IsNullOrEmpty(options.AppSecret))
         {
@@ -77,7 +77,7 @@ public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
     public IReadOnlyCollection<Registration> Registrations => _session.Table.Wanted;
 
     /// <summary>Counters since the client was created.</summary>
-    public KisClientStatistics GetStatistics() => _session.GetStatistics();
+    public KisClientStatistics GetStatistics() => _session.GetStatistics() with { EventsDropped = _dispatcher.Dropped };
 
     /// <summary>Connects now (otherwise the first subscription connects). Throws <see cref="KisException"/> (or <see cref="KisApiException"/> when KIS refused the credentials) when it cannot.</summary>
     public Task ConnectAsync(CancellationToken cancellationToken = default)

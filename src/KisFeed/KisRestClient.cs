@@ -48,6 +48,7 @@ public sealed class KisRestClient : IDisposable
     private readonly AccessTokenCache _tokens;
     private readonly ResiliencePipeline _retry;
     private readonly ILogger _logger;
+    private readonly KisMetrics _metrics;
     private long _calls;
     private long _retries;
 
@@ -76,6 +77,7 @@ public sealed class KisRestClient : IDisposable
         _rest.Validate();
         _options = options;
         _logger = options.LoggerFactory.CreateLogger<KisRestClient>();
+        _metrics = KisMetrics.For(options.MeterFactory);
         if (httpClient is not null)
         {
             _http = httpClient;
@@ -280,7 +282,7 @@ public sealed class KisRestClient : IDisposable
             for (int attempt = 0; ; attempt++)
             {
                 CachedToken access = await TokenAsync(rejected, token).ConfigureAwait(false);
-                await _limiter.AcquireAsync(token).ConfigureAwait(false);
+                _metrics.LimiterWaited(await _limiter.AcquireAsync(token).ConfigureAwait(false));
                 Interlocked.Increment(ref _calls);
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.RestUri, pathAndQuery));
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access.Value);
@@ -290,9 +292,14 @@ public sealed class KisRestClient : IDisposable
                 request.Headers.TryAddWithoutValidation("custtype", _options.CustomerType.ToString());
                 request.Headers.TryAddWithoutValidation("tr_cont", trCont); // blank: a new request; N: the next page
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                (int status, string text, string? more) = await SendAsync(request, operation, access.Value, token).ConfigureAwait(false);
+                (int status, string text, string? more) = await SendAsync(request, trId, operation, access.Value, token).ConfigureAwait(false);
                 KisReplyDto? error = RestErrors.TryRead(text);
                 string? code = error?.ErrorCode ?? error?.MsgCd;
+                _metrics.RestCall(trId, status is >= 200 and < 300 && error is { RtCd: "0" or null, ErrorCode: null } ? "ok" : "error");
+                if (code == RestErrors.RateLimit)
+                {
+                    _metrics.RateLimited(trId);
+                }
                 if (code is RestErrors.TokenExpired or RestErrors.TokenInvalid && attempt == 0)
                 {
                     RestLog.TokenRefused(_logger, operation, code);
@@ -333,6 +340,7 @@ public sealed class KisRestClient : IDisposable
         DateTimeOffset now = _options.TimeProvider.GetUtcNow();
         (int status, string text) = await PostAsync("/oauth2/tokenP", body, "tokenP", ct).ConfigureAwait(false);
         KisReplyDto? reply = RestErrors.TryRead(text);
+        _metrics.RestCall("tokenP", status is >= 200 and < 300 && reply is { AccessToken.Length: > 0 } ? "ok" : "error");
         if (status is >= 200 and < 300 && reply is { AccessToken.Length: > 0 })
         {
             DateTimeOffset expires = reply.ExpiresIn is > 0 ? now + TimeSpan.FromSeconds(reply.ExpiresIn.Value) : ParseExpiry(reply.AccessTokenExpired) ?? now + TimeSpan.FromHours(12);
@@ -355,11 +363,12 @@ public sealed class KisRestClient : IDisposable
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        (int status, string text, _) = await SendAsync(request, operation, null, ct).ConfigureAwait(false);
+        (int status, string text, _) = await SendAsync(request, operation, operation, null, ct).ConfigureAwait(false);
         return (status, text);
     }
 
-    private async Task<(int Status, string Text, string? TrCont)> SendAsync(HttpRequestMessage request, string operation, string? accessToken, CancellationToken ct)
+    /// <summary>Sends one request; a request that gets no answer is counted (<paramref name="api"/>, unreachable) and thrown as a transient <see cref="KisException"/>.</summary>
+    private async Task<(int Status, string Text, string? TrCont)> SendAsync(HttpRequestMessage request, string api, string operation, string? accessToken, CancellationToken ct)
     {
         string where = request.RequestUri!.GetLeftPart(UriPartial.Path);
         try
@@ -372,10 +381,12 @@ public sealed class KisRestClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
+            _metrics.RestCall(api, "unreachable");
             throw new KisException($"Could not reach {where} for {operation}: {Secrets.Scrub(ex.Message, _options.AppKey, _options.AppSecret, accessToken)}. Check the network and the REST URL (KIS_REST_URL).", ex, isTransient: true);
         }
         catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
         {
+            _metrics.RestCall(api, "unreachable");
             throw new KisException($"{where} did not answer {operation} within {_http.Timeout.TotalSeconds:0} s.", new TimeoutException(ex.Message, ex), isTransient: true);
         }
     }

@@ -38,9 +38,11 @@ internal sealed partial class KisSession
             for (int i = 0; i < gaps.Count; i++)
             {
                 seeds.Add((gaps[i], results[i].Rows, results[i].Reports));
+                _metrics.RestRecords(results[i].Rows);
                 foreach (GapHealingReport report in results[i].Reports)
                 {
                     Log.GapHealed(_log, report.GapId, report.Registration, report.Outcome, report.Rows, report.Detail);
+                    _metrics.Healing(report.Outcome, seed: true);
                 }
             }
         }

@@ -130,6 +130,7 @@ internal sealed partial class KisSession
             else
             {
                 Interlocked.Increment(ref _counters.Reconnects);
+                _metrics.Reconnect();
                 IReadOnlyList<Registration> restored = await RestoreAsync(connection, stop).ConfigureAwait(false);
                 if (connection.IsUsable)
                 {
@@ -394,6 +395,7 @@ internal sealed partial class KisSession
     private void ReportGap(DataGap gap)
     {
         Interlocked.Increment(ref _counters.Gaps);
+        _metrics.Gap();
         Log.DataGap(_log, gap.From, gap.To, gap.Registrations.Count, gap.Reason, string.Join(' ', gap.Registrations));
         _events.DataGap(new DataGapEventArgs(gap));
         var affected = new HashSet<Registration>(gap.Registrations);
@@ -435,6 +437,8 @@ internal sealed partial class KisSession
             result = new GapHealingResult([], [.. gap.Registrations.Select(r => new GapHealingReport(gap.Id, r, GapHealing.NotHealed, 0, gap.From, gap.To, $"healing failed: {_keys.Scrub(ex.Message)}"))]);
         }
 
+        _metrics.RestRecords(result.Rows);
+
         // The consumers of each registration on this session now (a pool's consumer holds others on other sessions).
         Dictionary<Registration, Subscriber[]> routes = _table.Routes;
         foreach (ProgramTrade row in result.Rows)
@@ -454,6 +458,7 @@ internal sealed partial class KisSession
         foreach (GapHealingReport report in result.Reports)
         {
             Log.GapHealed(_log, report.GapId, report.Registration, report.Outcome, report.Rows, report.Detail);
+            _metrics.Healing(report.Outcome, seed: false);
             _events.GapHealed(report);
             if (routes.TryGetValue(report.Registration, out Subscriber[]? subscribers))
             {

@@ -22,6 +22,8 @@ internal sealed partial class KisSession : IAsyncDisposable
     private readonly FrameDispatcher _dispatcher;
     private readonly SessionCounters _counters = new();
     private readonly DropReporter _drops;
+    private readonly KisMetrics _metrics;
+    private readonly RejectionThrottle _rejections;
     private readonly CancellationTokenSource _stop = new();
     private readonly IGapHealer? _healer; // heals gaps (when KisOptions.HealGaps) and seeds feeds that ask for the day so far
     private readonly Lock _startGate = new();
@@ -38,8 +40,10 @@ internal sealed partial class KisSession : IAsyncDisposable
         _table = new RegistrationTable(options.MaxRegistrations);
         _control = new ControlChannel(options.TimeProvider);
         _keys = new ApprovalKeys(options, log);
-        _dispatcher = new FrameDispatcher(_table, _counters, Reject);
-        _drops = new DropReporter(options.TimeProvider, ReportDrops, () => Interlocked.Increment(ref _counters.Dropped));
+        _metrics = KisMetrics.For(options.MeterFactory);
+        _rejections = new RejectionThrottle(options.TimeProvider);
+        _dispatcher = new FrameDispatcher(_table, _counters, _metrics, Reject);
+        _drops = new DropReporter(options.TimeProvider, ReportDrops, CountDrop);
     }
 
     public KisOptions Options => _options;
@@ -289,11 +293,23 @@ internal sealed partial class KisSession : IAsyncDisposable
     private void Reject(FrameError error, string detail, ReadOnlySpan<byte> frame, int delivered)
     {
         Interlocked.Increment(ref _counters.Rejected);
-        Log.FrameRejected(_log, error, detail, delivered, FrameDispatcher.Printable(frame));
+        _metrics.FrameRejected(error);
+        if (!_rejections.ShouldReport(error, out long suppressed))
+        {
+            return; // counted; its number goes with the next report of this reason
+        }
+
+        Log.FrameRejected(_log, error, detail, delivered, suppressed, FrameDispatcher.Printable(frame));
         if (_events.WantsRejectedFrames)
         {
-            _events.FrameRejected(new FrameRejectedEventArgs(error, detail, frame.ToArray(), delivered));
+            _events.FrameRejected(new FrameRejectedEventArgs(error, detail, frame.ToArray(), delivered, suppressed));
         }
+    }
+
+    private void CountDrop()
+    {
+        Interlocked.Increment(ref _counters.Dropped);
+        _metrics.RecordDropped();
     }
 
     private void ReportDrops(Subscriber subscriber, long dropped)
