@@ -63,7 +63,13 @@ internal sealed class KisMetrics
         return ByMeter.GetValue(meter, static m => new KisMetrics(m));
     }
 
-    public void Records(Venue venue, int count) => _records.Add(count, VenueTags[(int)venue], WebSocket);
+    public void Records(Venue venue, int count)
+    {
+        if (_records.Enabled)
+        {
+            _records.Add(count, VenueTags[(int)venue], WebSocket); // once per frame, on the receive loop
+        }
+    }
 
     public void RestRecords(IEnumerable<ProgramTrade> rows)
     {
