@@ -294,6 +294,7 @@ internal static partial class CliApp
     {
         null => "source not recorded in the file (recorded before KisFeed stored it)",
         { IsSimulated: true } => $"SIMULATED data from {source.Endpoint}, not the market",
+        { IsSimulated: null } => $"source unknown: read from {source.Endpoint}, which does not say whether its data is simulated or live",
         _ => $"live data from {source.Endpoint}",
     };
 

@@ -158,10 +158,6 @@ internal static partial class CliApp
 /// </summary>
 internal static class AppKeysFile
 {
-    private const UnixFileMode GroupOrOther =
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     public static (IReadOnlyList<AppKeyCredential> Keys, KisOptions Endpoints) Load(string path, KisOptions baseOptions)
     {
         if (!File.Exists(path))
@@ -169,14 +165,7 @@ internal static class AppKeysFile
             throw new CliException($"App keys file '{path}' does not exist.");
         }
 
-        if (!OperatingSystem.IsWindows())
-        {
-            UnixFileMode mode = File.GetUnixFileMode(path);
-            if ((mode & GroupOrOther) != 0)
-            {
-                throw new CliException($"App keys file '{path}' has mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}: it holds app secrets, so group and others must have no access. Run: chmod 600 {path}");
-            }
-        }
+        SecretFiles.RequireOwnerOnly(path, "App keys file", CliException.RunTimeFailure);
 
         try
         {

@@ -44,6 +44,7 @@ internal static class InfoText
         {
             null => "not recorded (written before KisFeed stored the source)",
             { IsSimulated: true } => $"SIMULATED data from {source.Endpoint}, not the market",
+            { IsSimulated: null } => $"unknown: read from {source.Endpoint}, which does not say whether its data is simulated or live",
             _ => $"live data from {source.Endpoint}",
         });
         if (dates.Count == 0)

@@ -43,15 +43,15 @@ internal static partial class CliApp
         IReadOnlyList<string> filter = codes is [] or ["all"] ? [] : StockCodes.Check(codes);
         IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
-        var web = WebBoardOptions.Default with { Host = parse.GetValue<string>("--host") ?? "127.0.0.1", Port = parse.GetValue<int>("--port"), LoggerFactory = logging.Factory };
+        WebBoardOptions web = ServeAccess.Options(parse.GetValue<string>("--host") ?? "127.0.0.1", parse.GetValue<int>("--port"), parse.GetValue<string?>("--token"), console) with { LoggerFactory = logging.Factory };
         await using ServeHost serving = await ServeHost.StartFromNatsAsync(url, NatsFeedOptions.Default, filter, venues, parse.GetValue<string?>("--db"), web, token);
-        await console.Out.WriteLineAsync($"KisFeed board: {serving.Url}");
+        await ServeAccess.PrintAsync(console, serving, web);
         await console.Out.WriteLineAsync(serving.Description);
         await console.Out.WriteLineAsync("Ctrl-C to stop.");
         await console.Out.FlushAsync(token);
         if (parse.GetValue<bool>("--open"))
         {
-            OpenBrowser(serving.Url, console);
+            OpenBrowser(ServeAccess.PageUrl(serving.Url, web.AccessToken), console);
         }
 
         try
@@ -86,7 +86,11 @@ internal sealed partial class ServeHost
             dbPath = Path.Combine(temp, "serve.duckdb");
         }
 
-        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
+        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with
+        {
+            LoggerFactory = web.LoggerFactory,
+            Source = RecordingSource.Unknown($"{url} stream {feed.StreamName}"),
+        });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-serve", LoggerFactory = web.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
         KisFeedWebServer server;

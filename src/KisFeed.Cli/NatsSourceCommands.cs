@@ -80,7 +80,12 @@ internal static partial class CliApp
         IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
         NatsFeedOptions feed = NatsFeedOptions.Default;
-        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with { LoggerFactory = logging.Factory });
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with
+        {
+            LoggerFactory = logging.Factory,
+            // The stream does not say whether its gateways ran on KIS or on a simulator: the file says so.
+            Source = RecordingSource.Unknown($"{url} stream {feed.StreamName}"),
+        });
         ulong after = recorder.LastStreamSequence(feed.StreamName);
         await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-record", LoggerFactory = logging.Factory });
         var consumer = new FeedConsumer(new NatsJSContext(connection), feed);

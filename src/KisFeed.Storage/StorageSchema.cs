@@ -207,10 +207,10 @@ public static class StorageSchema
             "received_at" when textTimestamps => "strftime(received_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS received_at",
             _ => c,
         });
-        string simulated = source is null
+        string simulated = source?.IsSimulated is null
             ? "CAST(NULL AS BOOLEAN) AS simulated"
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"CASE WHEN seq >= {sourceSinceSeq} THEN {(source.IsSimulated ? "true" : "false")} ELSE NULL END AS simulated");
+                $"CASE WHEN seq >= {sourceSinceSeq} THEN {(source.IsSimulated == true ? "true" : "false")} ELSE NULL END AS simulated");
         return string.Join(", ", columns.Append(simulated));
     }
 }

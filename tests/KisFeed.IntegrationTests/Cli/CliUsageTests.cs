@@ -56,6 +56,7 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task AConfigFileWithOnlyAnAppKeyIsAnErrorNamingTheFile()
     {
         string config = Path.Combine(_dir, "config.json");
@@ -68,11 +69,42 @@ public sealed class CliUsageTests : IDisposable
 
         // The same file found through KISFEED_CONFIG, and a key from the environment with the secret from the file: a conflict.
         await File.WriteAllTextAsync(config, "{\"appsecret\": \"secretsecretsecret\"}", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         (exit, _, stderr) = await RunWithEnvAsync(new Dictionary<string, string> { ["KISFEED_CONFIG"] = config, ["KIS_APPKEY"] = "PSabcdefghijklmnop" }, "watch", "005930", "--duration", "2s");
         Assert.Equal(2, exit);
         Assert.Contains("Conflicting", stderr);
         Assert.Contains(config, stderr);
         Assert.DoesNotContain("secretsecretsecret", stderr);
+    }
+
+    [Theory]
+    [InlineData("{\"appkey\": \"PSabcdefghijklmnop\", \"appsecret\": \"secretsecretsecret\"}", "0644")]
+    [InlineData("{\"appkey\": \"PSabcdefghijklmnop\", \"appsecret\": \"secretsecretsecret\"}", "0640")]
+    [InlineData("{\"approval_key\": \"secretsecretsecret\"}", "0604")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task AConfigFileHoldingASecretThatGroupOrOthersCanReadIsRefusedLikeTheKeysFile(string json, string octal)
+    {
+        string config = Path.Combine(_dir, "config.json");
+        await File.WriteAllTextAsync(config, json, TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(config, (UnixFileMode)Convert.ToInt32(octal, 8));
+        string db = Path.Combine(_dir, "refused.duckdb");
+        foreach (string[] args in new[] { ["watch", "005930", "--config", config, "--duration", "2s"], new[] { "record", "005930", "--config", config, "--db", db, "--duration", "2s" } })
+        {
+            (int exit, string stdout, string stderr) = await RunAsync(args);
+            Assert.Equal(2, exit);
+            Assert.Contains($"Config file '{config}' has mode {octal}", stderr);
+            Assert.Contains($"chmod 600 {config}", stderr);
+            Assert.DoesNotContain("secretsecretsecret", stdout + stderr);
+            Assert.DoesNotContain("Demo", stdout + stderr);
+            Assert.False(File.Exists(db));
+            AssertOneLine(stderr);
+        }
+
+        // Owner-only, the same file is accepted (whatever else it lacks is then what is reported).
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (_, string stdout2, string stderr2) = await RunAsync("watch", "005930", "--config", config, "--duration", "1s");
+        Assert.DoesNotContain("has mode", stderr2);
+        Assert.DoesNotContain("secretsecretsecret", stdout2 + stderr2);
     }
 
     [Fact]

@@ -209,7 +209,7 @@ public sealed class WebBoardStreamTests
             recorder.Append(Trade("005930", Venue.Krx, "09:01:05", 3_000));
         }
 
-        var stdout = new LineWriter();
+        var stdout = new FirstLineWriter();
         var console = new CliConsole(new TestConsole(), stdout, new StringWriter(), IsTerminal: false);
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task<int> run = CliApp.RunAsync(["serve", "--db", path, "--replay", "--port", "0"], console, stop.Token);
@@ -251,7 +251,7 @@ public sealed class WebBoardStreamTests
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var stdout = new LineWriter();
+        var stdout = new FirstLineWriter();
         var console = new CliConsole(new TestConsole(), stdout, new StringWriter(), IsTerminal: false,
             Environment: name => name == "BROWSER" ? script : Environment.GetEnvironmentVariable(name));
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -266,53 +266,5 @@ public sealed class WebBoardStreamTests
 
         await stop.CancelAsync();
         Assert.Equal(0, await run);
-    }
-
-    /// <summary>A writer that lets a test wait for the first line while the command keeps running.</summary>
-    private sealed class LineWriter : StringWriter
-    {
-        private readonly TaskCompletionSource<string> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void Write(char value)
-        {
-            lock (this)
-            {
-                base.Write(value);
-                string text = ToString();
-                int newline = text.IndexOf('\n', StringComparison.Ordinal);
-                if (newline >= 0)
-                {
-                    _first.TrySetResult(text[..newline].TrimEnd('\r'));
-                }
-            }
-        }
-
-        public override void Write(string? value)
-        {
-            foreach (char c in value ?? "")
-            {
-                Write(c);
-            }
-        }
-
-        public override void WriteLine(string? value)
-        {
-            Write(value);
-            Write('\n');
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            WriteLine(value);
-            return Task.CompletedTask;
-        }
-
-        public override Task WriteAsync(string? value)
-        {
-            Write(value);
-            return Task.CompletedTask;
-        }
-
-        public Task<string> FirstLineAsync(CancellationToken ct) => _first.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
     }
 }
