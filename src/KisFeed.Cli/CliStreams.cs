@@ -109,6 +109,25 @@ internal static class CliStreams
         }
     }
 
+    /// <summary>The whole feed, in order; each seed report (how far back the day's REST rows reached) also goes to <paramref name="seeded"/>.</summary>
+    public static async IAsyncEnumerable<FeedItem> Reporting(IAsyncEnumerable<FeedItem> feed, Action<GapHealingReport> seeded, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var seeds = new HashSet<long>();
+        await foreach (FeedItem item in feed.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Kind == FeedItemKind.Gap && item.Gap!.IsSeed)
+            {
+                seeds.Add(item.Gap.Id);
+            }
+            else if (item.Kind == FeedItemKind.GapHealed && seeds.Contains(item.Healing!.GapId))
+            {
+                seeded(item.Healing);
+            }
+
+            yield return item;
+        }
+    }
+
     /// <summary>One line for a seed report: what came from REST and how far back it reached.</summary>
     public static string SeedText(GapHealingReport r) =>
         $"{r.Registration}: {r.Rows} row(s) of the day so far from REST, {r.Outcome}: {r.Detail}";

@@ -66,7 +66,7 @@ internal static partial class CliApp
                     }
                 }
 
-                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
+                await ShowAsync(console, Counted(), lines, order, null, null, ended => new BoardStatus(description, ended ? "Stopped" : connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage, Ended: ended), token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });
