@@ -125,7 +125,7 @@ internal static partial class CliApp
         Option<string> db = DbOption();
         Option<string?> date = DateOption();
         Option<string[]> codes = CodesOption();
-        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string> venue = VenueOption();
         Option<string> speed = new("--speed") { Description = "1 = recorded pace, N = N times faster, max = as fast as possible.", DefaultValueFactory = _ => "1" };
         Option<string?> format = FormatOption();
         Option<string> sort = SortOption();
@@ -175,7 +175,7 @@ internal static partial class CliApp
         Option<string?> output = new("--output", "-o") { Description = "Output file. Default: kisfeed-<date>.<ext>." };
         Option<string?> date = new("--date") { Description = "Only this trading date (yyyy-MM-dd). Default: every date." };
         Option<string[]> codes = CodesOption();
-        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string> venue = VenueOption();
         var command = new Command("export", "Export recorded rows (columns: see docs/storage.md; 'simulated' marks simulator data) as CSV, Parquet or JSONL. Opens the file read-only.\nExample: kisfeed export --db today.duckdb --format parquet -o trades.parquet")
         {
             db, format, output, date, codes, venue,

@@ -48,7 +48,7 @@ internal static partial class CliApp
             {
                 string[] codes = parse.GetValue<string[]>("codes") ?? [];
                 IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
-                IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
+                IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
                 LineFormat? lines = ParseFormat(parse.GetValue<string?>("--format"), console.IsTerminal);
                 BoardSort order = ParseSort(parse.GetValue<string>("--sort") ?? "net");
                 (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), lines is null);
@@ -77,7 +77,7 @@ internal static partial class CliApp
     {
         string[] codes = parse.GetValue<string[]>("codes") ?? [];
         IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
-        IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
+        IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
         NatsFeedOptions feed = NatsFeedOptions.Default;
         await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with

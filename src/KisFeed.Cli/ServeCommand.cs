@@ -13,7 +13,7 @@ internal static partial class CliApp
     private static Command ServeCommand(CliConsole console)
     {
         Argument<string[]> codes = new("codes") { Description = "Stock codes to follow (not with --replay).", Arity = ArgumentArity.ZeroOrMore };
-        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string> venue = VenueOption();
         Option<string?> db = new("--db") { Description = "DuckDB file: recorded into while serving (appended to), or read with --replay. Default: a temporary file, deleted at exit." };
         Option<int> port = new("--port", "-p") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => 8600 };
         Option<string> host = new("--host") { Description = "Address to bind: loopback by default; 0.0.0.0 for every interface, or one of this machine's addresses (then the board needs its access token).", DefaultValueFactory = _ => "127.0.0.1" };
@@ -38,10 +38,10 @@ internal static partial class CliApp
             ServeHost serving;
             if (parse.GetValue(replay))
             {
-                string path = parse.GetValue(db) ?? throw new CliException("--replay needs --db FILE (a recording, e.g. from 'kisfeed record').");
+                string path = parse.GetValue(db) ?? throw CliException.Usage("--replay needs --db FILE (a recording, e.g. from 'kisfeed record').");
                 if (!File.Exists(path))
                 {
-                    throw new CliException($"'{path}' does not exist. Record first: kisfeed serve 005930 --db {path}");
+                    throw CliException.Usage($"'{path}' does not exist. Record first: kisfeed serve 005930 --db {path}");
                 }
 
                 serving = await ServeHost.StartReplayAsync(path, ParseDate(parse.GetValue(date)), web, token);

@@ -25,6 +25,11 @@ internal static partial class CliApp
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             var logging = new CliLogging(console.Error, LogLevel.Warning);
+            if (parse.GetValue(o.Port) is < 0 or > 65535)
+            {
+                throw CliException.Usage($"--port {parse.GetValue(o.Port).ToString(System.Globalization.CultureInfo.InvariantCulture)}: use a TCP port from 1 to 65535, or 0 for any free port.");
+            }
+
             SimulatorOptions options = o.Build(parse) with { LoggerFactory = logging.Factory };
             SimulatorScenario? faults;
             try
