@@ -93,6 +93,7 @@ internal sealed partial class ServeHost
         ulong after;
         string description;
         NatsFeedStatus status;
+        FeedConsumer consumer;
         try
         {
             after = recorder.LastStreamSequence(feed.StreamName);
@@ -107,7 +108,8 @@ internal sealed partial class ServeHost
 
             string start = after == 0 ? "from today's first record" : $"after stream sequence {after} (the last one in {recorder.Path})";
             description = $"NATS: {url} stream {feed.StreamName}, {start}";
-            status = new NatsFeedStatus(connection, description);
+            consumer = new FeedConsumer(new NatsJSContext(connection), feed) { YieldRejected = true };
+            status = new NatsFeedStatus(connection, description, consumer);
             server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, status, queries, cancellationToken: cancellationToken);
         }
         catch
@@ -127,7 +129,6 @@ internal sealed partial class ServeHost
         var commits = new Timer(_ => Commit(recorder), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         host._owned.Add(commits);
         FeedStart from = after == 0 ? FeedStart.StartOfDay() : FeedStart.AfterSequence(after);
-        var consumer = new FeedConsumer(new NatsJSContext(connection), feed);
         host._running = server.RunFeedAsync(RecordedAsync(consumer.ReadAsync(codes, venues, from, host._stop.Token), recorder, feed.StreamName, status, host._stop.Token), null, host._stop.Token);
         return host;
     }
@@ -168,10 +169,13 @@ internal sealed class NatsFeedStatus : IFeedStatusSource
     private long _opened;
     private long _messages;
 
-    public NatsFeedStatus(NatsConnection connection, string source)
+    private readonly FeedConsumer _consumer;
+
+    public NatsFeedStatus(NatsConnection connection, string source, FeedConsumer consumer)
     {
         _connection = connection;
         _source = source;
+        _consumer = consumer;
         connection.ConnectionOpened += (_, _) =>
         {
             Interlocked.Increment(ref _opened);
@@ -184,7 +188,10 @@ internal sealed class NatsFeedStatus : IFeedStatusSource
     // The gateways know whether their data is simulated; the stream does not say, so the strip names the stream.
     public FeedStatus Current => new(
         _connection.ConnectionState.ToString(), Math.Max(0, Interlocked.Read(ref _opened) - 1), 0, false,
-        $"{_source}; {Interlocked.Read(ref _messages):N0} message(s) read");
+        $"{_source}; {Interlocked.Read(ref _messages):N0} message(s) read{Rejected(_consumer.Statistics.Rejected)}");
+
+    /// <summary>", N rejected (bad or forged, skipped: see the log)" when any was.</summary>
+    internal static string Rejected(long rejected) => rejected == 0 ? string.Empty : $", {rejected:N0} rejected (bad or forged, skipped: see the log)";
 }
 
 /// <summary>Writing stream messages into a recorder with their stream sequence (shared by <c>record --from</c> and <c>serve --from</c>).</summary>
@@ -192,7 +199,11 @@ internal static class NatsRecording
 {
     public static void Record(ProgramTradeRecorder recorder, in NatsFeedItem item, string stream)
     {
-        if (item.Item.Kind == FeedItemKind.Trade)
+        if (item.Rejected is { } bad)
+        {
+            recorder.RecordRejectedFromStream(stream, bad.StreamSequence, bad.Subject, bad.Reason.ToString(), bad.Detail, bad.Payload.Span, bad.StoredAt);
+        }
+        else if (item.Item.Kind == FeedItemKind.Trade)
         {
             recorder.AppendFromStream(item.Item.Trade, stream, item.StreamSequence);
         }

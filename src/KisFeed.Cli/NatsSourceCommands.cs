@@ -66,7 +66,7 @@ internal static partial class CliApp
                     }
                 }
 
-                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
+                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage), token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });
@@ -83,7 +83,7 @@ internal static partial class CliApp
         await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with { LoggerFactory = logging.Factory });
         ulong after = recorder.LastStreamSequence(feed.StreamName);
         await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-record", LoggerFactory = logging.Factory });
-        var consumer = new FeedConsumer(new NatsJSContext(connection), feed);
+        var consumer = new FeedConsumer(new NatsJSContext(connection), feed) { YieldRejected = true };
         await console.Out.WriteLineAsync($"Recording {(filter.Count == 0 ? "every code" : string.Join(' ', filter))} on {string.Join(',', venues.Select(LineWriter.VenueName))} from {url} stream {feed.StreamName} after sequence {after} into {recorder.Path}");
 
         long appended = 0;
@@ -108,7 +108,7 @@ internal static partial class CliApp
             try
             {
                 Commit();
-                console.Out.WriteLine($"{clock.Elapsed:hh\\:mm\\:ss} records {Interlocked.Read(ref appended):N0}, committed stream seq {Volatile.Read(ref committed)}, gaps {recorder.Statistics.GapsWritten}");
+                console.Out.WriteLine($"{clock.Elapsed:hh\\:mm\\:ss} records {Interlocked.Read(ref appended):N0}, committed stream seq {Volatile.Read(ref committed)}, gaps {recorder.Statistics.GapsWritten}, rejected {consumer.Statistics.Rejected}");
                 console.Out.Flush();
             }
             catch (Exception ex) when (ex is KisStorageException or ObjectDisposedException)
@@ -128,7 +128,10 @@ internal static partial class CliApp
                     lastAppended = item.StreamSequence;
                 }
 
-                Interlocked.Increment(ref appended);
+                if (item.Rejected is null)
+                {
+                    Interlocked.Increment(ref appended);
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -137,7 +140,7 @@ internal static partial class CliApp
 
         await progress.DisposeAsync();
         Commit();
-        await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}; committed stream seq {Volatile.Read(ref committed)}.");
+        await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}; committed stream seq {Volatile.Read(ref committed)}; {consumer.Statistics.Rejected:N0} message(s) rejected.");
         return 0;
     }
 }

@@ -18,6 +18,7 @@ internal sealed class NatsServer : IAsyncDisposable
     {
         _binary = binary;
         Port = port;
+        MonitorPort = FreePort();
         StoreDir = storeDir;
         Name = name;
         _clusterArgs = clusterArgs ?? [];
@@ -29,6 +30,9 @@ internal sealed class NatsServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     public int Port { get; }
+
+    /// <summary>The HTTP monitoring port (<c>/jsz</c>, <c>/varz</c>), free at start.</summary>
+    public int MonitorPort { get; }
 
     public string StoreDir { get; }
 
@@ -120,7 +124,7 @@ internal sealed class NatsServer : IAsyncDisposable
 
     private async Task StartProcessAsync(CancellationToken ct)
     {
-        var start = new ProcessStartInfo(_binary, ["-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDir, .. _clusterArgs])
+        var start = new ProcessStartInfo(_binary, ["-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", MonitorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDir, .. _clusterArgs])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -157,7 +161,18 @@ internal sealed class NatsServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>The JetStream meta group's leader as this node sees it (<c>/jsz</c>), or null while electing.</summary>
+    public async Task<string?> MetaLeaderAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        string json = await http.GetStringAsync(new Uri($"http://127.0.0.1:{MonitorPort}/jsz"), ct);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("meta_cluster", out System.Text.Json.JsonElement meta) && meta.TryGetProperty("leader", out System.Text.Json.JsonElement leader)
+            ? leader.GetString() is { Length: > 0 } name ? name : null
+            : null;
+    }
+
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
