@@ -152,6 +152,11 @@ internal sealed partial class ServeHost
         await foreach (NatsFeedItem item in items.WithCancellation(cancellationToken))
         {
             NatsRecording.Record(recorder, item, stream);
+            if (item.Rejected is not null)
+            {
+                continue; // kept in the recording's 'rejected' table, never shown
+            }
+
             status.Count();
             if (NatsRecording.IsToday(item.Item))
             {

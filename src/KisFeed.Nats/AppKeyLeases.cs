@@ -228,5 +228,5 @@ public sealed class AppKeyLeaseStore
         await ReadKeysAsync(_options.GatewayBucket, cancellationToken).ConfigureAwait(false);
 
     private Task<List<string>> ReadKeysAsync(string bucket, CancellationToken ct) =>
-        NatsStart.UntilReadyAsync(token => KvKeys.ListAsync(_reads, bucket, token), $"the keys of KV bucket {bucket}", _options.ApiTimeout * 3, null, ct);
+        NatsStart.UntilReadyAsync(token => KvKeys.ListAsync(_reads, bucket, token), $"the keys of KV bucket {bucket}", _options.ReadRetryLimit, null, ct);
 }

@@ -111,7 +111,7 @@ public sealed class DesiredRegistrations
             {
                 await KvKeys.PurgeKeyAsync(_reads, _options.DesiredBucket, key, token).ConfigureAwait(false);
                 return true;
-            }, $"removing {key} from KV bucket {_options.DesiredBucket}", _options.ApiTimeout * 3, null, cancellationToken).ConfigureAwait(false);
+            }, $"removing {key} from KV bucket {_options.DesiredBucket}", _options.ReadRetryLimit, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -119,7 +119,7 @@ public sealed class DesiredRegistrations
     public async Task<IReadOnlyList<Registration>> ListAsync(CancellationToken cancellationToken = default)
     {
         List<string> keys = await NatsStart.UntilReadyAsync(token => KvKeys.ListAsync(_reads, _options.DesiredBucket, token),
-            $"the keys of KV bucket {_options.DesiredBucket}", _options.ApiTimeout * 3, null, cancellationToken).ConfigureAwait(false);
+            $"the keys of KV bucket {_options.DesiredBucket}", _options.ReadRetryLimit, null, cancellationToken).ConfigureAwait(false);
         List<Registration> list = [];
         foreach (string key in keys)
         {

@@ -153,7 +153,22 @@ public sealed class FeedConsumer
 
             if (consumer is not null)
             {
-                IAsyncEnumerator<INatsJSMsg<byte[]>> messages = consumer.ConsumeAsync<byte[]>(opts: ConsumeOpts, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+                // No message and no heartbeat for twice the heartbeat interval: the consumer's node is gone; start over.
+                using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                NatsJSConsumeOpts opts = ConsumeOpts with
+                {
+                    NotificationHandler = (notification, _) =>
+                    {
+                        if (notification is NatsJSTimeoutNotification)
+                        {
+                            stalled.Cancel();
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+                IAsyncEnumerator<INatsJSMsg<byte[]>> messages = consumer.ConsumeAsync<byte[]>(opts: opts, cancellationToken: stalled.Token).GetAsyncEnumerator(stalled.Token);
+                ulong consumerSeq = 0;
                 try
                 {
                     while (true)
@@ -161,11 +176,18 @@ public sealed class FeedConsumer
                         (bool more, failure) = await MoveAsync(messages, cancellationToken).ConfigureAwait(false);
                         if (!more)
                         {
+                            failure ??= stalled.IsCancellationRequested ? new TimeoutException("no message or heartbeat from the stream consumer") : null;
                             break;
                         }
 
                         INatsJSMsg<byte[]> msg = messages.Current;
                         ulong seq = msg.Metadata?.Sequence.Stream ?? 0;
+                        if (!ack && msg.Metadata is { } meta && meta.Sequence.Consumer != ++consumerSeq)
+                        {
+                            failure = new NatsJSException($"consumer sequence {meta.Sequence.Consumer}, expected {consumerSeq}: a message was missed");
+                            break;
+                        }
+
                         if (seq != 0 && seq <= last)
                         {
                             // Read before the consumer was re-created: already handed on.
@@ -186,6 +208,10 @@ public sealed class FeedConsumer
                 finally
                 {
                     await DisposeQuietlyAsync(messages).ConfigureAwait(false);
+                    if (!ack)
+                    {
+                        _ = DeleteQuietlyAsync(consumer.Info.Name);
+                    }
                 }
             }
 
@@ -254,6 +280,20 @@ public sealed class FeedConsumer
         catch (Exception ex) when (NatsStart.IsTransient(ex, notFoundIsTransient: true, ct))
         {
             // Not acknowledged: a durable re-created later resumes from its ack floor, and what was handed on is skipped.
+        }
+    }
+
+    // An ephemeral consumer no longer read: delete it now (it also expires by itself after its inactive threshold, which
+    // is what happens to one on a dead node, whose delete is never answered).
+    private async Task DeleteQuietlyAsync(string name)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.ApiTimeout * 2);
+            await _api.DeleteConsumerAsync(_options.StreamName, name, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NATS.Client.Core.NatsException or TimeoutException or OperationCanceledException)
+        {
         }
     }
 
@@ -335,31 +375,39 @@ public sealed class FeedConsumer
             return new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
         }
 
-        // MaxResetAttempts: NATS.Net's ordered consumer retries deleting its old consumer before re-creating it; one on a
-        // dead node never answers, so give up soon and let the loop above start a fresh one after the last message.
-        NatsJSOrderedConsumerOpts Ordered(ConsumerConfigDeliverPolicy policy) => new()
+        // An ephemeral pull consumer created here, not NATS.Net's ordered consumer: a create that lands on a dead node's
+        // share is not answered, and this fails it after ApiTimeout so the loop above tries again at once (the ordered
+        // consumer waits its connection's reconnect backoff, 2 s and more, between attempts, and retries deleting a
+        // consumer on a dead node for ever). Memory storage, one replica, no acks, gone 30 s after its reader.
+        var config = new ConsumerConfig
         {
-            FilterSubjects = [filter],
-            DeliverPolicy = policy,
-            MaxResetAttempts = 2,
+            Name = "kisfeed-" + Guid.NewGuid().ToString("N")[..16],
+            FilterSubject = filter,
+            AckPolicy = ConsumerConfigAckPolicy.None,
+            MemStorage = true,
+            NumReplicas = 1,
+            InactiveThreshold = TimeSpan.FromSeconds(30),
         };
-
         switch (start)
         {
             case FeedStart.DurableStart durable:
                 return await DurableAsync(durable.Name, filter, ct).ConfigureAwait(false);
+            case FeedStart.AfterSequenceStart { Sequence: 0 }:
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.All;
+                break;
             case FeedStart.AfterSequenceStart after:
-                return await _api.CreateOrderedConsumerAsync(_options.StreamName, Ordered(after.Sequence == 0 ? ConsumerConfigDeliverPolicy.All : ConsumerConfigDeliverPolicy.ByStartSequence) with
-                {
-                    OptStartSeq = after.Sequence == 0 ? 0 : after.Sequence + 1,
-                }, ct).ConfigureAwait(false);
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence;
+                config.OptStartSeq = after.Sequence + 1;
+                break;
             case FeedStart.StartOfDayStart sod:
-                return await _api.CreateOrderedConsumerAsync(_options.StreamName, Ordered(ConsumerConfigDeliverPolicy.ByStartTime) with
-                {
-                    OptStartTime = DayStart(sod.Day),
-                }, ct).ConfigureAwait(false);
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime;
+                config.OptStartTime = DayStart(sod.Day);
+                break;
             default:
-                return await _api.CreateOrderedConsumerAsync(_options.StreamName, Ordered(ConsumerConfigDeliverPolicy.New), ct).ConfigureAwait(false);
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.New;
+                break;
         }
+
+        return await _api.CreateOrUpdateConsumerAsync(_options.StreamName, config, ct).ConfigureAwait(false);
     }
 }

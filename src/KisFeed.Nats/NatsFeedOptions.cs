@@ -81,9 +81,12 @@ public sealed record NatsFeedOptions
     /// <summary>
     /// Timeout of the JetStream API requests a consumer makes to create or delete its server-side consumer, and of the
     /// control plane's reads (key lists). Short, because a request that lands on a dead node's share never gets an
-    /// answer and is simply sent again. Default 2 s.
+    /// answer and is simply sent again. Default 1 s.
     /// </summary>
-    public TimeSpan ApiTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ApiTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one control-plane read or removal keeps retrying (5 s, or 5 × <see cref="ApiTimeout"/> if longer).</summary>
+    internal TimeSpan ReadRetryLimit => ApiTimeout * 5 > TimeSpan.FromSeconds(5) ? ApiTimeout * 5 : TimeSpan.FromSeconds(5);
 
     /// <summary>How long a lease stays usable by its holder after the send time of its last acknowledged renewal: T − D.</summary>
     public TimeSpan LeaseHoldWindow => LeaseTtl - KisSilentSessionLifetime;
