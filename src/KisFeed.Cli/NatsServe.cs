@@ -19,6 +19,7 @@ internal static partial class CliApp
     {
         Option<string?> from = new("--from") { Description = "Serve the board from a KisFeed NATS stream (nats://host:port) instead of KIS: the whole day from its first record, then live; recorded into --db with each row's stream sequence (a restart on the same file resumes, no duplicates). Codes 'all' or none = every code." };
         serve.Options.Add(from);
+        NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(serve);
         CommandLineAction? original = serve.Action;
         serve.SetAction(async (parse, ct) =>
         {
@@ -27,12 +28,12 @@ internal static partial class CliApp
                 return original is AsynchronousCommandLineAction a ? await a.InvokeAsync(parse, ct) : original is SynchronousCommandLineAction s ? s.Invoke(parse) : 1;
             }
 
-            return await Guard(console, token => ServeFromNatsAsync(console, url, parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
+            return await Guard(console, token => ServeFromNatsAsync(console, url, natsAuth.Read(parse, console), parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
         });
         return serve;
     }
 
-    private static async Task<int> ServeFromNatsAsync(CliConsole console, string url, ParseResult parse, CancellationToken token)
+    private static async Task<int> ServeFromNatsAsync(CliConsole console, string url, NatsCredentials credentials, ParseResult parse, CancellationToken token)
     {
         if (parse.GetValue<bool>("--replay"))
         {
@@ -44,7 +45,7 @@ internal static partial class CliApp
         IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
         var web = WebBoardOptions.Default with { Host = parse.GetValue<string>("--host") ?? "127.0.0.1", Port = parse.GetValue<int>("--port"), LoggerFactory = logging.Factory };
-        await using ServeHost serving = await ServeHost.StartFromNatsAsync(url, NatsFeedOptions.Default, filter, venues, parse.GetValue<string?>("--db"), web, token);
+        await using ServeHost serving = await ServeHost.StartFromNatsAsync(url, credentials, NatsFeedOptions.Default, filter, venues, parse.GetValue<string?>("--db"), web, token);
         await console.Out.WriteLineAsync($"KisFeed board: {serving.Url}");
         await console.Out.WriteLineAsync(serving.Description);
         await console.Out.WriteLineAsync("Ctrl-C to stop.");
@@ -77,7 +78,7 @@ internal sealed partial class ServeHost
     /// starts at today's first record, so the page has the whole day.
     /// </summary>
     public static async Task<ServeHost> StartFromNatsAsync(
-        string url, NatsFeedOptions feed, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, string? dbPath, WebBoardOptions web, CancellationToken cancellationToken)
+        string url, NatsCredentials credentials, NatsFeedOptions feed, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, string? dbPath, WebBoardOptions web, CancellationToken cancellationToken)
     {
         string? temp = null;
         if (dbPath is null)
@@ -88,7 +89,7 @@ internal sealed partial class ServeHost
 
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
         ProgramTradeQueries queries = recorder.OpenQueries();
-        var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-serve", LoggerFactory = web.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
+        var connection = new NatsConnection(NatsAuthOptions.Opts(credentials, url, "kisfeed-serve", web.LoggerFactory));
         KisFeedWebServer server;
         ulong after;
         string description;
@@ -103,11 +104,11 @@ internal sealed partial class ServeHost
             }
             catch (NatsException ex)
             {
-                throw new CliException($"Cannot connect to NATS at {url}: {ex.Message}");
+                throw new CliException($"Cannot connect to NATS at {NatsCredentials.Redact(url)}: {ex.Message}");
             }
 
             string start = after == 0 ? "from today's first record" : $"after stream sequence {after} (the last one in {recorder.Path})";
-            description = $"NATS: {url} stream {feed.StreamName}, {start}";
+            description = $"NATS: {NatsCredentials.Redact(url)} stream {feed.StreamName}, {start}";
             consumer = new FeedConsumer(new NatsJSContext(connection), feed) { YieldRejected = true };
             status = new NatsFeedStatus(connection, description, consumer);
             server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, status, queries, cancellationToken: cancellationToken);

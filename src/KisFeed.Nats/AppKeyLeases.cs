@@ -108,7 +108,7 @@ public sealed class AppKeyLeaseStore
         options.Validate();
         var kv = new NatsKVContext(js);
         ILogger log = js.Connection.Opts.LoggerFactory.CreateLogger<AppKeyLeaseStore>();
-        INatsKVStore leases = await NatsStart.UntilReadyAsync(token => kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.LeaseBucket)
+        INatsKVStore leases = await NatsStart.UntilReadyAsync(js.Connection, token => kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.LeaseBucket)
         {
             History = 1,
             MaxAge = options.LeaseTtl,
@@ -116,7 +116,7 @@ public sealed class AppKeyLeaseStore
             NumberOfReplicas = options.Replicas,
             Description = "KisFeed app-key leases: one key per app key, value = holder; expires LeaseTtl after the last renewal.",
         }, token).AsTask(), $"KV bucket {options.LeaseBucket}", options, log, cancellationToken).ConfigureAwait(false);
-        INatsKVStore gateways = await NatsStart.UntilReadyAsync(token => kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.GatewayBucket)
+        INatsKVStore gateways = await NatsStart.UntilReadyAsync(js.Connection, token => kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.GatewayBucket)
         {
             History = 1,
             MaxAge = options.LeaseRenewInterval * 3,
@@ -228,5 +228,5 @@ public sealed class AppKeyLeaseStore
         await ReadKeysAsync(_options.GatewayBucket, cancellationToken).ConfigureAwait(false);
 
     private Task<List<string>> ReadKeysAsync(string bucket, CancellationToken ct) =>
-        NatsStart.UntilReadyAsync(token => KvKeys.ListAsync(_reads, bucket, token), $"the keys of KV bucket {bucket}", _options.ReadRetryLimit, null, ct);
+        NatsStart.UntilReadyAsync(_reads.Connection, token => KvKeys.ListAsync(_reads, bucket, token), $"the keys of KV bucket {bucket}", _options.ReadRetryLimit, null, ct);
 }

@@ -41,7 +41,7 @@ public sealed class DesiredRegistrations
         options ??= NatsFeedOptions.Default;
         ILogger log = js.Connection.Opts.LoggerFactory.CreateLogger<DesiredRegistrations>();
         var kv = new NatsKVContext(js);
-        INatsKVStore store = await NatsStart.UntilReadyAsync(token => kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.DesiredBucket)
+        INatsKVStore store = await NatsStart.UntilReadyAsync(js.Connection, token => kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.DesiredBucket)
         {
             History = 1,
             Storage = NatsKVStorageType.File,
@@ -62,7 +62,7 @@ public sealed class DesiredRegistrations
         options ??= NatsFeedOptions.Default;
         ILogger log = js.Connection.Opts.LoggerFactory.CreateLogger<DesiredRegistrations>();
         var kv = new NatsKVContext(js);
-        INatsKVStore? existing = await NatsStart.UntilReadyAsync<INatsKVStore?>(async token =>
+        INatsKVStore? existing = await NatsStart.UntilReadyAsync<INatsKVStore?>(js.Connection, async token =>
         {
             try
             {
@@ -107,7 +107,7 @@ public sealed class DesiredRegistrations
         foreach (Registration r in registrations)
         {
             string key = FeedSubjects.RegistrationKey(r);
-            await NatsStart.UntilReadyAsync(async token =>
+            await NatsStart.UntilReadyAsync(_reads.Connection, async token =>
             {
                 await KvKeys.PurgeKeyAsync(_reads, _options.DesiredBucket, key, token).ConfigureAwait(false);
                 return true;
@@ -118,7 +118,7 @@ public sealed class DesiredRegistrations
     /// <summary>The desired registrations, sorted by venue then code.</summary>
     public async Task<IReadOnlyList<Registration>> ListAsync(CancellationToken cancellationToken = default)
     {
-        List<string> keys = await NatsStart.UntilReadyAsync(token => KvKeys.ListAsync(_reads, _options.DesiredBucket, token),
+        List<string> keys = await NatsStart.UntilReadyAsync(_reads.Connection, token => KvKeys.ListAsync(_reads, _options.DesiredBucket, token),
             $"the keys of KV bucket {_options.DesiredBucket}", _options.ReadRetryLimit, null, cancellationToken).ConfigureAwait(false);
         List<Registration> list = [];
         foreach (string key in keys)

@@ -133,13 +133,15 @@ public sealed class FeedConsumer
     {
         string filter = FeedSubjects.Filter(_options.SubjectPrefix, codes, venues);
         string stream = _options.StreamName;
-        await NatsStart.UntilReadyAsync(token => _api.GetStreamAsync(stream, cancellationToken: token).AsTask(), $"stream {stream}", _options, _log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
+        await NatsStart.UntilReadyAsync(_api.Connection, token => _api.GetStreamAsync(stream, cancellationToken: token).AsTask(), $"stream {stream}", _options, _log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
         bool ack = start is FeedStart.DurableStart;
         ulong last = 0;
         int attempt = 0;
         FeedStart from = start;
+        NatsRefusals.Tracker refusals = NatsRefusals.Watch(_api.Connection);
         while (true)
         {
+            long attemptStarted = TimeProvider.System.GetTimestamp();
             INatsJSConsumer? consumer = null;
             Exception? failure = null;
             try
@@ -216,6 +218,7 @@ public sealed class FeedConsumer
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            NatsStart.ThrowIfRefused(refusals, attemptStarted, $"a consumer of stream {stream} ({filter})");
             attempt++;
             Interlocked.Increment(ref _restarts);
             NatsMetrics.ConsumerRestarts.Add(1);

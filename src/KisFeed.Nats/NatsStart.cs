@@ -26,12 +26,13 @@ internal static class NatsStart
         10076, // JetStream not enabled / not ready
     ];
 
-    public static Task<T> UntilReadyAsync<T>(Func<CancellationToken, Task<T>> call, string what, NatsFeedOptions options, ILogger? logger, CancellationToken ct, bool notFoundIsTransient = false) =>
-        UntilReadyAsync(call, what, options.StartTimeout, logger, ct, notFoundIsTransient);
+    public static Task<T> UntilReadyAsync<T>(INatsConnection connection, Func<CancellationToken, Task<T>> call, string what, NatsFeedOptions options, ILogger? logger, CancellationToken ct, bool notFoundIsTransient = false) =>
+        UntilReadyAsync(connection, call, what, options.StartTimeout, logger, ct, notFoundIsTransient);
 
-    public static async Task<T> UntilReadyAsync<T>(Func<CancellationToken, Task<T>> call, string what, TimeSpan limit, ILogger? logger, CancellationToken ct, bool notFoundIsTransient = false)
+    public static async Task<T> UntilReadyAsync<T>(INatsConnection connection, Func<CancellationToken, Task<T>> call, string what, TimeSpan limit, ILogger? logger, CancellationToken ct, bool notFoundIsTransient = false)
     {
         logger ??= NullLogger.Instance;
+        NatsRefusals.Tracker refusals = NatsRefusals.Watch(connection);
         long started = TimeProvider.System.GetTimestamp();
         for (int attempt = 1; ; attempt++)
         {
@@ -41,6 +42,7 @@ internal static class NatsStart
             }
             catch (Exception ex) when (IsTransient(ex, notFoundIsTransient, ct))
             {
+                ThrowIfRefused(refusals, started, what);
                 TimeSpan waited = TimeProvider.System.GetElapsedTime(started);
                 if (waited >= limit)
                 {
@@ -66,6 +68,16 @@ internal static class NatsStart
             ? new NatsJSContext(js.Connection, new NatsJSOpts(js.Connection.Opts, apiPrefix: js.Opts.ApiPrefix, domain: js.Opts.Domain, requestTimeout: timeout))
             : js;
 
+    /// <summary>A request that was never answered because the server refused it: fail now, naming the permission.</summary>
+    public static void ThrowIfRefused(NatsRefusals.Tracker refusals, long since, string what)
+    {
+        if (refusals.Since(since) is { } refusal)
+        {
+            throw new NatsFeedUnavailableException(
+                $"NATS refused {what}: {refusal}. The user this process connects as lacks that permission; give it the rights of its role (docs/scale-out.md, \"Only gateways publish\") or connect as another user (--nats-user, --nats-creds, NATS_USER).");
+        }
+    }
+
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1: 0.1 s doubling to 2 s, ±25 % jitter.</summary>
     public static TimeSpan Backoff(int attempt)
     {
@@ -81,18 +93,32 @@ internal static class NatsStart
         NatsKVException => notFoundIsTransient,
         NatsNoRespondersException or NatsJSApiNoResponseException or NatsJSPublishNoResponseException or NatsNoReplyException or TimeoutException => true,
         NatsJSException => true, // other JetStream client errors (no response, create attempts exhausted)
-        NatsException => ex is not NatsFeedUnavailableException && !IsRefusal(ex.Message),
+        NatsException => ex is not NatsFeedUnavailableException && !IsRefusal(ex),
         _ => false,
     };
 
     /// <summary>The server refused who we are or what we asked: retrying cannot help.</summary>
+    public static bool IsRefusal(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (IsRefusal(e.Message))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a server's error text refuses who we are or what we asked.</summary>
     public static bool IsRefusal(string message) =>
         message.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase) || message.Contains("Permissions Violation", StringComparison.OrdinalIgnoreCase)
-        || message.Contains("Authentication", StringComparison.OrdinalIgnoreCase);
+        || message.Contains("Authentication", StringComparison.OrdinalIgnoreCase) || message.Contains("User Authentication Expired", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Waits until a stream answers its info request with a leader (a fresh R3 stream elects one after its create).</summary>
     public static async Task<INatsJSStream> StreamReadyAsync(INatsJSContext js, string stream, string what, NatsFeedOptions options, ILogger? logger, CancellationToken ct) =>
-        await UntilReadyAsync(async token =>
+        await UntilReadyAsync(js.Connection, async token =>
         {
             INatsJSStream s = await js.GetStreamAsync(stream, cancellationToken: token).ConfigureAwait(false);
             if (s.Info.Cluster is { } cluster && string.IsNullOrEmpty(cluster.Leader))
