@@ -200,7 +200,9 @@ internal static class Messages
             string chain = string.Join(": ", Enumerable.Repeat(ex, 1).Concat(InnerOf(ex)).Select(e => e.Message.Trim()).Distinct(StringComparer.Ordinal));
             return Tidy(chain.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase)
                 ? chain + ". NATS refused the credentials: check the user and password, token, NKey or .creds file (--nats-user/--nats-password, NATS_USER/NATS_PASSWORD, --nats-creds; docs/scale-out.md)."
-                : chain);
+                : chain.Contains("certificate", StringComparison.OrdinalIgnoreCase) || chain.Contains("SSL", StringComparison.Ordinal)
+                    ? chain + ". The TLS handshake with NATS failed: check --nats-tls-ca, --nats-tls-cert and --nats-tls-key (NATS_CA, NATS_CERT, NATS_KEY)."
+                    : chain);
         }
 
         // The session wraps transport errors whose text it repeats: say the innermost KIS error once, with its advice.

@@ -221,7 +221,7 @@ public sealed class FeedConsumer
             NatsStart.ThrowIfRefused(refusals, attemptStarted, $"a consumer of stream {stream} ({filter})");
             attempt++;
             Interlocked.Increment(ref _restarts);
-            NatsMetrics.ConsumerRestarts.Add(1);
+            NatsMetrics.ConsumerRestarts.Add(1, new KeyValuePair<string, object?>("stream", stream));
             Log.ConsumerRestart(_log, stream, filter, last, attempt, failure?.Message ?? "the consumer ended");
             await Task.Delay(NatsStart.Backoff(attempt), cancellationToken).ConfigureAwait(false);
 
@@ -252,7 +252,7 @@ public sealed class FeedConsumer
 
         var rejected = new RejectedMessage(seq, msg.Subject, reason, detail, data, storedAt);
         long total = Interlocked.Increment(ref _byReason[(int)reason]);
-        NatsMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
+        NatsMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()), new KeyValuePair<string, object?>("stream", _options.StreamName));
         _reporter.Report(rejected, total);
         return YieldRejected ? new NatsFeedItem(default, seq) { Rejected = rejected } : null;
     }

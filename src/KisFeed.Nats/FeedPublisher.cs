@@ -49,6 +49,7 @@ public sealed class FeedPublisher : IAsyncDisposable
         _options = options ?? NatsFeedOptions.Default;
         _options.Validate();
         _log = loggerFactory?.CreateLogger<FeedPublisher>() ?? NullLogger<FeedPublisher>.Instance;
+        _tags = [.. new[] { "trade", "gap", "heal" }.Select(kind => new KeyValuePair<string, object?>[] { new("kind", kind), new("stream", _options.StreamName) })];
         _input = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(64 * 1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
@@ -310,9 +311,14 @@ public sealed class FeedPublisher : IAsyncDisposable
     private const int MaxRememberedGaps = 100_000;
     private readonly Dictionary<(long GapId, Registration Registration), (DateTimeOffset From, DateTimeOffset To)> _gaps = [];
 
-    private static readonly KeyValuePair<string, object?> TradeTag = new("kind", "trade");
-    private static readonly KeyValuePair<string, object?> GapTag = new("kind", "gap");
-    private static readonly KeyValuePair<string, object?> HealTag = new("kind", "heal");
+    // Instrument tags: the kind of message and the stream (so deployments with several streams are told apart).
+    private KeyValuePair<string, object?>[] TradeTag => _tags[0];
+
+    private KeyValuePair<string, object?>[] GapTag => _tags[1];
+
+    private KeyValuePair<string, object?>[] HealTag => _tags[2];
+
+    private readonly KeyValuePair<string, object?>[][] _tags;
 
     /// <summary>Publishes what is queued, then stops.</summary>
     public async ValueTask DisposeAsync()
@@ -339,13 +345,13 @@ public sealed class FeedPublisher : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class Pending(FeedPublisher owner, (Venue, string) key, KeyValuePair<string, object?> kindTag, string subject, byte[] payload, string msgId)
+    private sealed class Pending(FeedPublisher owner, (Venue, string) key, KeyValuePair<string, object?>[] kindTag, string subject, byte[] payload, string msgId)
     {
         public FeedPublisher Owner { get; } = owner;
 
         public (Venue Venue, string Code) Key { get; } = key;
 
-        public KeyValuePair<string, object?> KindTag { get; } = kindTag;
+        public KeyValuePair<string, object?>[] KindTag { get; } = kindTag;
 
         public int Attempt { get; set; }
 

@@ -13,7 +13,7 @@ public static class NatsMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
-    /// <summary><c>kisfeed.nats.published</c>: messages JetStream acknowledged as stored (tag <c>kind</c>: trade, gap, heal).</summary>
+    /// <summary><c>kisfeed.nats.published</c>: messages JetStream acknowledged as stored (tags <c>kind</c>: trade, gap, heal; <c>stream</c>).</summary>
     internal static readonly Counter<long> Published = Meter.CreateCounter<long>("kisfeed.nats.published", "{message}", "Messages stored by JetStream");
 
     /// <summary><c>kisfeed.nats.duplicates</c>: publishes JetStream acknowledged as duplicates (the dedup window caught a republish).</summary>
@@ -22,7 +22,7 @@ public static class NatsMetrics
     /// <summary><c>kisfeed.nats.publish_retries</c>: publishes that failed and were sent again with the same id.</summary>
     internal static readonly Counter<long> PublishRetries = Meter.CreateCounter<long>("kisfeed.nats.publish_retries", "{message}", "Publishes sent again after a failure");
 
-    /// <summary><c>kisfeed.nats.rejected</c>: stream messages consumers rejected (tag <c>reason</c>: a <see cref="FeedRejectReason"/>).</summary>
+    /// <summary><c>kisfeed.nats.rejected</c>: stream messages consumers rejected (tags <c>reason</c>: a <see cref="FeedRejectReason"/>; <c>stream</c>).</summary>
     internal static readonly Counter<long> Rejected = Meter.CreateCounter<long>("kisfeed.nats.rejected", "{message}", "Stream messages rejected by consumers");
 
     /// <summary><c>kisfeed.nats.consumer_restarts</c>: consumers re-created after their server-side consumer stopped answering.</summary>

@@ -93,7 +93,8 @@ internal static class NatsStart
         NatsKVException => notFoundIsTransient,
         NatsNoRespondersException or NatsJSApiNoResponseException or NatsJSPublishNoResponseException or NatsNoReplyException or TimeoutException => true,
         NatsJSException => true, // other JetStream client errors (no response, create attempts exhausted)
-        NatsException => ex is not NatsFeedUnavailableException && !IsRefusal(ex),
+        // A first connection that failed (no server at that address, TLS refused) is not slowness: say so at once.
+        NatsException => ex is not NatsFeedUnavailableException && !IsRefusal(ex) && !ex.Message.StartsWith("can not start to connect", StringComparison.OrdinalIgnoreCase),
         _ => false,
     };
 
@@ -102,7 +103,7 @@ internal static class NatsStart
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
-            if (IsRefusal(e.Message))
+            if (e is System.Security.Authentication.AuthenticationException || IsRefusal(e.Message))
             {
                 return true;
             }
