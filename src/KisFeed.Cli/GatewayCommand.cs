@@ -33,6 +33,7 @@ internal static partial class CliApp
         {
             nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, replicas, memoryEvery, verbose,
         };
+        NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(command);
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
@@ -42,7 +43,7 @@ internal static partial class CliApp
             await using (simulator)
             {
                 await console.Out.WriteLineAsync(description);
-                await using var connection = new NatsConnection(NatsOpts.Default with { Url = parse.GetValue(nats)!, Name = "kisfeed-gateway", LoggerFactory = logging.Factory });
+                await using var connection = new NatsConnection(natsAuth.Opts(parse, console, parse.GetValue(nats)!, "kisfeed-gateway", logging.Factory));
                 await connection.ConnectAsync();
                 var options = GatewayOptions.Default with
                 {

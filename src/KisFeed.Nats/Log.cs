@@ -21,4 +21,13 @@ internal static partial class Log
 
     [LoggerMessage(3021, LogLevel.Warning, "Registration {Registration} on {KeyId} failed: {Error}")]
     public static partial void RegistrationFailed(ILogger logger, string registration, string keyId, string error);
+
+    [LoggerMessage(3030, LogLevel.Warning, "Rejected stream message {Sequence} on {Subject} ({Reason}): {Detail}. Skipped: not stored, not shown. {Count} rejected for this reason so far{More}. {Advice}")]
+    public static partial void MessageRejected(ILogger logger, ulong sequence, string subject, string reason, string detail, long count, string more, string advice);
+
+    [LoggerMessage(3031, LogLevel.Warning, "Stream consumer on {Stream} ({Filter}) stopped answering after sequence {Sequence}, re-creating it (attempt {Attempt}): {Error}")]
+    public static partial void ConsumerRestart(ILogger logger, string stream, string filter, ulong sequence, int attempt, string error);
+
+    [LoggerMessage(3032, LogLevel.Information, "Waiting for NATS JetStream ({What}), attempt {Attempt}: {Error}")]
+    public static partial void WaitingForNats(ILogger logger, string what, int attempt, string error);
 }

@@ -33,19 +33,19 @@ internal sealed class GatewayProcess : IDisposable
 
     private static long s_order;
 
-    public static GatewayProcess Start(string id, string natsUrl, string keysFile, NatsFeedOptions feed)
+    public static GatewayProcess Start(string id, string natsUrl, string keysFile, NatsFeedOptions feed, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         static string S(TimeSpan t) => t.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s";
         return StartCli(id,
         [
             "gateway", "--nats", natsUrl, "--app-keys", keysFile, "--id", id,
             "--lease-ttl", S(feed.LeaseTtl), "--kis-silent-lifetime", S(feed.KisSilentSessionLifetime), "--renew-interval", S(feed.LeaseRenewInterval),
-            "--replicas", feed.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ]);
+            "--replicas", feed.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra ?? [],
+        ], environment);
     }
 
     /// <summary>Any `kisfeed` command as a process.</summary>
-    public static GatewayProcess StartCli(string id, IEnumerable<string> args)
+    public static GatewayProcess StartCli(string id, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll"), .. args])
         {
@@ -54,6 +54,10 @@ internal sealed class GatewayProcess : IDisposable
         };
         start.Environment.Remove("KIS_APPKEY");
         start.Environment.Remove("KIS_APPSECRET");
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var gw = new GatewayProcess(id, Process.Start(start)!);
         gw._process.OutputDataReceived += (_, e) => { if (e.Data is { } l) { gw.Lines.Enqueue((Interlocked.Increment(ref s_order), l)); } };
         gw._process.ErrorDataReceived += (_, e) => { if (e.Data is { } l) { gw.Lines.Enqueue((Interlocked.Increment(ref s_order), "stderr: " + l)); } };
