@@ -13,6 +13,13 @@ namespace KisFeed.Cli;
 /// <summary><c>--from nats://…</c>: read a KisFeed JetStream stream instead of KIS (wired onto <c>record</c>).</summary>
 internal static partial class CliApp
 {
+    /// <summary>
+    /// The longest a NATS reader's stop takes after its last record (the final commit, then the connection's close,
+    /// which gets at most <see cref="StopDeadlineMargin"/>): a stream reader holds nothing at NATS, so it stops at once
+    /// whatever NATS does; past this plus the margin, the process exits anyway.
+    /// </summary>
+    internal static readonly TimeSpan ReaderStopBound = TimeSpan.FromSeconds(10);
+
     /// <summary>Adds <c>--from</c> to the <c>record</c> command: with it, the NATS recorder runs; without it, the command runs as before.</summary>
     private static Command WithNatsRecord(Command record, CliConsole console)
     {
@@ -52,10 +59,12 @@ internal static partial class CliApp
                 LineFormat? lines = ParseFormat(parse.GetValue<string?>("--format"), console.IsTerminal);
                 BoardSort order = ParseSort(parse.GetValue<string>("--sort") ?? "net");
                 (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), lines is null);
-                await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-watch", LoggerFactory = logging.Factory });
-                var consumer = new FeedConsumer(new NatsJSContext(connection), NatsFeedOptions.Default);
+                StopDeadline = ReaderStopBound + StopDeadlineMargin;
+                await using var connection = new BoundedNatsConnection(new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-watch", LoggerFactory = logging.Factory }));
+                var consumer = new FeedConsumer(new NatsJSContext(connection.Connection), NatsFeedOptions.Default);
                 string description = $"NATS: {url} stream {NatsFeedOptions.Default.StreamName}, from today's first record";
                 Announce(console, lines, description);
+                await ConnectNatsAsync(connection.Connection, url, token);
                 long count = 0;
                 async IAsyncEnumerable<ProgramTrade> Counted()
                 {
@@ -66,7 +75,7 @@ internal static partial class CliApp
                     }
                 }
 
-                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
+                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.Connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });
@@ -82,9 +91,11 @@ internal static partial class CliApp
         NatsFeedOptions feed = NatsFeedOptions.Default;
         await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with { LoggerFactory = logging.Factory });
         ulong after = recorder.LastStreamSequence(feed.StreamName);
-        await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-record", LoggerFactory = logging.Factory });
-        var consumer = new FeedConsumer(new NatsJSContext(connection), feed);
+        StopDeadline = ReaderStopBound + StopDeadlineMargin;
+        await using var connection = new BoundedNatsConnection(new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-record", LoggerFactory = logging.Factory }));
+        var consumer = new FeedConsumer(new NatsJSContext(connection.Connection), feed);
         await console.Out.WriteLineAsync($"Recording {(filter.Count == 0 ? "every code" : string.Join(' ', filter))} on {string.Join(',', venues.Select(LineWriter.VenueName))} from {url} stream {feed.StreamName} after sequence {after} into {recorder.Path}");
+        await ConnectNatsAsync(connection.Connection, url, token);
 
         long appended = 0;
         ulong lastAppended = after;

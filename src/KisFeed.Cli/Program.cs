@@ -4,15 +4,38 @@ using KisFeed.Cli;
 
 Console.OutputEncoding = System.Text.Encoding.UTF8;
 
-// Ctrl-C, SIGTERM and SIGQUIT cancel the running command, which then flushes and exits cleanly.
+// Ctrl-C, SIGTERM and SIGQUIT cancel the running command, which then flushes and exits cleanly. A second one exits at
+// once (128 + the signal's number). The NATS commands also set a deadline: whatever they wait for, the process exits
+// that long after the first signal.
 using var stop = new CancellationTokenSource();
+int signals = 0;
+Timer? deadline = null;
 void OnSignal(PosixSignalContext context)
 {
     context.Cancel = true;
-    stop.Cancel();
+    int code = 128 + context.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGQUIT => 3, _ => 15 };
+    if (Interlocked.Increment(ref signals) > 1)
+    {
+        Console.Error.WriteLine($"kisfeed: second {context.Signal}: exiting now, without finishing the stop (exit code {code}).");
+        Environment.Exit(code);
+    }
+
+    if (CliApp.StopDeadline is { } bound)
+    {
+        deadline = new Timer(_ =>
+        {
+            Console.Error.WriteLine($"kisfeed: the stop is still not finished {bound.TotalSeconds:0.#}s after {context.Signal}: exiting now (exit code {CliApp.StoppedUnfinished}).");
+            Environment.Exit(CliApp.StoppedUnfinished);
+        }, null, bound, Timeout.InfiniteTimeSpan);
+    }
+
+    // Cancellation callbacks run elsewhere: this handler returns at once, so a second signal is seen.
+    _ = stop.CancelAsync();
 }
 
 using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 using PosixSignalRegistration sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-return await CliApp.RunAsync(args, CliConsole.System(), stop.Token);
+int exit = await CliApp.RunAsync(args, CliConsole.System(), stop.Token);
+deadline?.Dispose();
+return exit;
