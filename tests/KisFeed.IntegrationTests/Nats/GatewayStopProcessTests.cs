@@ -142,6 +142,46 @@ public sealed class GatewayStopProcessTests
         Assert.Empty(sim.Simulator.Sessions);
     }
 
+    [Fact]
+    public async Task ASecondSigtermExitsAtOnceWith143ButOneDeliveredTwiceAsTimeoutDoesIsOneStop()
+    {
+        using CancellationTokenSource deadline = NatsTestKit.Deadline(120);
+        CancellationToken ct = deadline.Token;
+        await using NatsServer server = await NatsServer.StartAsync(ct);
+        await using ShareableSimulator sim = await ShareableSimulator.StartAsync(1, ct);
+        await using (var nats = NatsTestKit.Connect(server))
+        {
+            await (await DesiredRegistrations.OpenAsync(NatsTestKit.Js(nats), NatsTestKit.Feed, ct)).AddAsync(Regs[..1], ct);
+        }
+
+        // `timeout` sends its SIGTERM to the process and again to the process group: the same request, one stop.
+        using (GatewayProcess twice = GatewayProcess.StartCli("gw-twice", GatewayArgs(server.Url, sim.KeysFile)))
+        {
+            await NatsTestKit.WaitUntilAsync(() => twice.Lines.Any(l => l.Line.Contains(" ready ", StringComparison.Ordinal)), ct, "the gateway is ready");
+            twice.Terminate();
+            twice.Terminate();
+            await twice.WaitForExitAsync(ct);
+            Assert.True(twice.ExitCode == 0, twice.Output);
+            Assert.Contains(twice.Lines, l => l.Line.Contains(" lease-released ", StringComparison.Ordinal));
+        }
+
+        // With NATS gone the stop would take its 10 s; a second SIGTERM half a second later ends it at once.
+        using GatewayProcess gw = GatewayProcess.StartCli("gw-second", GatewayArgs(server.Url, sim.KeysFile));
+        await NatsTestKit.WaitUntilAsync(() => gw.Lines.Any(l => l.Line.Contains(" ready ", StringComparison.Ordinal)), ct, "the gateway is ready");
+        server.Kill();
+        gw.Terminate();
+        await NatsTestKit.WaitUntilAsync(() => gw.Lines.Any(l => l.Line.Contains(" session-closed ", StringComparison.Ordinal)), ct, "the stop closed the session");
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct); // a second request, not the first delivered twice
+        gw.Terminate();
+        var took = Stopwatch.StartNew();
+        await gw.WaitForExitAsync(ct);
+
+        Assert.True(took.Elapsed <= Teardown, $"exited {took.Elapsed.TotalSeconds:0.0} s after the second SIGTERM\n{gw.Output}");
+        Assert.Equal(143, gw.ExitCode);
+        Assert.Contains(gw.Lines, l => l.Line == "stderr: kisfeed: second SIGTERM: exiting now, without finishing the stop (exit code 143).");
+        Assert.Empty(sim.Simulator.Sessions);
+    }
+
     internal static string[] GatewayArgs(string natsUrl, string keysFile) =>
     [
         "gateway", "--nats", natsUrl, "--app-keys", keysFile,
