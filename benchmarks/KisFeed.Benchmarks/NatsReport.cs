@@ -490,7 +490,7 @@ internal static class NatsReport
     private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     /// <summary>A nats-server with JetStream on a free loopback port and a temporary store.</summary>
-    private sealed class Server : IAsyncDisposable
+    internal sealed class Server : IAsyncDisposable
     {
         private readonly Process _process;
 

@@ -44,6 +44,7 @@ internal static partial class CliApp
         IReadOnlyList<string> filter = codes is [] or ["all"] ? [] : StockCodes.Check(codes);
         IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
+        StopDeadline = ReaderStopBound + StopDeadlineMargin;
         WebBoardOptions web = ServeAccess.Options(parse.GetValue<string>("--host") ?? "127.0.0.1", parse.GetValue<int>("--port"), parse.GetValue<string?>("--token"), console) with { LoggerFactory = logging.Factory };
         await using ServeHost serving = await ServeHost.StartFromNatsAsync(url, credentials, NatsFeedOptions.Default, filter, venues, parse.GetValue<string?>("--db"), web, token);
         await ServeAccess.PrintAsync(console, serving, web);
@@ -102,14 +103,7 @@ internal sealed partial class ServeHost
         try
         {
             after = recorder.LastStreamSequence(feed.StreamName);
-            try
-            {
-                await connection.ConnectAsync();
-            }
-            catch (NatsException ex)
-            {
-                throw new CliException($"Cannot connect to NATS at {NatsCredentials.Redact(url)}: {ex.Message}");
-            }
+            await CliApp.ConnectNatsAsync(connection, url, cancellationToken);
 
             string start = after == 0 ? "from today's first record" : $"after stream sequence {after} (the last one in {recorder.Path})";
             description = $"NATS: {NatsCredentials.Redact(url)} stream {feed.StreamName}, {start}";
@@ -119,7 +113,7 @@ internal sealed partial class ServeHost
         }
         catch
         {
-            await connection.DisposeAsync();
+            await CliApp.DisposeWithinAsync(connection, CliApp.StopDeadlineMargin);
             queries.Dispose();
             await recorder.DisposeAsync();
             throw;
@@ -130,7 +124,7 @@ internal sealed partial class ServeHost
         // Disposed in reverse: the server stops first, then the commit timer, the connection, the queries; the recorder commits last.
         host._owned.Add(recorder);
         host._owned.Add(new DisposeAction(queries.Dispose));
-        host._owned.Add(connection);
+        host._owned.Add(new BoundedNatsConnection(connection));
         var commits = new Timer(_ => Commit(recorder), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         host._owned.Add(commits);
         FeedStart from = after == 0 ? FeedStart.StartOfDay() : FeedStart.AfterSequence(after);

@@ -13,6 +13,13 @@ namespace KisFeed.Cli;
 /// <summary><c>--from nats://…</c>: read a KisFeed JetStream stream instead of KIS (wired onto <c>record</c>).</summary>
 internal static partial class CliApp
 {
+    /// <summary>
+    /// The longest a NATS reader's stop takes after its last record (the final commit, then the connection's close,
+    /// which gets at most <see cref="StopDeadlineMargin"/>): a stream reader holds nothing at NATS, so it stops at once
+    /// whatever NATS does; past this plus the margin, the process exits anyway.
+    /// </summary>
+    internal static readonly TimeSpan ReaderStopBound = TimeSpan.FromSeconds(10);
+
     /// <summary>Adds <c>--from</c> to the <c>record</c> command: with it, the NATS recorder runs; without it, the command runs as before.</summary>
     private static Command WithNatsRecord(Command record, CliConsole console)
     {
@@ -54,10 +61,12 @@ internal static partial class CliApp
                 LineFormat? lines = ParseFormat(parse.GetValue<string?>("--format"), console.IsTerminal);
                 BoardSort order = ParseSort(parse.GetValue<string>("--sort") ?? "net");
                 (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), lines is null);
-                await using var connection = new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-watch", logging.Factory));
-                var consumer = new FeedConsumer(new NatsJSContext(connection), NatsFeedOptions.Default);
+                StopDeadline = ReaderStopBound + StopDeadlineMargin;
+                await using var connection = new BoundedNatsConnection(new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-watch", logging.Factory)));
+                var consumer = new FeedConsumer(new NatsJSContext(connection.Connection), NatsFeedOptions.Default);
                 string description = $"NATS: {NatsCredentials.Redact(url)} stream {NatsFeedOptions.Default.StreamName}, from today's first record";
                 Announce(console, lines, description);
+                await ConnectNatsAsync(connection.Connection, url, token);
                 long count = 0;
                 async IAsyncEnumerable<ProgramTrade> Counted()
                 {
@@ -68,7 +77,7 @@ internal static partial class CliApp
                     }
                 }
 
-                await ShowAsync(console, Counted(), lines, order, null, null, ended => new BoardStatus(description, ended ? "Stopped" : connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage, Ended: ended), token);
+                await ShowAsync(console, Counted(), lines, order, null, null, ended => new BoardStatus(description, ended ? "Stopped" : connection.Connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage, Ended: ended), token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });
@@ -89,9 +98,11 @@ internal static partial class CliApp
             Source = RecordingSource.Unknown($"{NatsCredentials.Redact(url)} stream {feed.StreamName}"),
         });
         ulong after = recorder.LastStreamSequence(feed.StreamName);
-        await using var connection = new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-record", logging.Factory));
-        var consumer = new FeedConsumer(new NatsJSContext(connection), feed) { YieldRejected = true };
+        StopDeadline = ReaderStopBound + StopDeadlineMargin;
+        await using var connection = new BoundedNatsConnection(new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-record", logging.Factory)));
+        var consumer = new FeedConsumer(new NatsJSContext(connection.Connection), feed) { YieldRejected = true };
         await console.Out.WriteLineAsync($"Recording {(filter.Count == 0 ? "every code" : string.Join(' ', filter))} on {string.Join(',', venues.Select(LineWriter.VenueName))} from {NatsCredentials.Redact(url)} stream {feed.StreamName} after sequence {after} into {recorder.Path}");
+        await ConnectNatsAsync(connection.Connection, url, token);
 
         long appended = 0;
         ulong lastAppended = after;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 using Microsoft.Extensions.Logging;
@@ -9,22 +8,25 @@ using NATS.Client.KeyValueStore;
 namespace KisFeed.Nats;
 
 /// <summary>
-/// A lease on one app key, held by one gateway. Valid on the holder's monotonic clock until the send time of the last
-/// acknowledged create or renewal plus <see cref="NatsFeedOptions.LeaseHoldWindow"/> (T − D); the server forgets it
-/// T after that renewal was stored. See <see cref="NatsFeedOptions"/> for the rules.
+/// A lease on one app key, held by one gateway. Valid on the holder's monotonic clock (its <see cref="TimeProvider"/>'s
+/// timestamps) until the send time of the last acknowledged create or renewal plus
+/// <see cref="NatsFeedOptions.LeaseHoldWindow"/> (T − D); the server forgets it T after that renewal was stored. See
+/// <see cref="NatsFeedOptions"/> for the rules.
 /// </summary>
 public sealed class AppKeyLease
 {
+    private readonly TimeProvider _time;
     private long _validUntil;
     private long _revision;
 
-    internal AppKeyLease(string keyId, string owner, ulong revision, long sentAt, TimeSpan holdWindow)
+    internal AppKeyLease(string keyId, string owner, ulong revision, long sentAt, TimeSpan holdWindow, TimeProvider? time = null)
     {
         KeyId = keyId;
         Owner = owner;
         HoldWindow = holdWindow;
+        _time = time ?? TimeProvider.System;
         _revision = (long)revision;
-        _validUntil = sentAt + (long)(holdWindow.TotalSeconds * Stopwatch.Frequency);
+        _validUntil = sentAt + Ticks(holdWindow);
     }
 
     /// <summary>The lease-bucket key (<see cref="AppKeyCredential.Id"/>).</summary>
@@ -40,10 +42,10 @@ public sealed class AppKeyLease
     public ulong Revision => (ulong)Interlocked.Read(ref _revision);
 
     /// <summary>Whether the holder may still use the key now (monotonic clock; a frozen process sees the jump when it wakes).</summary>
-    public bool IsValid => Stopwatch.GetTimestamp() < Interlocked.Read(ref _validUntil);
+    public bool IsValid => _time.GetTimestamp() < Interlocked.Read(ref _validUntil);
 
     /// <summary>How long the lease stays usable without another renewal (negative once it ran out).</summary>
-    public TimeSpan Remaining => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Interlocked.Read(ref _validUntil));
+    public TimeSpan Remaining => _time.GetElapsedTime(_time.GetTimestamp(), Interlocked.Read(ref _validUntil));
 
     /// <summary>
     /// Takes the revision of a renewal whose acknowledgement was lost but which the server stored (the key holds this
@@ -54,8 +56,10 @@ public sealed class AppKeyLease
     internal void Renewed(ulong revision, long sentAt)
     {
         Interlocked.Exchange(ref _revision, (long)revision);
-        Interlocked.Exchange(ref _validUntil, sentAt + (long)(HoldWindow.TotalSeconds * Stopwatch.Frequency));
+        Interlocked.Exchange(ref _validUntil, sentAt + Ticks(HoldWindow));
     }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 }
 
 /// <summary>Outcome of a renewal.</summary>
@@ -132,12 +136,15 @@ public sealed class AppKeyLeaseStore
     /// <summary>The lease bucket.</summary>
     public INatsKVStore Leases => _leases;
 
+    /// <summary>The clock whose timestamps stamp send times and decide validity (the gateway's; the system's by default).</summary>
+    internal TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>Tries to take the lease of <paramref name="keyId"/>: null when someone holds it.</summary>
     public async Task<AppKeyLease?> TryAcquireAsync(string keyId, string owner, CancellationToken cancellationToken = default)
     {
-        long sentAt = Stopwatch.GetTimestamp();
+        long sentAt = Time.GetTimestamp();
         var result = await _leases.TryCreateAsync(keyId, Encoding.UTF8.GetBytes(owner), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return result.Success ? new AppKeyLease(keyId, owner, result.Value, sentAt, _options.LeaseHoldWindow) : null;
+        return result.Success ? new AppKeyLease(keyId, owner, result.Value, sentAt, _options.LeaseHoldWindow, Time) : null;
     }
 
     /// <summary>
@@ -178,7 +185,7 @@ public sealed class AppKeyLeaseStore
 
     private async Task<LeaseRenewal> TryRenewAsync(AppKeyLease lease, CancellationToken cancellationToken)
     {
-        long sentAt = Stopwatch.GetTimestamp();
+        long sentAt = Time.GetTimestamp();
         var result = await _leases.TryUpdateAsync(lease.KeyId, Encoding.UTF8.GetBytes(lease.Owner), lease.Revision, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (result.Success)
         {
@@ -226,6 +233,9 @@ public sealed class AppKeyLeaseStore
     /// </summary>
     public async Task<IReadOnlyList<string>> LiveGatewaysAsync(CancellationToken cancellationToken = default) =>
         await ReadKeysAsync(_options.GatewayBucket, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The keys of the lease bucket that hold a value, read from the stream's info (no consumer: see <see cref="HoldersAsync"/>).</summary>
+    internal Task<List<string>> LeaseKeysAsync(CancellationToken cancellationToken) => ReadKeysAsync(_options.LeaseBucket, cancellationToken);
 
     private Task<List<string>> ReadKeysAsync(string bucket, CancellationToken ct) =>
         NatsStart.UntilReadyAsync(_reads.Connection, token => KvKeys.ListAsync(_reads, bucket, token), $"the keys of KV bucket {bucket}", _options.ReadRetryLimit, null, ct);

@@ -320,6 +320,23 @@ public sealed class FeedPublisher : IAsyncDisposable
 
     private readonly KeyValuePair<string, object?>[][] _tags;
 
+    /// <summary>
+    /// Stops at once, giving up what is not acknowledged yet (<see cref="FeedPublisherStatistics.Pending"/> says how
+    /// much): the gateway's bounded stop, after <see cref="DrainAsync"/> ran out of time. Dispose afterwards.
+    /// </summary>
+    internal async Task AbortAsync()
+    {
+        _input.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     /// <summary>Publishes what is queued, then stops.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -44,10 +44,14 @@ internal sealed class GatewayProcess : IDisposable
         ], environment);
     }
 
-    /// <summary>Any `kisfeed` command as a process.</summary>
+    /// <summary>
+    /// Any `kisfeed` command as a process: the CLI built beside the tests, or the one named by KISFEED_TEST_CLI (a
+    /// KisFeed.Cli.dll built from another commit, to see a test fail on older code).
+    /// </summary>
     public static GatewayProcess StartCli(string id, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll"), .. args])
+        string cli = Environment.GetEnvironmentVariable("KISFEED_TEST_CLI") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll");
+        var start = new ProcessStartInfo("dotnet", [cli, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -69,6 +73,8 @@ internal sealed class GatewayProcess : IDisposable
     public static long Now => Interlocked.Read(ref s_order);
 
     public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
 
     public void Kill9() => _process.Kill();
 
