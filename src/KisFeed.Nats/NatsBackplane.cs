@@ -76,7 +76,9 @@ internal sealed class NatsBackplane(INatsConnection nats, NatsFeedOptions feed, 
             }
 
             // Checked like every consumer checks a message: a forged last record must not set the takeover gap's start.
-            if (!FeedCodec.TryDecode(data, msg.Subject, null, out FeedItem item, out _, out _, out _) || item.Kind != FeedItemKind.Trade)
+            // A direct get answers on an inbox; the stored message's subject is in the Nats-Subject header.
+            string? subject = msg.Headers is { } h && h.TryGetValue("Nats-Subject", out var stored) ? stored.ToString() : null;
+            if (!FeedCodec.TryDecode(data, subject, null, out FeedItem item, out _, out _, out _) || item.Kind != FeedItemKind.Trade)
             {
                 return null;
             }
