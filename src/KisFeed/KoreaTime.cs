@@ -21,8 +21,14 @@ public static class KoreaTime
     /// <summary>The same instant with the KST offset.</summary>
     public static DateTimeOffset ToKst(DateTimeOffset instant) => instant.ToOffset(Offset);
 
-    /// <summary>The date in Korea at <paramref name="instant"/> (whatever its offset).</summary>
-    public static DateOnly DateOf(DateTimeOffset instant) => DateOnly.FromDateTime(ToKst(instant).DateTime);
+    /// <summary>
+    /// The date in Korea at <paramref name="instant"/> (whatever its offset). Never throws: an instant within nine hours
+    /// of <see cref="DateTimeOffset.MaxValue"/> (a forged or damaged time) is <see cref="DateOnly.MaxValue"/>.
+    /// </summary>
+    public static DateOnly DateOf(DateTimeOffset instant) =>
+        instant.UtcTicks > DateTime.MaxValue.Ticks - Offset.Ticks
+            ? DateOnly.MaxValue
+            : DateOnly.FromDateTime(new DateTime(instant.UtcTicks + Offset.Ticks, DateTimeKind.Unspecified));
 
     /// <summary>The instant of <paramref name="time"/> on <paramref name="date"/> in Korea.</summary>
     public static DateTimeOffset At(DateOnly date, TimeOnly time) => new(date.ToDateTime(time), Offset);

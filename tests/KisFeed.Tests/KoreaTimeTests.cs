@@ -20,6 +20,17 @@ public class KoreaTimeTests
     }
 
     [Fact]
+    public void DateOfNeverThrowsAtTheEdgesOfTheRange()
+    {
+        // A forged received-at on the stream may be anywhere in DateTimeOffset's range: a date, never an exception.
+        Assert.Equal(DateOnly.MaxValue, KoreaTime.DateOf(DateTimeOffset.MaxValue));
+        Assert.Equal(DateOnly.MaxValue, KoreaTime.DateOf(DateTimeOffset.MaxValue.AddHours(-8)));
+        Assert.Equal(new DateOnly(9999, 12, 31), KoreaTime.DateOf(new DateTimeOffset(9999, 12, 31, 14, 59, 59, TimeSpan.Zero)));
+        Assert.Equal(new DateOnly(1, 1, 1), KoreaTime.DateOf(DateTimeOffset.MinValue));
+        Assert.Equal(new DateOnly(1, 1, 1), KoreaTime.DateOf(new DateTimeOffset(1, 1, 1, 9, 0, 0, TimeSpan.FromHours(9))));
+    }
+
+    [Fact]
     public void AtAndStartOfGiveTheInstantOfAKoreanDateAndTime()
     {
         DateTimeOffset open = KoreaTime.At(new DateOnly(2026, 11, 24), new TimeOnly(9, 0));
