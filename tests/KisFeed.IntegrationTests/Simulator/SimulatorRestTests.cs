@@ -223,7 +223,7 @@ public sealed class SimulatorRestTests
         await using KisSimulator sim = await StartAsync(time);
         using HttpClient http = Http(sim);
         string token = await TokenAsync(http);
-        await GetAsync(http, token, "J", "000660"); // the stock is now known to the market model and trades on every tick
+        await GetAsync(http, token, "J", "000660"); // the stock is now known to the market and moves with every forced tick
         for (int i = 0; i < 30; i++)
         {
             sim.PublishNow(3);
@@ -233,19 +233,22 @@ public sealed class SimulatorRestTests
         (_, JsonDocument body) = await GetAsync(http, token, "J", "000660");
         JsonElement[] rows = [.. body.RootElement.GetProperty("output").EnumerateArray()];
         Assert.True(rows.Length > 30);
+        long previousClose = sim.Market.StateAt("000660", SimulatorVenue.Krx, time.GetUtcNow()).PreviousClose;
+        Assert.InRange(previousClose, 550_000 * 0.85, 550_000 * 1.15); // data/large-caps.csv: 000660 at 550,000
         foreach (JsonElement r in rows)
         {
             long price = L(r, "stck_prpr");
-            Assert.InRange(price, 550_000 * 0.9, 550_000 * 1.1); // data/large-caps.csv: 000660 at 550,000
-            Assert.Equal(price - 550_000, L(r, "prdy_vrss"));
-            Assert.Equal(price > 550_000 ? "2" : price < 550_000 ? "5" : "3", r.GetProperty("prdy_vrss_sign").GetString());
+            Assert.InRange(price, 550_000 * 0.85, 550_000 * 1.15);
+            Assert.Equal(0, price % 1_000); // the KRX tick at this level
+            Assert.Equal(price - previousClose, L(r, "prdy_vrss"));
+            Assert.Equal(price > previousClose ? "2" : price < previousClose ? "5" : "3", r.GetProperty("prdy_vrss_sign").GetString());
             double avgSell = (double)L(r, "whol_smtn_seln_tr_pbmn") / L(r, "whol_smtn_seln_vol");
-            Assert.InRange(avgSell, price * 0.9, price * 1.1); // value ≈ volume × price
+            Assert.InRange(avgSell, price * 0.95, price * 1.05); // value ≈ volume × the same price path
             Assert.True(L(r, "acml_vol") >= L(r, "whol_smtn_seln_vol") + L(r, "whol_smtn_shnu_vol"));
         }
 
-        Assert.True(LargeCaps.TryGet("005930", out LargeCaps.Entry samsung));
-        Assert.Equal(("삼성전자", 100_000L), (samsung.Name, samsung.Price));
+        Assert.True(LargeCaps.TryGet("005930", out SimulatedStock samsung));
+        Assert.Equal(("삼성전자", 100_000L), (samsung.Name, samsung.PriceLevel));
         string csv = Path.Combine(RepoRoot(), "data", "large-caps.csv");
         int listed = File.ReadAllLines(csv).Count(l => l.Length > 0 && l[0] != '#') - 1;
         Assert.Equal(listed, LargeCaps.All.Count);
