@@ -145,7 +145,7 @@ internal static partial class CliApp
         }
 
         IReadOnlyList<SimulatorCredential> demo = DemoCredentials(demoKeys);
-        KisSimulator simulator = await KisSimulator.StartAsync(SimulatorOptions.Default with { Credentials = demo, LoggerFactory = logging.Factory }, token).ConfigureAwait(false);
+        KisSimulator simulator = await KisSimulator.StartAsync(SimulatorOptions.Demo with { Credentials = demo, LoggerFactory = logging.Factory }, token).ConfigureAwait(false);
         KisOptions session = env with { WebSocketUri = new Uri(simulator.WebSocketUri, "/tryitout"), RestUri = simulator.RestBaseUri };
         List<AppKeyCredential> keysOut = [.. demo.Select(c => new AppKeyCredential(c.AppKey, c.AppSecret))];
         return (keysOut, session, simulator, $"Demo (no --app-keys, no KIS_APPKEY/KIS_APPSECRET): built-in simulator at {simulator.WebSocketUri} with {demoKeys} demo app keys — simulated data, not the market");

@@ -172,7 +172,7 @@ internal static partial class CliApp
                 throw new CliException($"--ping-timeout must be positive (got {t}).");
             }
 
-            return SimulatorOptions.Default with
+            return SimulatorOptions.Demo with
             {
                 Port = parse.GetValue(Port),
                 Host = parse.GetValue(Host)!,

@@ -22,8 +22,8 @@ internal sealed class ArbitrageDay
         _profile = krxProfile;
         ulong key = Mix.Hash((ulong)seed, 0x41524249UL, (ulong)market, (ulong)date.DayNumber);
         double share = market == StockMarket.Kospi ? 0.015 : 0.002;
-        double perSide = share * marketTradedValue * Math.Exp(0.4 * Mix.Normal(Mix.Hash(key, 1)));
-        double bias = Math.Clamp(0.5 * Mix.Normal(Mix.Hash(key, 2)), -0.8, 0.8);
+        double perSide = share * marketTradedValue * Math.Exp(0.4 * Mix.FastNormal(Mix.Hash(key, 1)));
+        double bias = Math.Clamp(0.5 * Mix.FastNormal(Mix.Hash(key, 2)), -0.8, 0.8);
         bool trades = krxProfile.Total > 0;
         _total[0] = trades ? (long)Math.Round(perSide * (1 - bias) / UnitValue) : 0; // sell
         _total[1] = trades ? (long)Math.Round(perSide * (1 + bias) / UnitValue) : 0; // buy
@@ -34,7 +34,7 @@ internal sealed class ArbitrageDay
             {
                 _cum[side][b] = c;
                 double w = krxProfile.BlockCum[b + 1] - krxProfile.BlockCum[b];
-                c += w * Math.Exp(0.8 * Mix.Normal(Mix.Hash(key, 3 + (ulong)side, (ulong)b)));
+                c += w * Math.Exp(0.8 * Mix.FastNormal(Mix.Hash(key, 3 + (ulong)side, (ulong)b)));
             }
 
             _cum[side][DayProfile.Blocks] = c;

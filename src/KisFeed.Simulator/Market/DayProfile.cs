@@ -45,7 +45,7 @@ internal sealed class DayProfile
             if (s / 60 != minute)
             {
                 minute = s / 60;
-                minuteWeight = Shape(venue, date, hours, s) * Math.Exp(0.3 * Mix.Normal(Mix.Hash(key, (ulong)minute, 1)));
+                minuteWeight = Shape(venue, date, hours, s) * Math.Exp(0.3 * Mix.FastNormal(Mix.Hash(key, (ulong)minute, 1)));
             }
 
             if (minuteWeight > 0 && schedule.IsOpen(venue, s))

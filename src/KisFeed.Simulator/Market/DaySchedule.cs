@@ -19,31 +19,28 @@ internal sealed class DaySchedule
         Hours = hours;
         MoveRate = new double[PriceBlocks];
         OpenSeconds = new int[PriceBlocks];
-        FirstOpenSecond = -1;
-        for (int s = 0; s < DayProfile.DaySeconds; s++)
+        foreach ((Venue venue, ulong[] bits, int slot) in (ReadOnlySpan<(Venue, ulong[], int)>)[(Venue.Krx, _krx, 0), (Venue.Nxt, _nxt, 1)])
         {
-            bool krx = SessionHours.IsOpen(hours, Venue.Krx, date, s), nxt = SessionHours.IsOpen(hours, Venue.Nxt, date, s);
-            if (krx)
+            foreach ((int start, int end) in SessionHours.Intervals(hours, venue, date))
             {
-                _krx[s >> 6] |= 1UL << (s & 63);
-                _firstOpen[0] = _firstOpen[0] < 0 ? s : _firstOpen[0];
-            }
-
-            if (nxt)
-            {
-                _nxt[s >> 6] |= 1UL << (s & 63);
-                _firstOpen[1] = _firstOpen[1] < 0 ? s : _firstOpen[1];
-            }
-
-            if (krx || nxt)
-            {
-                int b = s / PriceBlock;
-                OpenSeconds[b]++;
-                MoveRate[b] += SessionHours.IsKrxMain(hours, date, s) ? 1.0 / 128 : hours == MarketHours.AlwaysOpen ? 1.0 / 256 : 1.0 / 512;
-                if (FirstOpenSecond < 0)
+                _firstOpen[slot] = _firstOpen[slot] < 0 ? start : Math.Min(_firstOpen[slot], start);
+                for (int sec = start; sec < end; sec++)
                 {
-                    FirstOpenSecond = s;
+                    bits[sec >> 6] |= 1UL << (sec & 63);
                 }
+            }
+        }
+
+        FirstOpenSecond = _firstOpen[0] < 0 ? _firstOpen[1] : _firstOpen[1] < 0 ? _firstOpen[0] : Math.Min(_firstOpen[0], _firstOpen[1]);
+        bool krxDay = hours == MarketHours.Real && KrxCalendar.IsTradingDay(date);
+        const int MainStart = 9 * 3600, MainEnd = (15 * 3600) + (30 * 60);
+        for (int sec = 0; sec < DayProfile.DaySeconds; sec++)
+        {
+            if (((_krx[sec >> 6] | _nxt[sec >> 6]) & (1UL << (sec & 63))) != 0)
+            {
+                int b = sec / PriceBlock;
+                OpenSeconds[b]++;
+                MoveRate[b] += krxDay && sec is >= MainStart and < MainEnd ? 1.0 / 128 : hours == MarketHours.AlwaysOpen ? 1.0 / 256 : 1.0 / 512;
             }
         }
     }

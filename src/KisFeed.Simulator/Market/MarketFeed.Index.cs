@@ -37,9 +37,25 @@ internal sealed partial class MarketFeed
     public IndexTotals IndexVisibleAt(SimulatedIndex index, Venue venue, DateTimeOffset at) =>
         IndexTotals.Sum(index.Members.Select(c => VisibleAt(Model.Stock(c), venue, at)));
 
-    /// <summary>The members' totals at the end of a finished day (real hours).</summary>
-    public IndexTotals IndexEndOfDay(SimulatedIndex index, Venue venue, DateOnly date) =>
-        IndexTotals.Sum(index.Members.Select(c => Model.EndOfDay(Model.Stock(c), venue, date)));
+    /// <summary>The members' totals at the end of a finished day (real hours); cached.</summary>
+    public IndexTotals IndexEndOfDay(SimulatedIndex index, Venue venue, DateOnly date)
+    {
+        lock (_indexCache)
+        {
+            if (_indexCache.TryGetValue((index.Code + (char)('0' + (int)venue), date.DayNumber, int.MaxValue), out IndexTotals cached))
+            {
+                return cached;
+            }
+        }
+
+        IndexTotals t = IndexTotals.Sum(index.Members.Select(c => Model.EndOfDay(Model.Stock(c), venue, date)));
+        lock (_indexCache)
+        {
+            _indexCache[(index.Code + (char)('0' + (int)venue), date.DayNumber, int.MaxValue)] = t;
+        }
+
+        return t;
+    }
 
     /// <summary>The day's own-account (자기) shares of arbitrage and of non-arbitrage for an index or market [inferred: arbitrage is mostly the brokers' own books].</summary>
     public (double Arb, double Nabt) OwnShares(string code, DateOnly date)
@@ -66,13 +82,16 @@ internal sealed partial class MarketFeed
     }
 
     /// <summary>The index level at the previous trading day's close.</summary>
-    public double PreviousLevel(SimulatedIndex index, DateOnly date)
+    public double PreviousLevel(SimulatedIndex index, DateOnly date) => CloseLevel(index, KrxCalendar.PreviousTradingDay(date));
+
+    /// <summary>The index level at a finished trading day's close.</summary>
+    public double CloseLevel(SimulatedIndex index, DateOnly date)
     {
         double sum = 0, weight = 0;
         foreach (string code in index.Members)
         {
             SimulatedStock s = Model.Stock(code);
-            sum += s.TypicalTradedValue * (Model.PreviousClose(s, date) / (double)s.PriceLevel);
+            sum += s.TypicalTradedValue * (Model.Close(s, date) / (double)s.PriceLevel);
             weight += s.TypicalTradedValue;
         }
 

@@ -22,6 +22,8 @@ internal sealed class MarketModel
     private readonly Dictionary<(Venue, DateOnly, MarketHours), DayProfile> _profiles = [];
     private readonly Dictionary<(Venue, DateOnly, MarketHours), DayProfile> _blockProfiles = [];
     private readonly Dictionary<(int, DateOnly, MarketHours), PricePath> _paths = [];
+    private readonly Dictionary<(int, DateOnly, MarketHours), PricePath> _pastPaths = [];
+    private readonly HashSet<DateOnly> _pastDates = [];
     private readonly Dictionary<(int, Venue, DateOnly, MarketHours), StockDay> _days = [];
     private readonly Dictionary<(int, Venue, DateOnly), ProgramFields> _ends = [];
     private readonly Dictionary<(int, DateOnly), long> _closes = [];
@@ -151,23 +153,40 @@ internal sealed class MarketModel
     /// <summary>The close of the trading day before <paramref name="date"/>: the reference of every change field.</summary>
     public long PreviousClose(SimulatedStock stock, DateOnly date) => Close(stock, KrxCalendar.PreviousTradingDay(date));
 
+    /// <summary>
+    /// The price path of a stock-day. <paramref name="cache"/>: kept for the day (today's detail); otherwise kept only
+    /// while at most two such days are in use (a past day is asked for by every venue, its close and the market totals
+    /// in a row, then not again).
+    /// </summary>
     public PricePath Path(SimulatedStock stock, DaySchedule schedule, bool cache = true)
     {
         int ordinal = Universe.OrdinalOf(stock.Code);
+        (int, DateOnly, MarketHours) key = (ordinal, schedule.Date, schedule.Hours);
         lock (_gate)
         {
-            if (_paths.TryGetValue((ordinal, schedule.Date, schedule.Hours), out PricePath? p))
+            if (_paths.TryGetValue(key, out PricePath? p) || _pastPaths.TryGetValue(key, out p))
             {
                 return p;
             }
         }
 
         var path = new PricePath(Seed, stock, schedule);
-        if (cache)
+        lock (_gate)
         {
-            lock (_gate)
+            if (cache)
             {
-                _paths[(ordinal, schedule.Date, schedule.Hours)] = path;
+                _paths[key] = path;
+            }
+            else
+            {
+                if (_pastDates.Add(schedule.Date) && _pastDates.Count > 2)
+                {
+                    _pastPaths.Clear();
+                    _pastDates.Clear();
+                    _pastDates.Add(schedule.Date);
+                }
+
+                _pastPaths[key] = path;
             }
         }
 

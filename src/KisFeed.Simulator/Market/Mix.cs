@@ -44,6 +44,18 @@ internal static class Mix
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
+    /// <summary>
+    /// An approximately standard normal draw from one hash, without transcendental functions (Irwin–Hall: the sum of
+    /// four 16-bit uniforms, centred and scaled; tails end at ±3.46). For the many activity draws of the model.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double FastNormal(ulong h)
+    {
+        const double Scale = 1.7320508075688772 / 65536.0; // √3 / 2^16
+        double sum = (h & 0xFFFF) + ((h >> 16) & 0xFFFF) + ((h >> 32) & 0xFFFF) + (h >> 48);
+        return (sum - (2 * 65535.5)) * Scale;
+    }
+
     /// <summary>A Poisson draw of mean <paramref name="mean"/> from one uniform (inverse CDF; normal approximation above 60).</summary>
     public static int Poisson(double mean, ulong h)
     {

@@ -5,7 +5,7 @@ namespace KisFeed.Simulator;
 /// level (an offset that is a moving sum of 20 daily draws, so consecutive days stay close); moves come at random
 /// seconds (about one every 2 minutes in KRX's main session, one every 8½ minutes in the other open hours, one every
 /// 4 minutes in an always-open market, none while every venue is closed), up or down; a bid/ask bounce flips the price by
-/// one tick about once a minute without adding to the walk. No two changes share a second, so consecutive seconds differ
+/// one tick every 2½ minutes or so without adding to the walk. No two changes share a second, so consecutive seconds differ
 /// by at most one tick. The intraday range comes out around 1–3 % (σ about 14 ticks over a day).
 /// <para>
 /// Everything is a hash of (seed, stock, day): the walk and bounce count at each block start are kept (2.7 KB a day);
@@ -17,6 +17,9 @@ internal sealed class PricePath
     private const int Block = DaySchedule.PriceBlock;
     private const int BlocksPerDay = DaySchedule.PriceBlocks;
     private const int MaxChanges = 64;
+
+    /// <summary>Open seconds per bid/ask bounce on average.</summary>
+    private const double BounceSeconds = 150;
 
     private readonly ulong _key;
     private readonly DaySchedule _schedule;
@@ -33,7 +36,7 @@ internal sealed class PricePath
         double drift = 0;
         for (int j = 0; j < 20; j++)
         {
-            drift += Mix.Normal(Mix.Hash(stockKey, (ulong)(date.DayNumber - j)));
+            drift += Mix.FastNormal(Mix.Hash(stockKey, (ulong)(date.DayNumber - j)));
         }
 
         _openIndex = Math.Max(1, TickGrid.IndexOf(stock.PriceLevel) + (long)Math.Round(15 * drift / Math.Sqrt(20)));
@@ -64,6 +67,13 @@ internal sealed class PricePath
 
     /// <summary>The price at the end of the day (the close).</summary>
     public long Close => TickGrid.PriceAt(Math.Max(0, _openIndex + _walkAt[BlocksPerDay] + (_flipsAt[BlocksPerDay] & 1)));
+
+    /// <summary>The price as price block <paramref name="block"/> (of <see cref="DaySchedule.PriceBlock"/> s) starts: a lookup.</summary>
+    public long PriceAtBlockStart(int block)
+    {
+        block = Math.Clamp(block, 0, BlocksPerDay);
+        return TickGrid.PriceAt(Math.Max(0, _openIndex + _walkAt[block] + (_flipsAt[block] & 1)));
+    }
 
     /// <summary>The price after second <paramref name="second"/> (0–86,399) of the day; the opening level before it.</summary>
     public long PriceAfter(int second) => TickGrid.PriceAt(IndexAfter(second));
@@ -135,7 +145,11 @@ internal sealed class PricePath
         return (first, hi, lo);
     }
 
-    /// <summary>The price changes of block <paramref name="b"/> in time order: (second, +1/-1 for a move, 0 for a bounce).</summary>
+    /// <summary>
+    /// The price changes of block <paramref name="b"/> in time order: (second, +1/-1 for a move, 0 for a bounce). The
+    /// block is cut into as many equal slots as it has changes, one change in each (so no two share a second and they
+    /// come out sorted); a change whose second finds every venue closed is dropped.
+    /// </summary>
     private int Changes(int b, Span<int> seconds, Span<int> deltas)
     {
         int open = _schedule.OpenSeconds[b];
@@ -145,30 +159,28 @@ internal sealed class PricePath
         }
 
         int start = b * Block, end = Math.Min(DayProfile.DaySeconds, start + Block);
+        double moveRate = _schedule.MoveRate[b], rate = moveRate + (open / BounceSeconds);
         ulong bk = Mix.Hash(_key, (ulong)b);
-        int moves = Math.Min(MaxChanges / 2, Mix.Poisson(_schedule.MoveRate[b], Mix.Hash(bk, 1)));
-        int bounces = Math.Min(MaxChanges / 2, Mix.Poisson(open / 60.0, Mix.Hash(bk, 2)));
-        int n = 0;
-        for (int i = 0; i < moves + bounces; i++)
+        int count = Math.Min(MaxChanges, Mix.Poisson(rate, bk));
+        if (count == 0)
         {
-            ulong h = Mix.Hash(bk, 3, (ulong)i);
-            int s = start + (int)(Mix.Unit(h) * (end - start));
-            if (!_schedule.IsOpen(Venue.Unified, s) || seconds[..n].Contains(s))
+            return 0;
+        }
+
+        bool allOpen = open == end - start;
+        double width = (end - start) / (double)count, moveShare = moveRate / rate;
+        int n = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ulong h = Mix.Hash(bk, (ulong)i + 1);
+            int s = start + (int)((i + Mix.Unit(h)) * width);
+            if (!allOpen && !_schedule.IsOpen(Venue.Unified, s))
             {
-                continue; // no two changes in one second; nothing moves while every venue is closed
+                continue; // nothing moves while every venue is closed
             }
 
-            // Insertion in time order (a block holds a handful of changes).
-            int at = n;
-            while (at > 0 && seconds[at - 1] > s)
-            {
-                seconds[at] = seconds[at - 1];
-                deltas[at] = deltas[at - 1];
-                at--;
-            }
-
-            seconds[at] = s;
-            deltas[at] = i < moves ? ((h & 1) == 0 ? 1 : -1) : 0;
+            seconds[n] = s;
+            deltas[n] = (h & 0xFFFF) / 65536.0 < moveShare ? ((h & 0x10000) == 0 ? 1 : -1) : 0;
             n++;
         }
 

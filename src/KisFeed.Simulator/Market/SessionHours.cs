@@ -24,6 +24,23 @@ internal static class SessionHours
         };
     }
 
+    /// <summary>The sessions of <paramref name="venue"/> on <paramref name="date"/> as [start, end) seconds of the day (empty when it does not trade).</summary>
+    public static IReadOnlyList<(int Start, int End)> Intervals(MarketHours hours, Venue venue, DateOnly date)
+    {
+        if (hours == MarketHours.AlwaysOpen)
+        {
+            return [(0, DayProfile.DaySeconds)];
+        }
+
+        static int S(int h, int m, int s) => (h * 3600) + (m * 60) + s;
+        return venue switch
+        {
+            Venue.Nxt when KrxCalendar.IsNxtTradingDay(date) => [(S(8, 0, 0), S(8, 50, 0)), (S(9, 0, 30), S(15, 20, 0)), (S(15, 40, 0), S(20, 0, 0))],
+            Venue.Krx when KrxCalendar.IsTradingDay(date) => [(S(9, 0, 0), S(15, 30, 0)), (S(16, 0, 0), S(20, 0, 0))],
+            _ => [],
+        };
+    }
+
     /// <summary>Whether <paramref name="second"/> lies in KRX's main session (where prices move most).</summary>
     public static bool IsKrxMain(MarketHours hours, DateOnly date, int second) =>
         hours == MarketHours.Real && KrxCalendar.IsTradingDay(date) && In(second, 9, 0, 0, 15, 30, 0);

@@ -6,8 +6,8 @@ namespace KisFeed.Simulator;
 /// KRX), its program share (larger for more traded stocks, 3–30 % a side) and a buy/sell bias. Each flow (program
 /// sell, program buy, other trading) is spread over the day by the venue's <see cref="DayProfile"/>, with its own
 /// activity draw per block of 20 minutes, so cumulative volume at any second is the day's total times a fraction that
-/// only grows. Values add each block's volume at the price at the block's start (the price walk moves a few ticks a
-/// block), so value ≈ volume × the price of the day's <see cref="PricePath"/>. A KRX member of an arbitrage basket adds
+/// only grows. Values add each block's volume at the price near the block's start (the price walk moves a few ticks
+/// a block), so value ≈ volume × the price of the day's <see cref="PricePath"/>. A KRX member of an arbitrage basket adds
 /// its share of the basket trades (<see cref="ArbitrageDay"/>) on both sides.
 /// </summary>
 internal sealed class StockDay
@@ -35,12 +35,12 @@ internal sealed class StockDay
         _arbShares = arb is null ? 0 : arbShares;
         ulong day = Mix.Hash((ulong)seed, 0x44415953UL, Mix.Key(stock.Code), (ulong)date.DayNumber);
         ulong key = Mix.Hash(day, (ulong)venue);
-        double dayFactor = Math.Exp(0.3 * Mix.Normal(Mix.Hash(day, 1)));
+        double dayFactor = Math.Exp(0.3 * Mix.FastNormal(Mix.Hash(day, 1)));
         double venueShare = venue == Venue.Nxt ? 0.15 : 1.0;
         double volume = profile.Total > 0 ? stock.TypicalTradedValue * dayFactor * venueShare / Math.Max(1, stock.PriceLevel) : 0;
-        double share = Math.Clamp(0.06 + (0.05 * Math.Log10(stock.TypicalTradedValue / 1e9)), 0.03, 0.30) * Math.Exp(0.15 * Mix.Normal(Mix.Hash(key, 2)));
+        double share = Math.Clamp(0.06 + (0.05 * Math.Log10(stock.TypicalTradedValue / 1e9)), 0.03, 0.30) * Math.Exp(0.15 * Mix.FastNormal(Mix.Hash(key, 2)));
         share = Math.Min(0.35, venue == Venue.Nxt ? share * 0.6 : share);
-        double bias = Math.Clamp(0.25 * Mix.Normal(Mix.Hash(key, 3)), -0.7, 0.7);
+        double bias = Math.Clamp(0.25 * Mix.FastNormal(Mix.Hash(key, 3)), -0.7, 0.7);
         _total[0] = (long)Math.Floor(share * volume * (1 - bias));
         _total[1] = (long)Math.Floor(share * volume * (1 + bias));
         _total[2] = Math.Max(0, (long)Math.Floor(volume) - _total[0] - _total[1]);
@@ -49,7 +49,8 @@ internal sealed class StockDay
 
         for (int b = 0; b < Blocks; b++)
         {
-            _priceAt[b] = path.PriceAfter((b * BlockSeconds) - 1);
+            // The price as the price block holding this block's start began (at most 4¼ minutes earlier): a lookup.
+            _priceAt[b] = path.PriceAtBlockStart(b * BlockSeconds / DaySchedule.PriceBlock);
         }
 
         for (int f = 0; f < 3; f++)
@@ -59,7 +60,7 @@ internal sealed class StockDay
             for (int b = 0; b < Blocks; b++)
             {
                 c[b] = sum;
-                sum += (profile.BlockCum[b + 1] - profile.BlockCum[b]) * Math.Exp(0.5 * Mix.Normal(Mix.Hash(key, 10 + (ulong)f, (ulong)b)));
+                sum += (profile.BlockCum[b + 1] - profile.BlockCum[b]) * Math.Exp(0.5 * Mix.FastNormal(Mix.Hash(key, 10 + (ulong)f, (ulong)b)));
             }
 
             c[Blocks] = sum;

@@ -108,7 +108,7 @@ public sealed partial class KisSimulator
             }
             else if (day < today && trades)
             {
-                days.Add((day, MarketEndOfDay(m.Index, m.Venue, day), _feed.Level(m.Index, day, DayProfile.DaySeconds - 1, MarketHours.Real), _feed.PreviousLevel(m.Index, day)));
+                days.Add((day, MarketEndOfDay(m.Index, m.Venue, day), _feed.CloseLevel(m.Index, day), _feed.PreviousLevel(m.Index, day)));
             }
         }
 
