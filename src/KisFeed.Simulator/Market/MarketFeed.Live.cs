@@ -11,6 +11,8 @@ internal sealed partial class MarketFeed
     private readonly Dictionary<(int, Venue), SeriesCursor> _cursors = [];
     private readonly HashSet<int> _known = [];
     private DateTimeOffset? _lastTick;
+    private int _stampSecond = -1;
+    private string _stamp = string.Empty;
 
     /// <summary>Stocks a forced update also moves (every stock seen, subscribed or asked for over REST): the market goes on.</summary>
     public void Touch(string code)
@@ -100,7 +102,7 @@ internal sealed partial class MarketFeed
                     SeriesCursor c = v == Venue.Krx ? ck : cn;
                     c.MoveTo(date, t);
                     ProgramFields state = c.Natural(k, count);
-                    string stamp = KoreaTime.ToKst(new DateTimeOffset(ticks, TimeSpan.Zero)).ToString("HHmmss", CultureInfo.InvariantCulture);
+                    string stamp = Stamp(t);
                     Emit(result, code, v, state, stamp, v == Venue.Krx ? krx : nxt, uni, v == Venue.Krx ? cn : ck, date, t);
                 }
             }
@@ -128,6 +130,18 @@ internal sealed partial class MarketFeed
         }
 
         return result;
+    }
+
+    /// <summary>HHmmss of a second of the day (cached: every record of a second carries the same string).</summary>
+    private string Stamp(int second)
+    {
+        if (second != _stampSecond)
+        {
+            _stampSecond = second;
+            _stamp = string.Create(CultureInfo.InvariantCulture, $"{second / 3600:D2}{second / 60 % 60:D2}{second % 60:D2}");
+        }
+
+        return _stamp;
     }
 
     private void AddNatural(List<(long, Venue, int, int, int)> events, SimulatedStock stock, Venue venue, DateOnly date, int t, DaySchedule schedule, DateTimeOffset from, DateTimeOffset now)

@@ -13,6 +13,7 @@ internal sealed partial class MarketFeed
     private readonly Lock _forcedGate = new();
     private readonly Dictionary<(int, Venue), ForcedLog> _forced = [];
     private readonly Dictionary<(int, Venue), (int Day, int Second)> _horizon = [];
+    private volatile bool _anyForced;
 
     public MarketFeed(MarketModel model, StepPlan plan)
     {
@@ -178,11 +179,17 @@ internal sealed partial class MarketFeed
             }
 
             log.Mark(date.DayNumber, second, w);
+            _anyForced = true;
         }
     }
 
     public double ForcedAt(SimulatedStock stock, Venue venue, DateOnly date, int second)
     {
+        if (!_anyForced)
+        {
+            return 0; // nothing was ever forced: no lock on the hot path
+        }
+
         lock (_forcedGate)
         {
             return _forced.TryGetValue((Universe.OrdinalOf(stock.Code), venue), out ForcedLog? log) ? log.At(date.DayNumber, second) : 0;

@@ -13,6 +13,8 @@ internal sealed class SeriesCursor(MarketFeed feed, SimulatedStock stock, Venue 
     private ProgramFields _from;
     private ProgramFields _to;
     private double _w;
+    private StockDay? _day;
+    private DateOnly _dayDate;
 
     public SimulatedStock Stock => stock;
 
@@ -27,10 +29,28 @@ internal sealed class SeriesCursor(MarketFeed feed, SimulatedStock stock, Venue 
             return;
         }
 
+        bool next = date == _date && second == _second + 1;
         _date = date;
         _second = second;
-        _from = feed.Base(stock, venue, date, second);
-        _to = feed.Truth(stock, venue, date, second);
+        if (feed.Plan.Rate >= 1)
+        {
+            // Every second ends on its final state, so the next second starts where this one ends: the model's state,
+            // read from the stock-day directly (the hot path of a live tick).
+            if (_day is null || _dayDate != date)
+            {
+                _day = feed.Model.Day(stock, venue, date, feed.Model.Hours);
+                _dayDate = date;
+            }
+
+            _from = next ? _to : _day.After(second - 1);
+            _to = _day.After(second);
+        }
+        else
+        {
+            _from = feed.Base(stock, venue, date, second);
+            _to = feed.Truth(stock, venue, date, second);
+        }
+
         _w = feed.ForcedAt(stock, venue, date, second);
     }
 

@@ -124,9 +124,17 @@ public sealed class SimulatorMarketRestTests
         {
             var query = new Dictionary<string, string>
             {
-                ["FID_COND_MRKT_DIV_CODE"] = "J", ["FID_COND_SCR_DIV_CODE"] = "20171", ["FID_INPUT_ISCD"] = scope, ["FID_DIV_CLS_CODE"] = "0",
-                ["FID_BLNG_CLS_CODE"] = "3", ["FID_TRGT_CLS_CODE"] = "111111111", ["FID_TRGT_EXLS_CLS_CODE"] = "0000000000",
-                ["FID_INPUT_PRICE_1"] = string.Empty, ["FID_INPUT_PRICE_2"] = string.Empty, ["FID_VOL_CNT"] = string.Empty, ["FID_INPUT_DATE_1"] = string.Empty,
+                ["FID_COND_MRKT_DIV_CODE"] = "J",
+                ["FID_COND_SCR_DIV_CODE"] = "20171",
+                ["FID_INPUT_ISCD"] = scope,
+                ["FID_DIV_CLS_CODE"] = "0",
+                ["FID_BLNG_CLS_CODE"] = "3",
+                ["FID_TRGT_CLS_CODE"] = "111111111",
+                ["FID_TRGT_EXLS_CLS_CODE"] = "0000000000",
+                ["FID_INPUT_PRICE_1"] = string.Empty,
+                ["FID_INPUT_PRICE_2"] = string.Empty,
+                ["FID_VOL_CNT"] = string.Empty,
+                ["FID_INPUT_DATE_1"] = string.Empty,
             };
             (HttpStatusCode status, JsonDocument body, string? cont) = await SimRest.GetAsync(http, token, "volume-rank", "FHPST01710000", query);
             Assert.Equal((HttpStatusCode.OK, "D"), (status, cont));
@@ -143,7 +151,11 @@ public sealed class SimulatorMarketRestTests
 
     private static Dictionary<string, string> Query(string venue, string market) => new()
     {
-        ["FID_COND_MRKT_DIV_CODE"] = venue, ["FID_MRKT_CLS_CODE"] = market, ["FID_SCTN_CLS_CODE"] = string.Empty,
-        ["FID_INPUT_ISCD"] = string.Empty, ["FID_COND_MRKT_DIV_CODE1"] = string.Empty, ["FID_INPUT_HOUR_1"] = string.Empty,
+        ["FID_COND_MRKT_DIV_CODE"] = venue,
+        ["FID_MRKT_CLS_CODE"] = market,
+        ["FID_SCTN_CLS_CODE"] = string.Empty,
+        ["FID_INPUT_ISCD"] = string.Empty,
+        ["FID_COND_MRKT_DIV_CODE1"] = string.Empty,
+        ["FID_INPUT_HOUR_1"] = string.Empty,
     };
 }
