@@ -21,6 +21,11 @@ public static class Program
             return await NatsReport.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "gateway-start")
+        {
+            return await GatewayStartReport.RunAsync(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "web")
         {
             return await WebBenchmark.RunAsync(args[1..]);

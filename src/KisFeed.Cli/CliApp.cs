@@ -32,10 +32,18 @@ internal static partial class CliApp
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            // One line per problem and exit code 2, instead of the full help text.
-            foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
+            // One line per problem and exit code 2, instead of the full help text. An unknown command is one problem,
+            // said once (not also "Required command was not provided").
+            IEnumerable<string> messages = parsed.Errors.Select(e => OneLine(e.Message));
+            if (parsed.CommandResult.Command is RootCommand && parsed.UnmatchedTokens.Count > 0)
             {
-                await console.Error.WriteLineAsync($"kisfeed: {OneLine(error.Message)}").ConfigureAwait(false);
+                string names = string.Join(", ", root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+                messages = [$"unknown command '{parsed.UnmatchedTokens[0]}'. Commands: {names}."];
+            }
+
+            foreach (string message in messages)
+            {
+                await console.Error.WriteLineAsync($"kisfeed: {message}").ConfigureAwait(false);
             }
 
             string command = parsed.CommandResult.Command is RootCommand ? string.Empty : parsed.CommandResult.Command.Name + " ";
@@ -87,8 +95,8 @@ internal static partial class CliApp
 
     private static Option<string> VenueOption() => new("--venue", "-v")
     {
-        Description = "nxt (H0NXPGM0), krx (H0STPGM0), unified (H0UNPGM0) or all.",
-        DefaultValueFactory = _ => "nxt",
+        Description = "all (default: KRX H0STPGM0, NXT H0NXPGM0 and unified H0UNPGM0), or one of krx, nxt, unified (comma-separated for several).",
+        DefaultValueFactory = _ => "all",
     };
 
     private static Option<bool> FromStartOption() => new("--from-start")

@@ -38,9 +38,10 @@ internal static partial class CliApp
             await using var client = new KisRealtimeClient(source.Options);
             client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
             Action<string, KisControlException> refused = (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on");
-            IAsyncEnumerable<ProgramTrade> stream = parse.GetValue(fromStart)
-                ? CliStreams.TradesOf(CliStreams.PerCodeFeedAsync(client, list, venues, new FeedOptions { FromStartOfDay = true }, refused, token), r => logging.Notice(CliStreams.SeedText(r)), token)
-                : CliStreams.PerCodeAsync(client, list, venues, refused, token);
+            // The feed, not only its trades: the board needs the gaps and healing outcomes to know which windows are covered.
+            IAsyncEnumerable<FeedItem> stream = CliStreams.Reporting(
+                CliStreams.PerCodeFeedAsync(client, list, venues, new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) }, refused, token),
+                r => logging.Notice(CliStreams.SeedText(r)), token);
             await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
@@ -124,7 +125,7 @@ internal static partial class CliApp
         Option<string> db = DbOption();
         Option<string?> date = DateOption();
         Option<string[]> codes = CodesOption();
-        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string> venue = VenueOption();
         Option<string> speed = new("--speed") { Description = "1 = recorded pace, N = N times faster, max = as fast as possible.", DefaultValueFactory = _ => "1" };
         Option<string?> format = FormatOption();
         Option<string> sort = SortOption();
@@ -156,7 +157,7 @@ internal static partial class CliApp
             IAsyncEnumerable<ProgramTrade> stream = Count(ProgramTradeReplay.ReadAsync(path, query, token), () => Interlocked.Increment(ref replayed));
             // Ages on a replayed board count from the latest replayed update, not from now.
             await ShowAsync(console, stream, lines, order, origin?.IsSimulated, null,
-                ended => new BoardStatus(description, ended ? "Replay finished" : "Replaying", Interlocked.Read(ref replayed), 0, 0, 0, IsDemo: origin?.IsSimulated == true), token);
+                ended => new BoardStatus(description, ended ? "Replay finished" : "Replaying", Interlocked.Read(ref replayed), 0, 0, 0, IsDemo: origin?.IsSimulated == true, Ended: ended), token);
             if (lines is not null)
             {
                 await console.Error.WriteLineAsync($"Replayed {replayed:N0} record(s).");
@@ -174,7 +175,7 @@ internal static partial class CliApp
         Option<string?> output = new("--output", "-o") { Description = "Output file. Default: kisfeed-<date>.<ext>." };
         Option<string?> date = new("--date") { Description = "Only this trading date (yyyy-MM-dd). Default: every date." };
         Option<string[]> codes = CodesOption();
-        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string> venue = VenueOption();
         var command = new Command("export", "Export recorded rows (columns: see docs/storage.md; 'simulated' marks simulator data) as CSV, Parquet or JSONL. Opens the file read-only.\nExample: kisfeed export --db today.duckdb --format parquet -o trades.parquet")
         {
             db, format, output, date, codes, venue,
@@ -207,7 +208,13 @@ internal static partial class CliApp
 
     private static void Announce(CliConsole console, LineFormat? lines, string description)
     {
-        // The first line says where the data comes from. Machine formats keep stdout clean: it goes to stderr.
+        // The first line says where the data comes from. Machine formats keep stdout clean: it goes to stderr. The
+        // board says it itself, fitted to the terminal's width, so it is not printed twice.
+        if (lines is null)
+        {
+            return;
+        }
+
         TextWriter target = lines is LineFormat.Jsonl or LineFormat.Csv ? console.Error : console.Out;
         target.WriteLine(description);
     }
@@ -217,20 +224,35 @@ internal static partial class CliApp
         KisClientStatistics s = client.GetStatistics();
         // Once the stream has ended the session's state no longer describes the board.
         string state = ended ? "Stopped" : s.State.ToString();
-        return new BoardStatus(source.Description, state, s.RecordsReceived, s.Reconnects, s.RecordsDropped, s.RejectedFrames, logging.LastMessage, source.IsDemo);
+        return new BoardStatus(source.Description, state, s.RecordsReceived, s.Reconnects, s.RecordsDropped, s.RejectedFrames, logging.LastMessage, source.IsDemo, ended);
     }
 
-    /// <summary>Shows a stream on the live board (terminal) or as lines; returns when the stream ends or is cancelled.</summary>
-    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct)
+    /// <summary>Shows trades (a replay: no gaps) on the live board or as lines.</summary>
+    private static Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct) =>
+        ShowAsync(console, AsFeed(stream, ct), lines, sort, simulated, clock, status, ct);
+
+    private static async IAsyncEnumerable<FeedItem> AsFeed(IAsyncEnumerable<ProgramTrade> trades, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (ProgramTrade t in trades.WithCancellation(ct))
+        {
+            yield return FeedItem.FromTrade(t);
+        }
+    }
+
+    /// <summary>Shows a feed on the live board (terminal) or its trades as lines; returns when the feed ends or is cancelled.</summary>
+    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<FeedItem> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct)
     {
         if (lines is { } format)
         {
             var writer = new LineWriter(console.Out, format, simulated);
             try
             {
-                await foreach (ProgramTrade t in stream.WithCancellation(ct))
+                await foreach (FeedItem item in stream.WithCancellation(ct))
                 {
-                    writer.Write(t);
+                    if (item.Kind == FeedItemKind.Trade)
+                    {
+                        writer.Write(item.Trade);
+                    }
                 }
             }
             finally
@@ -244,9 +266,9 @@ internal static partial class CliApp
         var board = new ProgramTradeBoard(sort, BoardNames.Default, clock);
         Task consume = Task.Run(async () =>
         {
-            await foreach (ProgramTrade t in stream.WithCancellation(ct))
+            await foreach (FeedItem item in stream.WithCancellation(ct))
             {
-                board.Apply(t);
+                board.Apply(item);
             }
         }, ct);
         await console.Terminal.Live(board.Render(status(false))).AutoClear(false).StartAsync(async live =>
@@ -294,6 +316,7 @@ internal static partial class CliApp
     {
         null => "source not recorded in the file (recorded before KisFeed stored it)",
         { IsSimulated: true } => $"SIMULATED data from {source.Endpoint}, not the market",
+        { IsSimulated: null } => $"source unknown: read from {source.Endpoint}, which does not say whether its data is simulated or live",
         _ => $"live data from {source.Endpoint}",
     };
 

@@ -109,6 +109,25 @@ internal static class CliStreams
         }
     }
 
+    /// <summary>The whole feed, in order; each seed report (how far back the day's REST rows reached) also goes to <paramref name="seeded"/>.</summary>
+    public static async IAsyncEnumerable<FeedItem> Reporting(IAsyncEnumerable<FeedItem> feed, Action<GapHealingReport> seeded, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var seeds = new HashSet<long>();
+        await foreach (FeedItem item in feed.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Kind == FeedItemKind.Gap && item.Gap!.IsSeed)
+            {
+                seeds.Add(item.Gap.Id);
+            }
+            else if (item.Kind == FeedItemKind.GapHealed && seeds.Contains(item.Healing!.GapId))
+            {
+                seeded(item.Healing);
+            }
+
+            yield return item;
+        }
+    }
+
     /// <summary>One line for a seed report: what came from REST and how far back it reached.</summary>
     public static string SeedText(GapHealingReport r) =>
         $"{r.Registration}: {r.Rows} row(s) of the day so far from REST, {r.Outcome}: {r.Detail}";
@@ -194,6 +213,17 @@ internal static class Messages
             return $"{control.TrId}/{control.TrKey}: {control.MsgCd} {control.Msg1}".Trim();
         }
 
+        if (ex is NATS.Client.Core.NatsException and not KisFeed.Nats.NatsFeedUnavailableException)
+        {
+            // NATS.Net says "can not start to connect" and keeps the server's reason inside: say both.
+            string chain = string.Join(": ", Enumerable.Repeat(ex, 1).Concat(InnerOf(ex)).Select(e => e.Message.Trim()).Distinct(StringComparer.Ordinal));
+            return Tidy(chain.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase)
+                ? chain + ". NATS refused the credentials: check the user and password, token, NKey or .creds file (--nats-user/--nats-password, NATS_USER/NATS_PASSWORD, --nats-creds; docs/scale-out.md)."
+                : chain.Contains("certificate", StringComparison.OrdinalIgnoreCase) || chain.Contains("SSL", StringComparison.Ordinal)
+                    ? chain + ". The TLS handshake with NATS failed: check --nats-tls-ca, --nats-tls-cert and --nats-tls-key (NATS_CA, NATS_CERT, NATS_KEY)."
+                    : chain);
+        }
+
         // The session wraps transport errors whose text it repeats: say the innermost KIS error once, with its advice.
         Exception shown = ex;
         while (shown is KisConnectionException && shown.InnerException is { Message.Length: > 20 } inner && shown.Message.Contains(inner.Message, StringComparison.Ordinal))
@@ -203,6 +233,14 @@ internal static class Messages
 
         // The session's error-code hint names a file that is not in the repository; the notes are docs/protocol.md.
         return Tidy(shown.Message.Replace("docs/" + "kis-protocol.md", "docs/protocol.md", StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<Exception> InnerOf(Exception ex)
+    {
+        for (Exception? e = ex.InnerException; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 
     /// <summary>One line; repeated sentences and doubled full stops removed.</summary>

@@ -221,6 +221,11 @@ internal sealed class Credentials
                 }
             }
 
+            if (values.ContainsKey("appsecret") || values.ContainsKey("approval_key"))
+            {
+                SecretFiles.RequireOwnerOnly(path, "Config file", CliException.UsageError);
+            }
+
             return Path.GetFullPath(path);
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)

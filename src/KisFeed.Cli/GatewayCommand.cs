@@ -15,61 +15,140 @@ internal static partial class CliApp
 
     private static Option<TimeSpan?> TimeOption(string name, string description) => new(name) { Description = description, CustomParser = ParseDuration };
 
+    /// <summary>Exit code of a NATS command whose stop ran out of time: sessions closed, but leases left to expire or records not published.</summary>
+    internal const int StoppedUnfinished = 3;
+
+    /// <summary>
+    /// After the first SIGINT/SIGTERM, the process exits at the latest this long later whatever it is waiting for
+    /// (set by the NATS commands, whose stop is bounded; null: no deadline). Read by Program.cs.
+    /// </summary>
+    internal static TimeSpan? StopDeadline { get; set; }
+
+    /// <summary>The margin the process deadline adds to a command's own stop bound (process teardown, the last lines).</summary>
+    internal static readonly TimeSpan StopDeadlineMargin = TimeSpan.FromSeconds(5);
+
     private static Command GatewayCommand(CliConsole console)
     {
         Option<string> nats = NatsOption();
-        Option<string?> keysFile = new("--app-keys") { Description = "JSON file of app keys, owner-only permissions (chmod 600): {\"keys\": [{\"appkey\": \"...\", \"appsecret\": \"...\"}, ...], \"ws_url\": optional, \"rest_url\": optional}. Without it and without KIS_APPKEY/KIS_APPSECRET: the built-in simulator with --demo-keys demo keys." };
+        Option<string?> keysFile = new("--app-keys") { Description = "JSON file of app keys, owner-only permissions (chmod 600): {\"keys\": [{\"appkey\": \"...\", \"appsecret\": \"...\"}, ...], \"ws_url\": optional, \"rest_url\": optional}. A shared `kisfeed simulate --demo-keys N --keys-file FILE` writes one for its demo keys. Without it and without KIS_APPKEY/KIS_APPSECRET: the built-in simulator (always open) with --demo-keys demo keys." };
         Option<int> demoKeys = new("--demo-keys") { Description = "Demo app keys of the built-in simulator (no credentials).", DefaultValueFactory = _ => 5 };
         Option<string?> id = new("--id") { Description = "Gateway id (default host-pid)." };
         Option<int?> maxKeys = new("--max-keys") { Description = "Hold at most this many keys (default: a fair share)." };
         Option<TimeSpan?> leaseTtl = TimeOption("--lease-ttl", "Lease lifetime T after the last renewal (default 360s). Same on every gateway.");
         Option<TimeSpan?> silent = TimeOption("--kis-silent-lifetime", "D: how long KIS keeps a session that stopped answering PINGPONG (default 300s). T must be at least D + 3 R.");
         Option<TimeSpan?> renew = TimeOption("--renew-interval", "R: lease renewal period (default 15s).");
+        Option<TimeSpan?> stopTimeout = TimeOption("--stop-timeout", "The longest a stop (SIGTERM, SIGINT, --duration) takes, whatever NATS does (default 10s): every KIS session is closed first (within min(5s, half of it)), then one attempt to release the leases and publish what is queued. Leases not released expire by their TTL. A second SIGTERM/SIGINT exits at once.");
         Option<int> replicas = new("--replicas") { Description = "Replicas of the stream and KV buckets (3 on a three-node NATS cluster).", DefaultValueFactory = _ => 1 };
         Option<TimeSpan?> memoryEvery = TimeOption("--print-memory", "Print this process's working set and managed heap (after a full GC) every interval (benchmarks).");
         memoryEvery.Hidden = true;
+        Option<TimeSpan?> duration = DurationOption();
         Option<bool> verbose = VerboseOption();
-        var command = new Command("gateway", "Run a gateway: hold app-key leases in NATS KV, open one KIS session per held key, carry the registrations of `kisfeed subs` and publish to JetStream.\nExample: kisfeed gateway --nats nats://10.0.0.5:4222 --app-keys ~/.config/kisfeed/keys.json")
+        var command = new Command("gateway", "Run a gateway: hold app-key leases in NATS KV, open one KIS session per held key, carry the registrations of `kisfeed subs` and publish to JetStream.\nExample: kisfeed gateway --nats nats://10.0.0.5:4222 --app-keys ~/.config/kisfeed/keys.json\n" + GatewayExitCodesHelp)
         {
-            nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, replicas, memoryEvery, verbose,
+            nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, stopTimeout, replicas, memoryEvery, duration, verbose,
         };
+        NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(command);
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             NatsFeedOptions feed = FeedOptions(parse.GetValue(leaseTtl), parse.GetValue(silent), parse.GetValue(renew)) with { Replicas = parse.GetValue(replicas) };
+            TimeSpan stopAfter = parse.GetValue(stopTimeout) ?? GatewayOptions.Default.StopTimeout;
+            if (stopAfter <= TimeSpan.Zero)
+            {
+                throw CliException.Usage($"--stop-timeout must be positive (got {stopAfter}).");
+            }
+
+            StopDeadline = stopAfter + StopDeadlineMargin;
             (IReadOnlyList<AppKeyCredential> keys, KisOptions session, KisSimulator? simulator, string description) =
-                await LoadKeysAsync(parse.GetValue(keysFile), parse.GetValue(demoKeys), logging, token);
+                await LoadKeysAsync(parse.GetValue(keysFile), parse.GetValue(demoKeys), logging, console.Time, token);
             await using (simulator)
             {
                 await console.Out.WriteLineAsync(description);
-                await using var connection = new NatsConnection(NatsOpts.Default with { Url = parse.GetValue(nats)!, Name = "kisfeed-gateway", LoggerFactory = logging.Factory });
-                await connection.ConnectAsync();
-                var options = GatewayOptions.Default with
+                string url = parse.GetValue(nats)!;
+                await console.Out.WriteLineAsync($"{Kst.Of(console.Time.GetUtcNow()):HH:mm:ss.fff} KST waiting - connecting to NATS at {NatsCredentials.Redact(url)}; nothing is taken before it answers");
+                await console.Out.FlushAsync(token);
+                var connection = new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-gateway", logging.Factory));
+                try
                 {
-                    Feed = feed,
-                    Session = session with { LoggerFactory = logging.Factory },
-                    MaxKeys = parse.GetValue(maxKeys),
-                };
-                if (parse.GetValue(id) is { } gatewayId)
-                {
-                    options = options with { GatewayId = gatewayId };
-                }
+                    await ConnectNatsAsync(connection, url, token);
+                    var options = GatewayOptions.Default with
+                    {
+                        Feed = feed,
+                        Session = session with { LoggerFactory = logging.Factory },
+                        MaxKeys = parse.GetValue(maxKeys),
+                        StopTimeout = stopAfter,
+                        TimeProvider = console.Time,
+                    };
+                    if (parse.GetValue(id) is { } gatewayId)
+                    {
+                        options = options with { GatewayId = gatewayId };
+                    }
 
-                await using var gateway = new NatsGateway(connection, keys, options, logging.Factory);
-                gateway.Event += e =>
+                    await using var gateway = new NatsGateway(connection, keys, options, logging.Factory);
+                    gateway.Event += e =>
+                    {
+                        // Every time the tool shows is KST, with the zone said (the gateway's log lines too).
+                        console.Out.WriteLine($"{Kst.Of(e.At):HH:mm:ss.fff} KST {Kebab(e.Kind)} {(e.KeyId.Length == 0 ? "-" : e.KeyId)} {e.Detail}");
+                        console.Out.Flush();
+                    };
+                    using Timer? memory = parse.GetValue(memoryEvery) is { } every ? new Timer(_ => PrintMemory(console, gateway), null, every, every) : null;
+                    GatewayStopReport report = await gateway.RunAsync(token);
+                    FeedPublisherStatistics stats = gateway.PublisherStatistics;
+                    await console.Out.WriteLineAsync($"Stopped. published {stats.Published:N0}, duplicates {stats.Duplicates:N0}, retries {stats.Retries:N0}; {report}.");
+                    if (!report.IsComplete)
+                    {
+                        await console.Error.WriteLineAsync(
+                            $"kisfeed: the stop did not finish within --stop-timeout {stopAfter.TotalSeconds:0.###}s (NATS did not answer in time): every KIS session was closed, " +
+                            $"{report.LeasesLeftToExpire} lease(s) will expire by their TTL ({feed.LeaseTtl.TotalSeconds:0.###}s after their last renewal) and {report.ItemsNotPublished} item(s) were not published (exit code {StoppedUnfinished}).");
+                        return StoppedUnfinished;
+                    }
+                }
+                finally
                 {
-                    console.Out.WriteLine($"{e.At:HH:mm:ss.fff} {Kebab(e.Kind)} {(e.KeyId.Length == 0 ? "-" : e.KeyId)} {e.Detail}");
-                    console.Out.Flush();
-                };
-                using Timer? memory = parse.GetValue(memoryEvery) is { } every ? new Timer(_ => PrintMemory(console, gateway), null, every, every) : null;
-                await gateway.RunAsync(token);
-                FeedPublisherStatistics stats = gateway.PublisherStatistics;
-                await console.Out.WriteLineAsync($"Stopped. published {stats.Published:N0}, duplicates {stats.Duplicates:N0}, retries {stats.Retries:N0}.");
+                    await DisposeWithinAsync(connection, StopDeadlineMargin);
+                }
             }
 
             return 0;
-        }, null, ct));
+        }, parse.GetValue(duration), ct));
         return command;
+    }
+
+    /// <summary>What the gateway's exit code means (its help, and docs/scale-out.md).</summary>
+    internal const string GatewayExitCodesHelp =
+        "Exit codes: 0 stopped (after SIGTERM, SIGINT or --duration): every KIS session closed, every lease released, everything published; " +
+        "1 failure (NATS unreachable at start, stream or buckets could not be opened, KIS refused); 2 usage error; " +
+        "3 stopped within --stop-timeout but NATS did not answer in time: every KIS session closed, leases left to expire by their TTL or records not published; " +
+        "130/143 a second SIGINT/SIGTERM: exited at once.";
+
+    /// <summary>Connects, or says clearly that NATS is not there; a stop asked for meanwhile does not wait for the connect (which takes no token).</summary>
+    internal static async Task ConnectNatsAsync(NatsConnection connection, string url, CancellationToken token)
+    {
+        try
+        {
+            await connection.ConnectAsync().AsTask().WaitAsync(token);
+        }
+        catch (NatsException ex)
+        {
+            // Messages.Describe keeps NATS's own reason and adds the credential or TLS hint when that is what failed.
+            string why = Messages.Describe(ex);
+            bool refused = why.Contains("refused the credentials", StringComparison.Ordinal) || why.Contains("TLS handshake", StringComparison.Ordinal);
+            throw new CliException($"Cannot connect to NATS at {NatsCredentials.Redact(url)}: {why}" +
+                (refused ? string.Empty : " Start nats-server there, or give the right URL with --nats (--from for readers)."));
+        }
+    }
+
+    /// <summary>Disposes a NATS connection, waiting at most <paramref name="bound"/> (a connection to a dead server must not hold the exit).</summary>
+    internal static async Task DisposeWithinAsync(NatsConnection connection, TimeSpan bound)
+    {
+        try
+        {
+            await connection.DisposeAsync().AsTask().WaitAsync(bound);
+        }
+        catch (TimeoutException)
+        {
+            // Its sockets close with the process.
+        }
     }
 
     /// <summary>One line a benchmark in another process reads: <c>memory ws=BYTES heap=BYTES published=N</c>.</summary>
@@ -115,22 +194,32 @@ internal static partial class CliApp
         GatewayEventKind.SessionClosed => "session-closed",
         GatewayEventKind.RegistrationStarted => "registration-started",
         GatewayEventKind.RegistrationStopped => "registration-stopped",
+        GatewayEventKind.LeaseLeftToExpire => "lease-left-to-expire",
         _ => kind.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>Demo app keys of the built-in simulator (valid only there).</summary>
+    /// <summary>Whether an app key is one of <see cref="DemoCredentials"/> (valid only on a simulator).</summary>
+    internal static bool IsDemoKey(string appKey) => appKey.StartsWith("PSDEMO-SIMULATOR-APPKEY-", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Demo app keys of the built-in simulator and of `kisfeed simulate --demo-keys` (valid only there): the first is
+    /// <see cref="SimulatorCredential.Demo"/>, so one demo key is the same pair everywhere.
+    /// </summary>
     internal static IReadOnlyList<SimulatorCredential> DemoCredentials(int count) =>
-        [.. Enumerable.Range(1, count).Select(i => new SimulatorCredential(
+        [.. Enumerable.Range(1, count).Select(i => i == 1 ? SimulatorCredential.Demo : new SimulatorCredential(
             $"PSDEMO-SIMULATOR-APPKEY-{i:D12}",
             ($"DEMO-SIMULATOR-APPSECRET-{i:D4}-NOT-A-REAL-KIS-SECRET-" + new string('0', 180))[..180]))];
 
-    private static async Task<(IReadOnlyList<AppKeyCredential>, KisOptions, KisSimulator?, string)> LoadKeysAsync(string? path, int demoKeys, CliLogging logging, CancellationToken token)
+    private static async Task<(IReadOnlyList<AppKeyCredential>, KisOptions, KisSimulator?, string)> LoadKeysAsync(string? path, int demoKeys, CliLogging logging, TimeProvider clock, CancellationToken token)
     {
         KisOptions env = KisOptions.FromEnvironment();
         if (path is not null)
         {
             (IReadOnlyList<AppKeyCredential> keys, KisOptions endpoints) = AppKeysFile.Load(path, env);
-            return (keys, endpoints, null, $"Live: {endpoints.WebSocketUri}, {keys.Count} app key(s) from {path}: {string.Join(' ', keys.Select(k => k.Id))}");
+            string what = keys.All(k => IsDemoKey(k.AppKey))
+                ? $"Simulator: {endpoints.WebSocketUri}, {keys.Count} demo app key(s) of a kisfeed simulate from {path} — simulated data, not the market"
+                : $"Live: {endpoints.WebSocketUri}, {keys.Count} app key(s) from {path}";
+            return (keys, endpoints, null, $"{what}: {string.Join(' ', keys.Select(k => k.Id))}");
         }
 
         if (!string.IsNullOrEmpty(env.AppKey) && !string.IsNullOrEmpty(env.AppSecret))
@@ -145,10 +234,20 @@ internal static partial class CliApp
         }
 
         IReadOnlyList<SimulatorCredential> demo = DemoCredentials(demoKeys);
-        KisSimulator simulator = await KisSimulator.StartAsync(SimulatorOptions.Demo with { Credentials = demo, LoggerFactory = logging.Factory }, token).ConfigureAwait(false);
+
+        // Always open, like the watch demo: a demo shows data at any hour (the market's hours are `kisfeed simulate`'s default).
+        // The demo options (history from the start of the day) and the seed are the watch demo's, so every demo process
+        // serves the same market.
+        KisSimulator simulator = await KisSimulator.StartAsync(SimulatorOptions.Demo with
+        {
+            Credentials = demo,
+            Hours = MarketHours.AlwaysOpen,
+            LoggerFactory = logging.Factory,
+            TimeProvider = clock,
+        }, token).ConfigureAwait(false);
         KisOptions session = env with { WebSocketUri = new Uri(simulator.WebSocketUri, "/tryitout"), RestUri = simulator.RestBaseUri };
         List<AppKeyCredential> keysOut = [.. demo.Select(c => new AppKeyCredential(c.AppKey, c.AppSecret))];
-        return (keysOut, session, simulator, $"Demo (no --app-keys, no KIS_APPKEY/KIS_APPSECRET): built-in simulator at {simulator.WebSocketUri} with {demoKeys} demo app keys — simulated data, not the market");
+        return (keysOut, session, simulator, $"Demo (no --app-keys, no KIS_APPKEY/KIS_APPSECRET): built-in simulator at {simulator.WebSocketUri} with {demoKeys} demo app keys, always open — simulated data, not the market. Several gateways: share one `kisfeed simulate --demo-keys N --keys-file keys.json` (see docs/scale-out.md)");
     }
 }
 
@@ -158,10 +257,6 @@ internal static partial class CliApp
 /// </summary>
 internal static class AppKeysFile
 {
-    private const UnixFileMode GroupOrOther =
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     public static (IReadOnlyList<AppKeyCredential> Keys, KisOptions Endpoints) Load(string path, KisOptions baseOptions)
     {
         if (!File.Exists(path))
@@ -169,14 +264,7 @@ internal static class AppKeysFile
             throw new CliException($"App keys file '{path}' does not exist.");
         }
 
-        if (!OperatingSystem.IsWindows())
-        {
-            UnixFileMode mode = File.GetUnixFileMode(path);
-            if ((mode & GroupOrOther) != 0)
-            {
-                throw new CliException($"App keys file '{path}' has mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}: it holds app secrets, so group and others must have no access. Run: chmod 600 {path}");
-            }
-        }
+        SecretFiles.RequireOwnerOnly(path, "App keys file", CliException.RunTimeFailure);
 
         try
         {

@@ -26,18 +26,20 @@ internal static partial class CliApp
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
+            // Everything the user typed is checked before anything is printed or asked of KIS.
+            IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             string fmt = parse.GetValue(format)!.Trim().ToLowerInvariant();
             if (fmt is not ("table" or "jsonl" or "json" or "csv"))
             {
-                throw new CliException($"Unknown format '{fmt}': use table, jsonl or csv.");
+                throw CliException.Usage($"Unknown format '{fmt}': use table, jsonl or csv.");
             }
 
             bool isDaily = parse.GetValue(daily);
             DateOnly? fromDate = ParseDate(parse.GetValue(from));
             if (fromDate is not null && !isDaily)
             {
-                throw new CliException("--from goes with --daily (the intraday history has no date input).");
+                throw CliException.Usage("--from goes with --daily (the intraday history has no date input).");
             }
 
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
@@ -46,7 +48,7 @@ internal static partial class CliApp
             using var client = new KisRestClient(source.Options);
             var writer = new HistoryWriter(console.Out, fmt, isDaily, source.IsDemo);
             writer.Header();
-            foreach (string code in parse.GetValue(codes)!)
+            foreach (string code in list)
             {
                 foreach (Venue v in venues)
                 {

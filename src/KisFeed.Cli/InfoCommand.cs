@@ -44,6 +44,7 @@ internal static class InfoText
         {
             null => "not recorded (written before KisFeed stored the source)",
             { IsSimulated: true } => $"SIMULATED data from {source.Endpoint}, not the market",
+            { IsSimulated: null } => $"unknown: read from {source.Endpoint}, which does not say whether its data is simulated or live",
             _ => $"live data from {source.Endpoint}",
         });
         if (dates.Count == 0)
@@ -68,6 +69,9 @@ internal static class InfoText
             await o.WriteLineAsync(string.Create(Inv,
                 $"          {Kst.Of(g.From):yyyy-MM-dd HH:mm:ss}–{Kst.Of(g.To):HH:mm:ss} KST {(g.Venue is { } v ? LineWriter.VenueName(v) : "all venues")} {(g.Codes.Count == 0 ? "all codes" : string.Join(' ', g.Codes))}: {g.Reason}"));
         }
+
+        long rejected = await ProgramTradeCatalog.CountRejectedAsync(full, ct);
+        await o.WriteLineAsync(string.Create(Inv, $"Rejected {rejected:N0} stream message(s){(rejected == 0 ? string.Empty : " (bad or forged; raw copies in table 'rejected', see docs/scale-out.md)")}"));
     }
 
     /// <summary>"2026-11-24 (1,234 records; codes 000660 005930)", for the last few dates.</summary>

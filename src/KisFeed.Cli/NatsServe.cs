@@ -19,6 +19,7 @@ internal static partial class CliApp
     {
         Option<string?> from = new("--from") { Description = "Serve the board from a KisFeed NATS stream (nats://host:port) instead of KIS: the whole day from its first record, then live; recorded into --db with each row's stream sequence (a restart on the same file resumes, no duplicates). Codes 'all' or none = every code." };
         serve.Options.Add(from);
+        NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(serve);
         CommandLineAction? original = serve.Action;
         serve.SetAction(async (parse, ct) =>
         {
@@ -27,12 +28,12 @@ internal static partial class CliApp
                 return original is AsynchronousCommandLineAction a ? await a.InvokeAsync(parse, ct) : original is SynchronousCommandLineAction s ? s.Invoke(parse) : 1;
             }
 
-            return await Guard(console, token => ServeFromNatsAsync(console, url, parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
+            return await Guard(console, token => ServeFromNatsAsync(console, url, natsAuth.Read(parse, console), parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
         });
         return serve;
     }
 
-    private static async Task<int> ServeFromNatsAsync(CliConsole console, string url, ParseResult parse, CancellationToken token)
+    private static async Task<int> ServeFromNatsAsync(CliConsole console, string url, NatsCredentials credentials, ParseResult parse, CancellationToken token)
     {
         if (parse.GetValue<bool>("--replay"))
         {
@@ -43,15 +44,16 @@ internal static partial class CliApp
         IReadOnlyList<string> filter = codes is [] or ["all"] ? [] : StockCodes.Check(codes);
         IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
-        var web = WebBoardOptions.Default with { Host = parse.GetValue<string>("--host") ?? "127.0.0.1", Port = parse.GetValue<int>("--port"), LoggerFactory = logging.Factory };
-        await using ServeHost serving = await ServeHost.StartFromNatsAsync(url, NatsFeedOptions.Default, filter, venues, parse.GetValue<string?>("--db"), web, token);
-        await console.Out.WriteLineAsync($"KisFeed board: {serving.Url}");
+        StopDeadline = ReaderStopBound + StopDeadlineMargin;
+        WebBoardOptions web = ServeAccess.Options(parse.GetValue<string>("--host") ?? "127.0.0.1", parse.GetValue<int>("--port"), parse.GetValue<string?>("--token"), console) with { LoggerFactory = logging.Factory };
+        await using ServeHost serving = await ServeHost.StartFromNatsAsync(url, credentials, NatsFeedOptions.Default, filter, venues, parse.GetValue<string?>("--db"), web, token);
+        await ServeAccess.PrintAsync(console, serving, web);
         await console.Out.WriteLineAsync(serving.Description);
         await console.Out.WriteLineAsync("Ctrl-C to stop.");
         await console.Out.FlushAsync(token);
         if (parse.GetValue<bool>("--open"))
         {
-            OpenBrowser(serving.Url, console);
+            OpenBrowser(ServeAccess.PageUrl(serving.Url, web.AccessToken), console);
         }
 
         try
@@ -77,7 +79,7 @@ internal sealed partial class ServeHost
     /// starts at today's first record, so the page has the whole day.
     /// </summary>
     public static async Task<ServeHost> StartFromNatsAsync(
-        string url, NatsFeedOptions feed, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, string? dbPath, WebBoardOptions web, CancellationToken cancellationToken)
+        string url, NatsCredentials credentials, NatsFeedOptions feed, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, string? dbPath, WebBoardOptions web, CancellationToken cancellationToken)
     {
         string? temp = null;
         if (dbPath is null)
@@ -86,33 +88,32 @@ internal sealed partial class ServeHost
             dbPath = Path.Combine(temp, "serve.duckdb");
         }
 
-        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
+        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with
+        {
+            LoggerFactory = web.LoggerFactory,
+            Source = RecordingSource.Unknown($"{NatsCredentials.Redact(url)} stream {feed.StreamName}"),
+        });
         ProgramTradeQueries queries = recorder.OpenQueries();
-        var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-serve", LoggerFactory = web.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
+        var connection = new NatsConnection(NatsAuthOptions.Opts(credentials, url, "kisfeed-serve", web.LoggerFactory));
         KisFeedWebServer server;
         ulong after;
         string description;
         NatsFeedStatus status;
+        FeedConsumer consumer;
         try
         {
             after = recorder.LastStreamSequence(feed.StreamName);
-            try
-            {
-                await connection.ConnectAsync();
-            }
-            catch (NatsException ex)
-            {
-                throw new CliException($"Cannot connect to NATS at {url}: {ex.Message}");
-            }
+            await CliApp.ConnectNatsAsync(connection, url, cancellationToken);
 
             string start = after == 0 ? "from today's first record" : $"after stream sequence {after} (the last one in {recorder.Path})";
-            description = $"NATS: {url} stream {feed.StreamName}, {start}";
-            status = new NatsFeedStatus(connection, description);
+            description = $"NATS: {NatsCredentials.Redact(url)} stream {feed.StreamName}, {start}";
+            consumer = new FeedConsumer(new NatsJSContext(connection), feed) { YieldRejected = true };
+            status = new NatsFeedStatus(connection, description, consumer);
             server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, status, queries, cancellationToken: cancellationToken);
         }
         catch
         {
-            await connection.DisposeAsync();
+            await CliApp.DisposeWithinAsync(connection, CliApp.StopDeadlineMargin);
             queries.Dispose();
             await recorder.DisposeAsync();
             throw;
@@ -123,11 +124,10 @@ internal sealed partial class ServeHost
         // Disposed in reverse: the server stops first, then the commit timer, the connection, the queries; the recorder commits last.
         host._owned.Add(recorder);
         host._owned.Add(new DisposeAction(queries.Dispose));
-        host._owned.Add(connection);
+        host._owned.Add(new BoundedNatsConnection(connection));
         var commits = new Timer(_ => Commit(recorder), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         host._owned.Add(commits);
         FeedStart from = after == 0 ? FeedStart.StartOfDay() : FeedStart.AfterSequence(after);
-        var consumer = new FeedConsumer(new NatsJSContext(connection), feed);
         host._running = server.RunFeedAsync(RecordedAsync(consumer.ReadAsync(codes, venues, from, host._stop.Token), recorder, feed.StreamName, status, host._stop.Token), null, host._stop.Token);
         return host;
     }
@@ -151,6 +151,11 @@ internal sealed partial class ServeHost
         await foreach (NatsFeedItem item in items.WithCancellation(cancellationToken))
         {
             NatsRecording.Record(recorder, item, stream);
+            if (item.Rejected is not null)
+            {
+                continue; // kept in the recording's 'rejected' table, never shown
+            }
+
             status.Count();
             if (NatsRecording.IsToday(item.Item))
             {
@@ -168,10 +173,13 @@ internal sealed class NatsFeedStatus : IFeedStatusSource
     private long _opened;
     private long _messages;
 
-    public NatsFeedStatus(NatsConnection connection, string source)
+    private readonly FeedConsumer _consumer;
+
+    public NatsFeedStatus(NatsConnection connection, string source, FeedConsumer consumer)
     {
         _connection = connection;
         _source = source;
+        _consumer = consumer;
         connection.ConnectionOpened += (_, _) =>
         {
             Interlocked.Increment(ref _opened);
@@ -184,7 +192,10 @@ internal sealed class NatsFeedStatus : IFeedStatusSource
     // The gateways know whether their data is simulated; the stream does not say, so the strip names the stream.
     public FeedStatus Current => new(
         _connection.ConnectionState.ToString(), Math.Max(0, Interlocked.Read(ref _opened) - 1), 0, false,
-        $"{_source}; {Interlocked.Read(ref _messages):N0} message(s) read");
+        $"{_source}; {Interlocked.Read(ref _messages):N0} message(s) read{Rejected(_consumer.Statistics.Rejected)}");
+
+    /// <summary>", N rejected (bad or forged, skipped: see the log)" when any was.</summary>
+    internal static string Rejected(long rejected) => rejected == 0 ? string.Empty : $", {rejected:N0} rejected (bad or forged, skipped: see the log)";
 }
 
 /// <summary>Writing stream messages into a recorder with their stream sequence (shared by <c>record --from</c> and <c>serve --from</c>).</summary>
@@ -192,7 +203,11 @@ internal static class NatsRecording
 {
     public static void Record(ProgramTradeRecorder recorder, in NatsFeedItem item, string stream)
     {
-        if (item.Item.Kind == FeedItemKind.Trade)
+        if (item.Rejected is { } bad)
+        {
+            recorder.RecordRejectedFromStream(stream, bad.StreamSequence, bad.Subject, bad.Reason.ToString(), bad.Detail, bad.Payload.Span, bad.StoredAt);
+        }
+        else if (item.Item.Kind == FeedItemKind.Trade)
         {
             recorder.AppendFromStream(item.Item.Trade, stream, item.StreamSequence);
         }

@@ -13,11 +13,19 @@ namespace KisFeed.Cli;
 /// <summary><c>--from nats://…</c>: read a KisFeed JetStream stream instead of KIS (wired onto <c>record</c>).</summary>
 internal static partial class CliApp
 {
+    /// <summary>
+    /// The longest a NATS reader's stop takes after its last record (the final commit, then the connection's close,
+    /// which gets at most <see cref="StopDeadlineMargin"/>): a stream reader holds nothing at NATS, so it stops at once
+    /// whatever NATS does; past this plus the margin, the process exits anyway.
+    /// </summary>
+    internal static readonly TimeSpan ReaderStopBound = TimeSpan.FromSeconds(10);
+
     /// <summary>Adds <c>--from</c> to the <c>record</c> command: with it, the NATS recorder runs; without it, the command runs as before.</summary>
     private static Command WithNatsRecord(Command record, CliConsole console)
     {
         Option<string?> from = new("--from") { Description = "Record from a KisFeed NATS stream (nats://host:port) instead of KIS: each row keeps its stream sequence, and a restart resumes after the last committed one (no loss, no duplicates). Codes 'all' = every code." };
         record.Options.Add(from);
+        NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(record);
         CommandLineAction? original = record.Action;
         record.SetAction(async (parse, ct) =>
         {
@@ -26,7 +34,7 @@ internal static partial class CliApp
                 return original is AsynchronousCommandLineAction a ? await a.InvokeAsync(parse, ct) : original is SynchronousCommandLineAction s ? s.Invoke(parse) : 1;
             }
 
-            return await Guard(console, token => RecordFromNatsAsync(console, url, parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
+            return await Guard(console, token => RecordFromNatsAsync(console, url, natsAuth, parse, token), parse.GetValue<TimeSpan?>("--duration"), ct);
         });
         return record;
     }
@@ -36,6 +44,7 @@ internal static partial class CliApp
     {
         Option<string?> from = new("--from") { Description = "Watch a KisFeed NATS stream (nats://host:port) instead of KIS, from today's first record. Codes 'all' = every code." };
         watch.Options.Add(from);
+        NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(watch);
         CommandLineAction? original = watch.Action;
         watch.SetAction(async (parse, ct) =>
         {
@@ -48,14 +57,16 @@ internal static partial class CliApp
             {
                 string[] codes = parse.GetValue<string[]>("codes") ?? [];
                 IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
-                IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
+                IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
                 LineFormat? lines = ParseFormat(parse.GetValue<string?>("--format"), console.IsTerminal);
                 BoardSort order = ParseSort(parse.GetValue<string>("--sort") ?? "net");
                 (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), lines is null);
-                await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-watch", LoggerFactory = logging.Factory });
-                var consumer = new FeedConsumer(new NatsJSContext(connection), NatsFeedOptions.Default);
-                string description = $"NATS: {url} stream {NatsFeedOptions.Default.StreamName}, from today's first record";
+                StopDeadline = ReaderStopBound + StopDeadlineMargin;
+                await using var connection = new BoundedNatsConnection(new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-watch", logging.Factory)));
+                var consumer = new FeedConsumer(new NatsJSContext(connection.Connection), NatsFeedOptions.Default);
+                string description = $"NATS: {NatsCredentials.Redact(url)} stream {NatsFeedOptions.Default.StreamName}, from today's first record";
                 Announce(console, lines, description);
+                await ConnectNatsAsync(connection.Connection, url, token);
                 long count = 0;
                 async IAsyncEnumerable<ProgramTrade> Counted()
                 {
@@ -66,25 +77,32 @@ internal static partial class CliApp
                     }
                 }
 
-                await ShowAsync(console, Counted(), lines, order, null, null, _ => new BoardStatus(description, connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, 0, logging.LastMessage), token);
+                await ShowAsync(console, Counted(), lines, order, null, null, ended => new BoardStatus(description, ended ? "Stopped" : connection.Connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage, Ended: ended), token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });
         return watch;
     }
 
-    private static async Task<int> RecordFromNatsAsync(CliConsole console, string url, ParseResult parse, CancellationToken token)
+    private static async Task<int> RecordFromNatsAsync(CliConsole console, string url, NatsAuthOptions natsAuth, ParseResult parse, CancellationToken token)
     {
         string[] codes = parse.GetValue<string[]>("codes") ?? [];
         IReadOnlyList<string> filter = codes is ["all"] ? [] : StockCodes.Check(codes);
-        IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "nxt");
+        IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
         NatsFeedOptions feed = NatsFeedOptions.Default;
-        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with { LoggerFactory = logging.Factory });
+        await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with
+        {
+            LoggerFactory = logging.Factory,
+            // The stream does not say whether its gateways ran on KIS or on a simulator: the file says so.
+            Source = RecordingSource.Unknown($"{NatsCredentials.Redact(url)} stream {feed.StreamName}"),
+        });
         ulong after = recorder.LastStreamSequence(feed.StreamName);
-        await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, Name = "kisfeed-record", LoggerFactory = logging.Factory });
-        var consumer = new FeedConsumer(new NatsJSContext(connection), feed);
-        await console.Out.WriteLineAsync($"Recording {(filter.Count == 0 ? "every code" : string.Join(' ', filter))} on {string.Join(',', venues.Select(LineWriter.VenueName))} from {url} stream {feed.StreamName} after sequence {after} into {recorder.Path}");
+        StopDeadline = ReaderStopBound + StopDeadlineMargin;
+        await using var connection = new BoundedNatsConnection(new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-record", logging.Factory)));
+        var consumer = new FeedConsumer(new NatsJSContext(connection.Connection), feed) { YieldRejected = true };
+        await console.Out.WriteLineAsync($"Recording {(filter.Count == 0 ? "every code" : string.Join(' ', filter))} on {string.Join(',', venues.Select(LineWriter.VenueName))} from {NatsCredentials.Redact(url)} stream {feed.StreamName} after sequence {after} into {recorder.Path}");
+        await ConnectNatsAsync(connection.Connection, url, token);
 
         long appended = 0;
         ulong lastAppended = after;
@@ -108,7 +126,7 @@ internal static partial class CliApp
             try
             {
                 Commit();
-                console.Out.WriteLine($"{clock.Elapsed:hh\\:mm\\:ss} records {Interlocked.Read(ref appended):N0}, committed stream seq {Volatile.Read(ref committed)}, gaps {recorder.Statistics.GapsWritten}");
+                console.Out.WriteLine($"{clock.Elapsed:hh\\:mm\\:ss} records {Interlocked.Read(ref appended):N0}, committed stream seq {Volatile.Read(ref committed)}, gaps {recorder.Statistics.GapsWritten}, rejected {consumer.Statistics.Rejected}");
                 console.Out.Flush();
             }
             catch (Exception ex) when (ex is KisStorageException or ObjectDisposedException)
@@ -128,7 +146,10 @@ internal static partial class CliApp
                     lastAppended = item.StreamSequence;
                 }
 
-                Interlocked.Increment(ref appended);
+                if (item.Rejected is null)
+                {
+                    Interlocked.Increment(ref appended);
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -137,7 +158,7 @@ internal static partial class CliApp
 
         await progress.DisposeAsync();
         Commit();
-        await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}; committed stream seq {Volatile.Read(ref committed)}.");
+        await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}; committed stream seq {Volatile.Read(ref committed)}; {consumer.Statistics.Rejected:N0} message(s) rejected.");
         return 0;
     }
 }

@@ -13,10 +13,11 @@ internal static partial class CliApp
     private static Command ServeCommand(CliConsole console)
     {
         Argument<string[]> codes = new("codes") { Description = "Stock codes to follow (not with --replay).", Arity = ArgumentArity.ZeroOrMore };
-        Option<string> venue = new("--venue", "-v") { Description = "nxt, krx, unified or all.", DefaultValueFactory = _ => "all" };
+        Option<string> venue = VenueOption();
         Option<string?> db = new("--db") { Description = "DuckDB file: recorded into while serving (appended to), or read with --replay. Default: a temporary file, deleted at exit." };
         Option<int> port = new("--port", "-p") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => 8600 };
-        Option<string> host = new("--host") { Description = "Address to bind: loopback by default; 0.0.0.0 for every interface.", DefaultValueFactory = _ => "127.0.0.1" };
+        Option<string> host = new("--host") { Description = "Address to bind: loopback by default; 0.0.0.0 for every interface, or one of this machine's addresses (then the board needs its access token).", DefaultValueFactory = _ => "127.0.0.1" };
+        Option<string?> accessToken = new("--token") { Description = "Access token the page and API require (in the printed address as ?token=…). Default: none on loopback; generated and printed when --host is not loopback." };
         Option<bool> open = new("--open") { Description = "Open the page in the default browser (or the program named by $BROWSER)." };
         Option<bool> replay = new("--replay") { Description = "Show a recorded day from --db instead of following live." };
         Option<string?> date = DateOption();
@@ -27,20 +28,20 @@ internal static partial class CliApp
         Option<bool> fromStart = FromStartOption();
         var command = new Command("serve", "A web board: ranking and day chart of program trading, live (recorded into --db as it goes) or a recorded day.\nExamples: kisfeed serve 005930 000660 --venue all --db today.duckdb --open\n          kisfeed serve --db today.duckdb --replay")
         {
-            codes, venue, db, port, host, open, replay, date, demo, config, duration, verbose, fromStart,
+            codes, venue, db, port, host, accessToken, open, replay, date, demo, config, duration, verbose, fromStart,
         };
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
-            var web = WebBoardOptions.Default with { Host = parse.GetValue(host)!, Port = parse.GetValue(port), LoggerFactory = logging.Factory };
+            WebBoardOptions web = ServeAccess.Options(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(accessToken), console) with { LoggerFactory = logging.Factory };
             string[] followed = parse.GetValue(codes) ?? [];
             ServeHost serving;
             if (parse.GetValue(replay))
             {
-                string path = parse.GetValue(db) ?? throw new CliException("--replay needs --db FILE (a recording, e.g. from 'kisfeed record').");
+                string path = parse.GetValue(db) ?? throw CliException.Usage("--replay needs --db FILE (a recording, e.g. from 'kisfeed record').");
                 if (!File.Exists(path))
                 {
-                    throw new CliException($"'{path}' does not exist. Record first: kisfeed serve 005930 --db {path}");
+                    throw CliException.Usage($"'{path}' does not exist. Record first: kisfeed serve 005930 --db {path}");
                 }
 
                 serving = await ServeHost.StartReplayAsync(path, ParseDate(parse.GetValue(date)), web, token);
@@ -71,13 +72,13 @@ internal static partial class CliApp
             await using (serving)
             {
                 // The first line is the address, so scripts (and people) can pick it up.
-                await console.Out.WriteLineAsync($"KisFeed board: {serving.Url}");
+                await ServeAccess.PrintAsync(console, serving, web);
                 await console.Out.WriteLineAsync(serving.Description);
                 await console.Out.WriteLineAsync("Ctrl-C to stop.");
                 await console.Out.FlushAsync(token);
                 if (parse.GetValue(open))
                 {
-                    OpenBrowser(serving.Url, console);
+                    OpenBrowser(ServeAccess.PageUrl(serving.Url, web.AccessToken), console);
                 }
 
                 try
@@ -133,6 +134,9 @@ internal sealed partial class ServeHost : IAsyncDisposable
     public KisFeedWebServer Server { get; }
 
     public Uri Url => Server.Url;
+
+    /// <summary>The addresses other machines use (none on loopback).</summary>
+    public IReadOnlyList<Uri> InterfaceUrls => Server.InterfaceUrls;
 
     public string Description { get; }
 

@@ -25,6 +25,11 @@ internal static partial class CliApp
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             var logging = new CliLogging(console.Error, LogLevel.Warning);
+            if (parse.GetValue(o.Port) is < 0 or > 65535)
+            {
+                throw CliException.Usage($"--port {parse.GetValue(o.Port).ToString(System.Globalization.CultureInfo.InvariantCulture)}: use a TCP port from 1 to 65535, or 0 for any free port.");
+            }
+
             SimulatorOptions options = o.Build(parse) with { LoggerFactory = logging.Factory };
             SimulatorScenario? faults;
             try
@@ -70,7 +75,17 @@ internal static partial class CliApp
 
                 await w.WriteLineAsync($"  Demo app key    : {SimulatorCredential.Demo.AppKey}");
                 await w.WriteLineAsync($"  Demo app secret : {SimulatorCredential.Demo.AppSecret}");
+                if (options.Credentials.Count > 1)
+                {
+                    await w.WriteLineAsync($"  Demo keys       : {options.Credentials.Count} ({options.Credentials[0].AppKey} … {options.Credentials[^1].AppKey}), one session each");
+                }
+
                 await w.WriteLineAsync("  (demo credentials of the simulator only, not KIS secrets)");
+                if (parse.GetValue(o.KeysFile) is { } keysFile)
+                {
+                    WriteKeysFile(keysFile, options.Credentials, new Uri(sim.WebSocketUri, "/tryitout"), sim.RestBaseUri);
+                    await w.WriteLineAsync($"  Keys file : {keysFile} (mode 600): kisfeed gateway --app-keys {keysFile} --nats …, on as many gateways as you like");
+                }
                 await w.WriteLineAsync($"Try: KIS_WS_URL={ws} KIS_REST_URL={rest} KIS_APPKEY=<demo key> KIS_APPSECRET=<demo secret> kisfeed watch 005930");
                 await w.FlushAsync(token);
                 Task script = faults?.RunAsync(sim, step => w.WriteLine($"{DateTime.Now:HH:mm:ss} fault: {step}"), token) ?? Task.CompletedTask;
@@ -100,6 +115,37 @@ internal static partial class CliApp
         static string KstNow() => DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)).ToString("ddd HH:mm", CultureInfo.InvariantCulture);
 
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+    }
+
+    /// <summary>
+    /// Writes <paramref name="keys"/> and the simulator's endpoints as a gateway keys file (<see cref="AppKeysFile"/>),
+    /// readable by its owner only: the gateway refuses any other mode.
+    /// </summary>
+    internal static void WriteKeysFile(string path, IReadOnlyList<SimulatorCredential> keys, Uri webSocket, Uri rest)
+    {
+        string json = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            keys = keys.Select(k => new { appkey = k.AppKey, appsecret = k.AppSecret }),
+            ws_url = webSocket.ToString(),
+            rest_url = rest.ToString(),
+        });
+        try
+        {
+            using (File.Create(path))
+            {
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            File.WriteAllText(path, json);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"Cannot write the keys file '{path}': {ex.Message}");
+        }
     }
 
     /// <summary>The options of <c>simulate</c>, and how they become <see cref="SimulatorOptions"/> (tested on its own).</summary>
@@ -134,6 +180,10 @@ internal static partial class CliApp
 
         public Option<double> AppKeyLock { get; } = new("--app-key-lock") { Description = "Seconds an app key stays 'ALREADY IN USE' (OPSP8996) after an abnormal close, like KIS. Default 0 (off).", DefaultValueFactory = _ => 0.0 };
 
+        public Option<int> DemoKeys { get; } = new("--demo-keys") { Description = "Demo app keys accepted (default 1): several gateways can share this one simulator, and so one ledger, each key at most one session.", DefaultValueFactory = _ => 1 };
+
+        public Option<string?> KeysFile { get; } = new("--keys-file") { Description = "Write the demo keys and this simulator's endpoints to FILE (mode 600) in the gateway's keys-file format: kisfeed gateway --app-keys FILE." };
+
         /// <summary>Parses <c>simulate</c>'s arguments alone (for tests): the options the command would run with.</summary>
         public static SimulatorOptions Parse(params string[] args)
         {
@@ -146,7 +196,7 @@ internal static partial class CliApp
 
         public void AddTo(Command command)
         {
-            foreach (Option option in (Option[])[Port, Host, Seed, Rate, AlwaysOpen, RealHours, PingInterval, PingTimeout, BodyOnlyErrors, MixCodes, Duration, Scenario, AppKeyLock])
+            foreach (Option option in (Option[])[Port, Host, Seed, Rate, AlwaysOpen, RealHours, PingInterval, PingTimeout, BodyOnlyErrors, MixCodes, Duration, Scenario, AppKeyLock, DemoKeys, KeysFile])
             {
                 command.Options.Add(option);
             }
@@ -172,8 +222,15 @@ internal static partial class CliApp
                 throw new CliException($"--ping-timeout must be positive (got {t}).");
             }
 
+            int demoKeys = parse.GetValue(DemoKeys);
+            if (demoKeys is < 1 or > 1000)
+            {
+                throw new CliException($"--demo-keys must be between 1 and 1000 (got {demoKeys}).");
+            }
+
             return SimulatorOptions.Demo with
             {
+                Credentials = DemoCredentials(demoKeys),
                 Port = parse.GetValue(Port),
                 Host = parse.GetValue(Host)!,
                 Seed = parse.GetValue(Seed),

@@ -17,10 +17,11 @@ internal static partial class CliApp
         command.Subcommands.Add(SubsChange(console, "remove", "Remove registrations (code × venue)."));
         Option<string> nats = NatsOption();
         var list = new Command("list", "List the desired registrations.") { nats };
+        NatsAuthOptions listAuth = new NatsAuthOptions().AddTo(list);
         // subs never changes an existing bucket's settings (a cluster's 3 replicas stay); --replicas only for a new one.
         list.SetAction((parse, ct) => Guard(console, async token =>
         {
-            await using var connection = new NatsConnection(NatsOpts.Default with { Url = parse.GetValue(nats)!, Name = "kisfeed-subs" });
+            await using var connection = new NatsConnection(listAuth.Opts(parse, console, parse.GetValue(nats)!, "kisfeed-subs"));
             DesiredRegistrations desired = await DesiredRegistrations.OpenOrCreateAsync(new NatsJSContext(connection), NatsFeedOptions.Default, token);
             IReadOnlyList<Registration> all = await desired.ListAsync(token);
             foreach (Registration r in all)
@@ -42,11 +43,12 @@ internal static partial class CliApp
         Option<string> nats = NatsOption();
         Option<int> replicas = new("--replicas") { Description = "Replicas of the bucket if this creates it (3 on a three-node cluster); an existing bucket keeps its settings.", DefaultValueFactory = _ => 1 };
         var command = new Command(name, description) { codes, venue, nats, replicas };
+        NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(command);
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             List<Registration> regs = [.. StockCodes.Check(parse.GetValue(codes)!).SelectMany(c => venues.Select(v => new Registration(v, c)))];
-            await using var connection = new NatsConnection(NatsOpts.Default with { Url = parse.GetValue(nats)!, Name = "kisfeed-subs" });
+            await using var connection = new NatsConnection(natsAuth.Opts(parse, console, parse.GetValue(nats)!, "kisfeed-subs"));
             DesiredRegistrations desired = await DesiredRegistrations.OpenOrCreateAsync(new NatsJSContext(connection), NatsFeedOptions.Default with { Replicas = parse.GetValue(replicas) }, token);
             if (name == "add")
             {

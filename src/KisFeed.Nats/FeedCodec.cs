@@ -29,8 +29,8 @@ namespace KisFeed.Nats;
 /// ticks, u16 detail length, detail UTF-8. Trades and gaps are still written as version 1, byte for byte: readers of
 /// version 1 keep reading them, and their <c>Nats-Msg-Id</c>s (hashes of the payload) do not change; such a reader skips a
 /// healing message as a version it does not know.</para>
-/// <para>A reader rejects a version it does not know; a later version may append fields after these, which a version-1
-/// reader ignores only if the version byte says 1 (so new fields mean a new version).</para>
+/// <para>A reader rejects a version it does not know, and any payload that fails the checks of <see cref="TryDecode"/>
+/// (new fields mean a new version: a version-1 payload with bytes after its last field is rejected).</para>
 /// </remarks>
 public static class FeedCodec
 {
@@ -53,10 +53,10 @@ public static class FeedCodec
     /// <summary>Kind byte of a healing outcome (version 2).</summary>
     public const byte HealingKind = 3;
 
-    private const int HeaderSize = 7;
-    private const int TradeBodySize = 4 + 8 + (9 * 8) + 8 + 2;
-    private const int MaxCodeLength = 16;
-    private const int HealingFixedSize = 48;
+    private const int HeaderSize = FeedDecoder.HeaderSize;
+    private const int TradeBodySize = FeedDecoder.TradeBodySize;
+    private const int MaxCodeLength = FeedDecoder.MaxCodeLength;
+    private const int HealingFixedSize = FeedDecoder.HealingFixedSize;
 
     /// <summary>Bytes of an encoded trade.</summary>
     public static int TradeSize(in ProgramTrade trade) => HeaderSize + trade.Code.Length + TradeBodySize;
@@ -131,108 +131,49 @@ public static class FeedCodec
         return bytes;
     }
 
+    /// <summary>The largest volume or residual (shares) a record may carry: 10^12, far above any stock's day.</summary>
+    public const long MaxVolume = 1_000_000_000_000;
+
+    /// <summary>The largest value (KRW) a record may carry: 10^15 (1,000조), far above any stock's day.</summary>
+    public const long MaxValue = 1_000_000_000_000_000;
+
+    /// <summary>How much later than the server stored a message its received-at (or a gap's end) may be: clocks differ a little.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many days before the server stored a message its trading date may be (REST history is of recent days).</summary>
+    public static readonly TimeSpan MaxRecordAge = TimeSpan.FromDays(31);
+
     /// <summary>Reads a payload; a trade becomes a trade item, a gap a gap item of one registration, a healing outcome a healing item.</summary>
-    /// <exception cref="FormatException">Unknown version or kind, or a truncated payload.</exception>
+    /// <exception cref="FormatException">The payload fails a check of <see cref="TryDecode"/> (the message names the field).</exception>
     public static FeedItem Decode(ReadOnlySpan<byte> payload) => Decode(payload, out _);
 
     /// <summary>
     /// Reads a payload like <see cref="Decode(ReadOnlySpan{byte})"/>; for a healing outcome, <paramref name="healedGap"/>
     /// is the gap it heals (its bounds, as the publishing client reported them; its registration is the report's).
     /// </summary>
-    /// <exception cref="FormatException">Unknown version or kind, or a truncated payload.</exception>
-    public static FeedItem Decode(ReadOnlySpan<byte> payload, out DataGap? healedGap)
-    {
-        healedGap = null;
-        if (payload.Length < HeaderSize || payload[0] is not (Version or HealingVersion))
-        {
-            throw new FormatException(payload.Length == 0 ? "Empty payload." : $"Unknown payload version {payload[0]} (this reader knows 1 to {HealingVersion}).");
-        }
+    /// <exception cref="FormatException">The payload fails a check of <see cref="TryDecode"/> (the message names the field).</exception>
+    public static FeedItem Decode(ReadOnlySpan<byte> payload, out DataGap? healedGap) =>
+        TryDecode(payload, null, null, out FeedItem item, out healedGap, out FeedRejectReason reason, out string detail)
+            ? item
+            : throw new FormatException($"{reason}: {detail}");
 
-        byte kind = payload[1];
-        var venue = (Venue)payload[2];
-        int n = payload[6];
-        if ((uint)venue > (uint)Venue.Unified || n is 0 or > MaxCodeLength || payload.Length < HeaderSize + n)
-        {
-            throw new FormatException("Bad payload header.");
-        }
-
-        string code = CodeOf(payload.Slice(HeaderSize, n));
-        ReadOnlySpan<byte> d = payload[(HeaderSize + n)..];
-        if (kind == TradeKind)
-        {
-            if (d.Length < TradeBodySize)
-            {
-                throw new FormatException("Truncated trade payload.");
-            }
-
-            var offset = TimeSpan.FromMinutes(BinaryPrimitives.ReadInt16LittleEndian(d[92..]));
-            var trade = new ProgramTrade(
-                venue,
-                code,
-                DateOnly.FromDayNumber(BinaryPrimitives.ReadInt32LittleEndian(d)),
-                new TimeOnly(BinaryPrimitives.ReadInt64LittleEndian(d[4..])),
-                BinaryPrimitives.ReadInt64LittleEndian(d[12..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[20..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[28..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[36..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[44..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[52..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[60..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[68..]),
-                BinaryPrimitives.ReadInt64LittleEndian(d[76..]),
-                new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[84..]) + offset.Ticks, offset),
-                (ProgramTradeFields)BinaryPrimitives.ReadUInt16LittleEndian(payload[4..]),
-                (TradeSource)payload[3]);
-            return FeedItem.FromTrade(trade);
-        }
-
-        if (kind == GapKind)
-        {
-            if (d.Length < 26)
-            {
-                throw new FormatException("Truncated gap payload.");
-            }
-
-            int reasonLength = BinaryPrimitives.ReadUInt16LittleEndian(d[24..]);
-            if (d.Length < 26 + reasonLength)
-            {
-                throw new FormatException("Truncated gap reason.");
-            }
-
-            var from = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d), TimeSpan.Zero);
-            var to = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[8..]), TimeSpan.Zero);
-            long id = BinaryPrimitives.ReadInt64LittleEndian(d[16..]);
-            string reason = Encoding.UTF8.GetString(d.Slice(26, reasonLength));
-            return FeedItem.FromGap(new DataGap(id, from, to, [new Registration(venue, code)], reason) { IsSeed = (payload[3] & GapSeedFlag) != 0 });
-        }
-
-        if (kind == HealingKind && payload[0] >= HealingVersion)
-        {
-            if (d.Length < HealingFixedSize)
-            {
-                throw new FormatException("Truncated healing payload.");
-            }
-
-            int detailLength = BinaryPrimitives.ReadUInt16LittleEndian(d[46..]);
-            if (d.Length < HealingFixedSize + detailLength || d[24] > (byte)GapHealing.NotHealed)
-            {
-                throw new FormatException("Bad healing payload.");
-            }
-
-            var registration = new Registration(venue, code);
-            var from = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d), TimeSpan.Zero);
-            var to = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[8..]), TimeSpan.Zero);
-            long id = BinaryPrimitives.ReadInt64LittleEndian(d[16..]);
-            byte flags = d[29];
-            DateTimeOffset? missingFrom = (flags & 1) != 0 ? new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[30..]), TimeSpan.Zero) : null;
-            DateTimeOffset? missingTo = (flags & 2) != 0 ? new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(d[38..]), TimeSpan.Zero) : null;
-            string detail = Encoding.UTF8.GetString(d.Slice(HealingFixedSize, detailLength));
-            healedGap = new DataGap(id, from, to, [registration], "healed gap");
-            return FeedItem.FromHealing(new GapHealingReport(id, registration, (GapHealing)d[24], BinaryPrimitives.ReadInt32LittleEndian(d[25..]), missingFrom, missingTo, detail));
-        }
-
-        throw new FormatException($"Unknown payload kind {kind} (version {payload[0]}).");
-    }
+    /// <summary>
+    /// Reads and checks a stream message: header (version, kind, venue, code), lengths, the subject's kind, venue and code
+    /// against the payload, time of day, trading date, received-at, the value ranges KIS produces (<see cref="MaxVolume"/>,
+    /// <see cref="MaxValue"/>, no negative volume, value or residual) and net = buy − sell, net bid residual = bid − ask
+    /// (fields flagged missing are not checked). Never throws on bad data.
+    /// </summary>
+    /// <param name="payload">The message's data.</param>
+    /// <param name="subject">The message's subject, checked against the payload; null to skip that check.</param>
+    /// <param name="storedAt">When the server stored the message (its JetStream timestamp): the trading date must be within
+    /// <see cref="MaxRecordAge"/> before it and received-at at most <see cref="MaxClockSkew"/> after it; null to skip.</param>
+    /// <param name="item">The item read.</param>
+    /// <param name="healedGap">For a healing outcome, the gap it heals.</param>
+    /// <param name="reason">Why the payload was rejected (<see cref="FeedRejectReason.None"/> when read).</param>
+    /// <param name="detail">What was wrong, naming the field and its value (empty when read).</param>
+    /// <returns>True when the payload was read.</returns>
+    public static bool TryDecode(ReadOnlySpan<byte> payload, string? subject, DateTimeOffset? storedAt, out FeedItem item, out DataGap? healedGap, out FeedRejectReason reason, out string detail) =>
+        FeedDecoder.TryDecode(payload, subject, storedAt, out item, out healedGap, out reason, out detail);
 
     /// <summary>
     /// The <c>Nats-Msg-Id</c> of an encoded trade: venue, code, trading day and a 128-bit hash of every field except
@@ -284,5 +225,4 @@ public static class FeedCodec
         return HeaderSize + code.Length;
     }
 
-    private static string CodeOf(ReadOnlySpan<byte> ascii) => Encoding.ASCII.GetString(ascii);
 }

@@ -1,58 +1,80 @@
 using System.Runtime.CompilerServices;
 
+using Microsoft.Extensions.Logging;
+
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
 namespace KisFeed.Nats;
 
-/// <summary>Where a <see cref="FeedConsumer"/> starts reading.</summary>
-public abstract record FeedStart
-{
-    private FeedStart()
-    {
-    }
-
-    /// <summary>From the first record of a trading day (KST midnight; default today), then live.</summary>
-    public static FeedStart StartOfDay(DateOnly? day = null) => new StartOfDayStart(day);
-
-    /// <summary>After stream sequence <paramref name="sequence"/> (0 = the whole stream), then live. Used by the recorder, whose database holds the last sequence it stored.</summary>
-    public static FeedStart AfterSequence(ulong sequence) => new AfterSequenceStart(sequence);
-
-    /// <summary>
-    /// A durable consumer named <paramref name="name"/> on the server: it resumes where the last reader with that name
-    /// stopped (a message counts as consumed when the reader asks for the next one). A new name starts at today's first record.
-    /// </summary>
-    public static FeedStart Durable(string name) => new DurableStart(name);
-
-    /// <summary>Only records stored from now on.</summary>
-    public static FeedStart Live { get; } = new LiveStart();
-
-    internal sealed record StartOfDayStart(DateOnly? Day) : FeedStart;
-
-    internal sealed record AfterSequenceStart(ulong Sequence) : FeedStart;
-
-    internal sealed record DurableStart(string Name) : FeedStart;
-
-    internal sealed record LiveStart : FeedStart;
-}
-
-/// <summary>One item read from the stream, with its stream sequence.</summary>
-/// <param name="Item">The trade, gap or healing outcome (a gap or an outcome names one registration).</param>
-/// <param name="StreamSequence">The message's sequence in the stream (unique, increasing in stream order).</param>
-public readonly record struct NatsFeedItem(FeedItem Item, ulong StreamSequence)
-{
-    /// <summary>For a healing outcome, the gap it heals (its bounds as the gateway's client reported them); otherwise null.</summary>
-    public DataGap? HealedGap { get; init; }
-}
-
 /// <summary>
 /// Reads the stream for a set of codes and venues as trades and gaps in stream order, so a consumer on another machine
 /// looks like a local client (<see cref="ProgramTradesAsync"/> is the same shape as <c>KisRealtimeClient.ProgramTradesAsync</c>).
 /// </summary>
-public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = null)
+/// <remarks>
+/// <para>Every message is checked (<see cref="FeedCodec.TryDecode"/>) before it is handed on: a bad, damaged or forged
+/// message is skipped, counted by reason (<see cref="Statistics"/>, the <c>kisfeed.nats.rejected</c> instrument) and
+/// reported in a rate-limited log line; it never ends the read. A recorder that sets <see cref="YieldRejected"/> gets a
+/// raw copy of each, in stream order, so its position moves past it.</para>
+/// <para>A read survives what the stream survives: when its server-side consumer stops answering (its node died, the
+/// connection moved, a request to a dead node's share went unanswered) it is re-created after the last message read,
+/// so nothing is skipped or read twice. Starting waits up to <see cref="NatsFeedOptions.StartTimeout"/> for the stream.</para>
+/// </remarks>
+public sealed class FeedConsumer
 {
-    private readonly INatsJSContext _js = js ?? throw new ArgumentNullException(nameof(js));
-    private readonly NatsFeedOptions _options = options ?? NatsFeedOptions.Default;
+    private static readonly NatsJSConsumeOpts ConsumeOpts = new() { MaxMsgs = 1000, Expires = TimeSpan.FromSeconds(10), IdleHeartbeat = TimeSpan.FromSeconds(2) };
+
+    private readonly INatsJSContext _js;
+    private readonly INatsJSContext _api;
+    private readonly NatsFeedOptions _options;
+    private readonly ILogger _log;
+    private readonly RejectionReporter _reporter;
+    private readonly long[] _byReason = new long[Enum.GetValues<FeedRejectReason>().Length];
+    private long _read;
+    private long _restarts;
+
+    /// <summary>A consumer of the stream named in <paramref name="options"/> (default <see cref="NatsFeedOptions.Default"/>).</summary>
+    /// <param name="js">The JetStream context (its connection's logger factory is used when <paramref name="loggerFactory"/> is null).</param>
+    /// <param name="options">Stream name, subject prefix, timeouts.</param>
+    /// <param name="loggerFactory">Where rejected messages and consumer restarts are reported.</param>
+    public FeedConsumer(INatsJSContext js, NatsFeedOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        _js = js ?? throw new ArgumentNullException(nameof(js));
+        _options = options ?? NatsFeedOptions.Default;
+        _log = (loggerFactory ?? js.Connection.Opts.LoggerFactory).CreateLogger<FeedConsumer>();
+        _reporter = new RejectionReporter(_log, TimeProvider.System);
+
+        // Consumer create/delete requests with a short timeout: one that lands on a dead node's share is sent again.
+        _api = NatsStart.ShortTimeoutContext(js, _options.ApiTimeout);
+    }
+
+    /// <summary>
+    /// When true, <see cref="ReadAsync"/> also yields every rejected message (with <see cref="NatsFeedItem.Rejected"/>
+    /// set and a default <see cref="NatsFeedItem.Item"/>), so a recorder can keep its raw copy and its stream position.
+    /// Default false: only good items.
+    /// </summary>
+    public bool YieldRejected { get; init; }
+
+    /// <summary>Counters of every read of this consumer so far.</summary>
+    public FeedConsumerStatistics Statistics
+    {
+        get
+        {
+            Dictionary<FeedRejectReason, long> byReason = [];
+            long total = 0;
+            for (int i = 1; i < _byReason.Length; i++)
+            {
+                long n = Interlocked.Read(ref _byReason[i]);
+                if (n > 0)
+                {
+                    byReason[(FeedRejectReason)i] = n;
+                    total += n;
+                }
+            }
+
+            return new FeedConsumerStatistics(Interlocked.Read(ref _read), total, byReason, Interlocked.Read(ref _restarts));
+        }
+    }
 
     /// <summary>The trading day in Korea time (KST, UTC+9) of an instant.</summary>
     public static DateOnly KoreaDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(TimeSpan.FromHours(9)).DateTime);
@@ -62,7 +84,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
     {
         await foreach (NatsFeedItem item in ReadAsync(codes, venues, start, cancellationToken).ConfigureAwait(false))
         {
-            if (item.Item.Kind == FeedItemKind.Trade)
+            if (item.Rejected is null && item.Item.Kind == FeedItemKind.Trade)
             {
                 yield return item.Item.Trade;
             }
@@ -74,7 +96,10 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
     {
         await foreach (NatsFeedItem item in ReadAsync(codes, venues, start, cancellationToken).ConfigureAwait(false))
         {
-            yield return item.Item;
+            if (item.Rejected is null)
+            {
+                yield return item.Item;
+            }
         }
     }
 
@@ -83,6 +108,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
     /// Arguments are checked at once; reading starts when enumeration starts and leaving the loop stops the consumer
     /// (a durable consumer stays on the server with its position).
     /// </summary>
+    /// <exception cref="NatsFeedUnavailableException">The stream could not be opened within <see cref="NatsFeedOptions.StartTimeout"/>.</exception>
     public IAsyncEnumerable<NatsFeedItem> ReadAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedStart start, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(codes);
@@ -106,37 +132,183 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
     private async IAsyncEnumerable<NatsFeedItem> ReadCoreAsync(HashSet<string> codes, HashSet<Venue> venues, FeedStart start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string filter = FeedSubjects.Filter(_options.SubjectPrefix, codes, venues);
-        INatsJSConsumer consumer = await CreateConsumerAsync(filter, start, cancellationToken).ConfigureAwait(false);
+        string stream = _options.StreamName;
+        await NatsStart.UntilReadyAsync(_api.Connection, token => _api.GetStreamAsync(stream, cancellationToken: token).AsTask(), $"stream {stream}", _options, _log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
         bool ack = start is FeedStart.DurableStart;
-        await foreach (NatsJSMsg<byte[]> msg in consumer.ConsumeAsync<byte[]>(cancellationToken: cancellationToken).ConfigureAwait(false))
+        ulong last = 0;
+        int attempt = 0;
+        FeedStart from = start;
+        NatsRefusals.Tracker refusals = NatsRefusals.Watch(_api.Connection);
+        while (true)
         {
-            ulong seq = msg.Metadata?.Sequence.Stream ?? 0;
-            FeedItem item;
-            DataGap? healedGap;
+            long attemptStarted = TimeProvider.System.GetTimestamp();
+            INatsJSConsumer? consumer = null;
+            Exception? failure = null;
             try
             {
-                item = FeedCodec.Decode(msg.Data, out healedGap);
+                consumer = await CreateConsumerAsync(filter, from, cancellationToken).ConfigureAwait(false);
             }
-            catch (FormatException)
+            catch (Exception ex) when (NatsStart.IsTransient(ex, notFoundIsTransient: true, cancellationToken))
             {
-                // A payload this reader cannot read (a newer version): skip it, as a local client skips a bad frame.
-                if (ack)
+                failure = ex;
+            }
+
+            if (consumer is not null)
+            {
+                // No message and no heartbeat for twice the heartbeat interval: the consumer's node is gone; start over.
+                using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                NatsJSConsumeOpts opts = ConsumeOpts with
                 {
-                    await msg.AckAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    NotificationHandler = (notification, _) =>
+                    {
+                        if (notification is NatsJSTimeoutNotification)
+                        {
+                            stalled.Cancel();
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+                IAsyncEnumerator<INatsJSMsg<byte[]>> messages = consumer.ConsumeAsync<byte[]>(opts: opts, cancellationToken: stalled.Token).GetAsyncEnumerator(stalled.Token);
+                ulong consumerSeq = 0;
+                try
+                {
+                    while (true)
+                    {
+                        (bool more, failure) = await MoveAsync(messages, cancellationToken).ConfigureAwait(false);
+                        if (!more)
+                        {
+                            failure ??= stalled.IsCancellationRequested ? new TimeoutException("no message or heartbeat from the stream consumer") : null;
+                            break;
+                        }
+
+                        INatsJSMsg<byte[]> msg = messages.Current;
+                        ulong seq = msg.Metadata?.Sequence.Stream ?? 0;
+                        if (!ack && msg.Metadata is { } meta && meta.Sequence.Consumer != ++consumerSeq)
+                        {
+                            failure = new NatsJSException($"consumer sequence {meta.Sequence.Consumer}, expected {consumerSeq}: a message was missed");
+                            break;
+                        }
+
+                        if (seq != 0 && seq <= last)
+                        {
+                            // Read before the consumer was re-created: already handed on.
+                            await AckAsync(msg, ack, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+
+                        last = seq;
+                        attempt = 0;
+                        if (Handle(msg, seq, codes, venues) is { } item)
+                        {
+                            yield return item;
+                        }
+
+                        await AckAsync(msg, ack, cancellationToken).ConfigureAwait(false);
+                    }
                 }
-
-                continue;
+                finally
+                {
+                    await DisposeQuietlyAsync(messages).ConfigureAwait(false);
+                    if (!ack)
+                    {
+                        _ = DeleteQuietlyAsync(consumer.Info.Name);
+                    }
+                }
             }
 
-            if (Wanted(item, codes, venues))
+            cancellationToken.ThrowIfCancellationRequested();
+            NatsStart.ThrowIfRefused(refusals, attemptStarted, $"a consumer of stream {stream} ({filter})");
+            attempt++;
+            Interlocked.Increment(ref _restarts);
+            NatsMetrics.ConsumerRestarts.Add(1, new KeyValuePair<string, object?>("stream", stream));
+            Log.ConsumerRestart(_log, stream, filter, last, attempt, failure?.Message ?? "the consumer ended");
+            await Task.Delay(NatsStart.Backoff(attempt), cancellationToken).ConfigureAwait(false);
+
+            // A durable resumes from its ack floor; any other read right after the last message it saw.
+            from = ack || last == 0 ? start : FeedStart.AfterSequence(last);
+        }
+    }
+
+    private NatsFeedItem? Handle(INatsJSMsg<byte[]> msg, ulong seq, HashSet<string> codes, HashSet<Venue> venues)
+    {
+        byte[] data = msg.Data ?? [];
+        DateTimeOffset? storedAt = msg.Metadata?.Timestamp;
+        if (FeedCodec.TryDecode(data, msg.Subject, storedAt, out FeedItem item, out DataGap? healedGap, out FeedRejectReason reason, out string detail))
+        {
+            if (!Wanted(item, codes, venues))
             {
-                yield return new NatsFeedItem(item, seq) { HealedGap = healedGap };
+                return null;
             }
 
-            if (ack)
-            {
-                await msg.AckAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+            Interlocked.Increment(ref _read);
+            return new NatsFeedItem(item, seq) { HealedGap = healedGap };
+        }
+
+        if (!WantedSubject(msg.Subject, codes, venues))
+        {
+            return null;
+        }
+
+        var rejected = new RejectedMessage(seq, msg.Subject, reason, detail, data, storedAt);
+        long total = Interlocked.Increment(ref _byReason[(int)reason]);
+        NatsMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()), new KeyValuePair<string, object?>("stream", _options.StreamName));
+        _reporter.Report(rejected, total);
+        return YieldRejected ? new NatsFeedItem(default, seq) { Rejected = rejected } : null;
+    }
+
+    private static async ValueTask<(bool More, Exception? Error)> MoveAsync(IAsyncEnumerator<INatsJSMsg<byte[]>> messages, CancellationToken ct)
+    {
+        try
+        {
+            return (await messages.MoveNextAsync().ConfigureAwait(false), null);
+        }
+        catch (Exception ex) when (NatsStart.IsTransient(ex, notFoundIsTransient: true, ct))
+        {
+            return (false, ex);
+        }
+    }
+
+    private static async ValueTask AckAsync(INatsJSMsg<byte[]> msg, bool ack, CancellationToken ct)
+    {
+        if (!ack)
+        {
+            return;
+        }
+
+        try
+        {
+            await msg.AckAsync(cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (NatsStart.IsTransient(ex, notFoundIsTransient: true, ct))
+        {
+            // Not acknowledged: a durable re-created later resumes from its ack floor, and what was handed on is skipped.
+        }
+    }
+
+    // An ephemeral consumer no longer read: delete it now (it also expires by itself after its inactive threshold, which
+    // is what happens to one on a dead node, whose delete is never answered).
+    private async Task DeleteQuietlyAsync(string name)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.ApiTimeout * 2);
+            await _api.DeleteConsumerAsync(_options.StreamName, name, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NATS.Client.Core.NatsException or TimeoutException or OperationCanceledException)
+        {
+        }
+    }
+
+    private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<INatsJSMsg<byte[]>> messages)
+    {
+        try
+        {
+            await messages.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NATS.Client.Core.NatsException or TimeoutException or OperationCanceledException)
+        {
+            // The server-side consumer of a dead node cannot be deleted; it expires by itself.
         }
     }
 
@@ -149,6 +321,18 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
             _ => (item.Healing!.Registration.Venue, item.Healing.Registration.Code),
         };
         return venues.Contains(venue) && (codes.Count == 0 || codes.Contains(code));
+    }
+
+    // A rejected message belongs to this read when its subject names a wanted registration, or names none it can read.
+    private static bool WantedSubject(string subject, HashSet<string> codes, HashSet<Venue> venues)
+    {
+        string[] tokens = subject.Split('.');
+        if (tokens.Length != 4 || !FeedSubjects.TryParseVenueToken(tokens[2], out Venue venue))
+        {
+            return codes.Count == 0 && venues.Count == VenueExtensions.All.Count;
+        }
+
+        return venues.Contains(venue) && (codes.Count == 0 || codes.Contains(tokens[3]));
     }
 
     /// <summary>
@@ -169,11 +353,11 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
         };
         try
         {
-            INatsJSConsumer existing = await _js.GetConsumerAsync(_options.StreamName, name, ct).ConfigureAwait(false);
+            INatsJSConsumer existing = await _api.GetConsumerAsync(_options.StreamName, name, ct).ConfigureAwait(false);
             ulong floor = existing.Info.AckFloor.StreamSeq;
             if (floor > 0 || existing.Info.Delivered.StreamSeq > 0)
             {
-                await _js.DeleteConsumerAsync(_options.StreamName, name, ct).ConfigureAwait(false);
+                await _api.DeleteConsumerAsync(_options.StreamName, name, ct).ConfigureAwait(false);
                 config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence;
                 config.OptStartTime = default;
                 config.OptStartSeq = floor + 1;
@@ -183,7 +367,7 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
         {
         }
 
-        return await _js.CreateOrUpdateConsumerAsync(_options.StreamName, config, ct).ConfigureAwait(false);
+        return await _api.CreateOrUpdateConsumerAsync(_options.StreamName, config, ct).ConfigureAwait(false);
     }
 
     private async Task<INatsJSConsumer> CreateConsumerAsync(string filter, FeedStart start, CancellationToken ct)
@@ -194,30 +378,39 @@ public sealed class FeedConsumer(INatsJSContext js, NatsFeedOptions? options = n
             return new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
         }
 
+        // An ephemeral pull consumer created here, not NATS.Net's ordered consumer: a create that lands on a dead node's
+        // share is not answered, and this fails it after ApiTimeout so the loop above tries again at once (the ordered
+        // consumer waits its connection's reconnect backoff, 2 s and more, between attempts, and retries deleting a
+        // consumer on a dead node for ever). Memory storage, one replica, no acks, gone 30 s after its reader.
+        var config = new ConsumerConfig
+        {
+            Name = "kisfeed-" + Guid.NewGuid().ToString("N")[..16],
+            FilterSubject = filter,
+            AckPolicy = ConsumerConfigAckPolicy.None,
+            MemStorage = true,
+            NumReplicas = 1,
+            InactiveThreshold = TimeSpan.FromSeconds(30),
+        };
         switch (start)
         {
             case FeedStart.DurableStart durable:
                 return await DurableAsync(durable.Name, filter, ct).ConfigureAwait(false);
+            case FeedStart.AfterSequenceStart { Sequence: 0 }:
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.All;
+                break;
             case FeedStart.AfterSequenceStart after:
-                return await _js.CreateOrderedConsumerAsync(_options.StreamName, new NatsJSOrderedConsumerOpts
-                {
-                    FilterSubjects = [filter],
-                    DeliverPolicy = after.Sequence == 0 ? ConsumerConfigDeliverPolicy.All : ConsumerConfigDeliverPolicy.ByStartSequence,
-                    OptStartSeq = after.Sequence == 0 ? 0 : after.Sequence + 1,
-                }, ct).ConfigureAwait(false);
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence;
+                config.OptStartSeq = after.Sequence + 1;
+                break;
             case FeedStart.StartOfDayStart sod:
-                return await _js.CreateOrderedConsumerAsync(_options.StreamName, new NatsJSOrderedConsumerOpts
-                {
-                    FilterSubjects = [filter],
-                    DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime,
-                    OptStartTime = DayStart(sod.Day),
-                }, ct).ConfigureAwait(false);
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime;
+                config.OptStartTime = DayStart(sod.Day);
+                break;
             default:
-                return await _js.CreateOrderedConsumerAsync(_options.StreamName, new NatsJSOrderedConsumerOpts
-                {
-                    FilterSubjects = [filter],
-                    DeliverPolicy = ConsumerConfigDeliverPolicy.New,
-                }, ct).ConfigureAwait(false);
+                config.DeliverPolicy = ConsumerConfigDeliverPolicy.New;
+                break;
         }
+
+        return await _api.CreateOrUpdateConsumerAsync(_options.StreamName, config, ct).ConfigureAwait(false);
     }
 }

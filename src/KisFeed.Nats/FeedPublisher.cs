@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
@@ -25,8 +24,9 @@ public sealed record FeedPublisherStatistics(long Published, long Duplicates, lo
 /// Up to <see cref="NatsFeedOptions.PublishWindow"/> publishes await their ack at once. A publish that fails (the server
 /// is restarting, the connection is down, the ack timed out) is sent again with the same id until it is acknowledged:
 /// nothing handed to the publisher is dropped while it runs, and nothing is stored twice within the duplicate window.
-/// After a retry a record may be stored after later records of its subject (values are cumulative, so the later record
-/// still holds the newer totals).
+/// Order per (venue, code) is kept across retries and leader changes: each registration has at most one publish in
+/// flight, and the next one is sent only after it was acknowledged (many registrations are in flight at once, so the
+/// window still fills); a failed publish is retried before anything newer of its registration.
 /// </remarks>
 public sealed class FeedPublisher : IAsyncDisposable
 {
@@ -49,6 +49,7 @@ public sealed class FeedPublisher : IAsyncDisposable
         _options = options ?? NatsFeedOptions.Default;
         _options.Validate();
         _log = loggerFactory?.CreateLogger<FeedPublisher>() ?? NullLogger<FeedPublisher>.Instance;
+        _tags = [.. new[] { "trade", "gap", "heal" }.Select(kind => new KeyValuePair<string, object?>[] { new("kind", kind), new("stream", _options.StreamName) })];
         _input = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(64 * 1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
@@ -63,7 +64,13 @@ public sealed class FeedPublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates the stream, or updates its settings: file storage, subjects <c>{prefix}.&gt;</c>, the duplicate window and max age.</summary>
+    /// <summary>
+    /// Creates the stream, or updates its settings: file storage, subjects <c>{prefix}.&gt;</c>, the duplicate window and
+    /// max age. Any number of processes may call it at the same moment: while NATS is only slow (a fresh cluster without
+    /// a meta leader yet, JetStream starting, no responders, API timeouts, a racing create) it retries with backoff
+    /// until <see cref="NatsFeedOptions.StartTimeout"/>, and it returns once the stream has a leader.
+    /// </summary>
+    /// <exception cref="NatsFeedUnavailableException">NATS did not become usable within <see cref="NatsFeedOptions.StartTimeout"/>.</exception>
     public static async Task<INatsJSStream> EnsureStreamAsync(INatsJSContext js, NatsFeedOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(js);
@@ -79,7 +86,10 @@ public sealed class FeedPublisher : IAsyncDisposable
             AllowDirect = true,
             NumReplicas = options.Replicas,
         };
-        return await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        ILogger log = js.Connection.Opts.LoggerFactory.CreateLogger<FeedPublisher>();
+        string what = $"stream {options.StreamName}";
+        await NatsStart.UntilReadyAsync(js.Connection, token => js.CreateOrUpdateStreamAsync(config, token).AsTask(), what, options, log, cancellationToken).ConfigureAwait(false);
+        return await NatsStart.StreamReadyAsync(js, options.StreamName, what, options, log, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -97,6 +107,7 @@ public sealed class FeedPublisher : IAsyncDisposable
 
         // Counted once accepted (a cancelled wait is not pending work).
         Interlocked.Add(ref _accepted, count);
+        Wake();
     }
 
     /// <summary>Publishes every item of <paramref name="source"/>; returns when the source ends and every item is acknowledged.</summary>
@@ -129,39 +140,140 @@ public sealed class FeedPublisher : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stop)
     {
-        var inFlight = new Queue<Pending>(_options.PublishWindow);
         ChannelReader<FeedItem> reader = _input.Reader;
         try
         {
-            while (true)
+            while (!stop.IsCancellationRequested)
             {
-                // Fill the window from what is queued; wait for input only when nothing is in flight.
-                while (inFlight.Count < _options.PublishWindow && reader.TryRead(out FeedItem item))
+                // A new wake-up first, then look at every source: a signal that comes while looking is not lost.
+                Volatile.Write(ref _wakeup, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                while (_completed.TryDequeue(out Pending? done))
+                {
+                    Complete(done, stop);
+                }
+
+                while (_inFlight < _options.PublishWindow && _held < MaxHeld && reader.TryRead(out FeedItem item))
                 {
                     foreach (Pending p in Messages(item))
                     {
-                        inFlight.Enqueue(Send(p, stop));
+                        Dispatch(p, stop);
                     }
                 }
 
-                if (inFlight.Count == 0)
+                if (_held == 0 && reader.Completion.IsCompleted)
                 {
-                    if (!await reader.WaitToReadAsync(stop).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
-                    continue;
+                    return;
                 }
 
-                Pending oldest = inFlight.Dequeue();
-                await CompleteAsync(oldest, stop).ConfigureAwait(false);
+                if (_completed.IsEmpty && (_inFlight >= _options.PublishWindow || _held >= MaxHeld || !reader.TryPeek(out _)))
+                {
+                    await Volatile.Read(ref _wakeup).Task.WaitAsync(stop).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
     }
+
+    private void Wake() => Volatile.Read(ref _wakeup).TrySetResult();
+
+    // Per (venue, code): at most one message in flight, the others wait here in order. A message is sent only once the
+    // one before it on its registration is acknowledged, so a publish that failed (a leader change, a reconnect that
+    // flushed later messages first) is retried and stored before anything newer of that registration.
+    private void Dispatch(Pending p, CancellationToken stop)
+    {
+        _held++;
+        if (_waiting.TryGetValue(p.Key, out Queue<Pending>? queue))
+        {
+            queue.Enqueue(p);
+            return;
+        }
+
+        _waiting[p.Key] = new Queue<Pending>();
+        Send(p, stop);
+    }
+
+    private void Send(Pending p, CancellationToken stop)
+    {
+        _inFlight++;
+        p.Ack = _js.PublishAsync(p.Subject, p.Payload, opts: new NatsJSPubOpts { MsgId = p.MsgId }, cancellationToken: stop).AsTask();
+        Watch(p);
+    }
+
+    private void Watch(Pending p) =>
+        p.Ack!.ContinueWith(static (_, state) =>
+        {
+            var pending = (Pending)state!;
+            pending.Owner._completed.Enqueue(pending);
+            pending.Owner.Wake();
+        }, p, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private void Complete(Pending p, CancellationToken stop)
+    {
+        _inFlight--;
+        Task<PubAckResponse> ack = p.Ack!;
+        if (ack.IsCompletedSuccessfully && ack.Result is { } response && (response.Duplicate || response.Error is null))
+        {
+            if (response.Duplicate)
+            {
+                // Stored before under the same id: the dedup doing its job.
+                Interlocked.Increment(ref _duplicates);
+                NatsMetrics.Duplicates.Add(1, p.KindTag);
+            }
+            else
+            {
+                Interlocked.Increment(ref _published);
+                NatsMetrics.Published.Add(1, p.KindTag);
+            }
+
+            _held--;
+            Queue<Pending> queue = _waiting[p.Key];
+            if (queue.TryDequeue(out Pending? next))
+            {
+                Send(next, stop);
+            }
+            else
+            {
+                _waiting.Remove(p.Key);
+            }
+
+            return;
+        }
+
+        if (stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // No ack, a timeout, a disconnect, or an error ack: send it again with the same id, its registration still held.
+        p.Attempt++;
+        Interlocked.Increment(ref _retries);
+        NatsMetrics.PublishRetries.Add(1, p.KindTag);
+        if (p.Attempt == 1 || p.Attempt % 20 == 0)
+        {
+            string error = ack.Exception?.GetBaseException().Message ?? (ack.IsCanceled ? "cancelled" : ack.Result.Error?.Description ?? "error ack");
+            Log.PublishRetry(_log, p.Subject, p.Attempt, error);
+        }
+
+        _inFlight++;
+        p.Ack = RetryAsync(p, TimeSpan.FromMilliseconds(Math.Min(1000, 50 * p.Attempt)), stop);
+        Watch(p);
+    }
+
+    private async Task<PubAckResponse> RetryAsync(Pending p, TimeSpan delay, CancellationToken stop)
+    {
+        await Task.Delay(delay, stop).ConfigureAwait(false);
+        return await _js.PublishAsync(p.Subject, p.Payload, opts: new NatsJSPubOpts { MsgId = p.MsgId }, cancellationToken: stop).ConfigureAwait(false);
+    }
+
+    // What the publish loop owns (only it touches these): messages in flight and waiting per registration.
+    private const int MaxHeld = 64 * 1024;
+    private readonly Dictionary<(Venue Venue, string Code), Queue<Pending>> _waiting = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Pending> _completed = new();
+    private TaskCompletionSource _wakeup = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private int _held;
 
     private IEnumerable<Pending> Messages(FeedItem item)
     {
@@ -170,7 +282,7 @@ public sealed class FeedPublisher : IAsyncDisposable
         {
             ProgramTrade t = item.Trade;
             byte[] payload = FeedCodec.EncodeTrade(t);
-            yield return new Pending(FeedSubjects.Trade(prefix, t.Venue, t.Code), payload, FeedCodec.TradeMessageId(t, payload));
+            yield return new Pending(this, (t.Venue, t.Code), TradeTag, FeedSubjects.Trade(prefix, t.Venue, t.Code), payload, FeedCodec.TradeMessageId(t, payload));
         }
         else if (item.Gap is { } gap)
         {
@@ -182,7 +294,7 @@ public sealed class FeedPublisher : IAsyncDisposable
             foreach (Registration r in gap.Registrations)
             {
                 _gaps[(gap.Id, r)] = (gap.From, gap.To);
-                yield return new Pending(FeedSubjects.Gap(prefix, r.Venue, r.Code), FeedCodec.EncodeGap(gap, r), FeedCodec.GapMessageId(gap, r));
+                yield return new Pending(this, (r.Venue, r.Code), GapTag, FeedSubjects.Gap(prefix, r.Venue, r.Code), FeedCodec.EncodeGap(gap, r), FeedCodec.GapMessageId(gap, r));
             }
         }
         else if (item.Healing is { } report)
@@ -191,7 +303,7 @@ public sealed class FeedPublisher : IAsyncDisposable
             (DateTimeOffset from, DateTimeOffset to) = _gaps.Remove((report.GapId, r), out var bounds)
                 ? bounds
                 : (report.StillMissingFrom ?? default, report.StillMissingTo ?? default);
-            yield return new Pending(FeedSubjects.Healing(prefix, r.Venue, r.Code), FeedCodec.EncodeHealing(report, from, to), FeedCodec.HealingMessageId(r, from, to));
+            yield return new Pending(this, (r.Venue, r.Code), HealTag, FeedSubjects.Healing(prefix, r.Venue, r.Code), FeedCodec.EncodeHealing(report, from, to), FeedCodec.HealingMessageId(r, from, to));
         }
     }
 
@@ -199,43 +311,29 @@ public sealed class FeedPublisher : IAsyncDisposable
     private const int MaxRememberedGaps = 100_000;
     private readonly Dictionary<(long GapId, Registration Registration), (DateTimeOffset From, DateTimeOffset To)> _gaps = [];
 
-    private Pending Send(Pending p, CancellationToken stop)
-    {
-        p.Ack = _js.PublishAsync(p.Subject, p.Payload, opts: new NatsJSPubOpts { MsgId = p.MsgId }, cancellationToken: stop).AsTask();
-        return p;
-    }
+    // Instrument tags: the kind of message and the stream (so deployments with several streams are told apart).
+    private KeyValuePair<string, object?>[] TradeTag => _tags[0];
 
-    private async Task CompleteAsync(Pending p, CancellationToken stop)
+    private KeyValuePair<string, object?>[] GapTag => _tags[1];
+
+    private KeyValuePair<string, object?>[] HealTag => _tags[2];
+
+    private readonly KeyValuePair<string, object?>[][] _tags;
+
+    /// <summary>
+    /// Stops at once, giving up what is not acknowledged yet (<see cref="FeedPublisherStatistics.Pending"/> says how
+    /// much): the gateway's bounded stop, after <see cref="DrainAsync"/> ran out of time. Dispose afterwards.
+    /// </summary>
+    internal async Task AbortAsync()
     {
-        int attempt = 0;
-        while (true)
+        _input.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
         {
-            try
-            {
-                PubAckResponse ack = await p.Ack!.ConfigureAwait(false);
-                if (ack.Duplicate)
-                {
-                    // Stored before under the same id (EnsureSuccess would throw for this): the dedup doing its job.
-                    Interlocked.Increment(ref _duplicates);
-                    return;
-                }
-
-                ack.EnsureSuccess();
-                Interlocked.Increment(ref _published);
-                return;
-            }
-            catch (Exception ex) when (ex is NatsException or TimeoutException or NatsJSApiException || (ex is OperationCanceledException && !stop.IsCancellationRequested))
-            {
-                attempt++;
-                Interlocked.Increment(ref _retries);
-                if (attempt == 1 || attempt % 20 == 0)
-                {
-                    Log.PublishRetry(_log, p.Subject, attempt, ex.Message);
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 50 * attempt)), stop).ConfigureAwait(false);
-                Send(p, stop);
-            }
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -243,6 +341,7 @@ public sealed class FeedPublisher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _input.Writer.TryComplete();
+        Wake();
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
@@ -263,8 +362,16 @@ public sealed class FeedPublisher : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class Pending(string subject, byte[] payload, string msgId)
+    private sealed class Pending(FeedPublisher owner, (Venue, string) key, KeyValuePair<string, object?>[] kindTag, string subject, byte[] payload, string msgId)
     {
+        public FeedPublisher Owner { get; } = owner;
+
+        public (Venue Venue, string Code) Key { get; } = key;
+
+        public KeyValuePair<string, object?>[] KindTag { get; } = kindTag;
+
+        public int Attempt { get; set; }
+
         public string Subject { get; } = subject;
 
         public byte[] Payload { get; } = payload;

@@ -27,12 +27,21 @@ public enum GatewayEventKind
     /// <summary>Something failed and will be retried.</summary>
     Error,
 
-    /// <summary>Every session closed and every lease given back.</summary>
+    /// <summary>The stop ended: every session closed first, then what NATS allowed in time (the detail says what was left).</summary>
     Stopped,
+
+    /// <summary>What the gateway waits for before it takes keys, and until when (at start).</summary>
+    Waiting,
+
+    /// <summary>The first key is held and its first registration is live at KIS (once per run).</summary>
+    Ready,
+
+    /// <summary>A lease the stop could not release (NATS did not answer in time): it expires by its TTL.</summary>
+    LeaseLeftToExpire,
 }
 
 /// <summary>One thing a gateway did, for logs, the CLI and tests.</summary>
-/// <param name="At">When (UTC).</param>
+/// <param name="At">When (UTC, on the gateway's clock).</param>
 /// <param name="Kind">What.</param>
 /// <param name="KeyId">The app key's lease id (empty for gateway-wide events).</param>
 /// <param name="Detail">Words.</param>

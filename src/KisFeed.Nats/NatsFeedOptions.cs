@@ -71,6 +71,23 @@ public sealed record NatsFeedOptions
     /// <summary>Registrations one app key carries (KIS allows 41).</summary>
     public int RegistrationsPerKey { get; init; } = 41;
 
+    /// <summary>
+    /// How long opening the stream, the buckets or a consumer keeps retrying while NATS is only slow (no quorum yet,
+    /// JetStream starting, no responders, API timeouts) before it fails with <see cref="NatsFeedUnavailableException"/>.
+    /// Default 2 minutes.
+    /// </summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Timeout of the JetStream API requests a consumer makes to create or delete its server-side consumer, and of the
+    /// control plane's reads (key lists). Short, because a request that lands on a dead node's share never gets an
+    /// answer and is simply sent again. Default 1 s.
+    /// </summary>
+    public TimeSpan ApiTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one control-plane read or removal keeps retrying (5 s, or 5 × <see cref="ApiTimeout"/> if longer).</summary>
+    internal TimeSpan ReadRetryLimit => ApiTimeout * 5 > TimeSpan.FromSeconds(5) ? ApiTimeout * 5 : TimeSpan.FromSeconds(5);
+
     /// <summary>How long a lease stays usable by its holder after the send time of its last acknowledged renewal: T − D.</summary>
     public TimeSpan LeaseHoldWindow => LeaseTtl - KisSilentSessionLifetime;
 
@@ -107,6 +124,11 @@ public sealed record NatsFeedOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(PublishWindow, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(Replicas, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(RegistrationsPerKey, 1);
+        if (StartTimeout <= TimeSpan.Zero || ApiTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("StartTimeout and ApiTimeout must be positive.", nameof(StartTimeout));
+        }
+
         if (DuplicateWindow <= TimeSpan.Zero || StreamMaxAge < DuplicateWindow)
         {
             throw new ArgumentException("DuplicateWindow must be positive and at most StreamMaxAge.", nameof(DuplicateWindow));

@@ -2,51 +2,38 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 
 namespace KisFeed.Nats;
 
-// The registrations of held keys: which run where (reconcile), one pump per registration from the session's feed to
-// the publisher, and the takeover gap from the last record stored for it today.
+// The registrations of held keys: which run where (reconcile), one tracked pump per registration from the session's
+// feed to the publisher, and the takeover gap from the last record stored for it today.
 public sealed partial class NatsGateway
 {
     private void Reconcile(KeySlot slot, IReadOnlyList<Registration> assigned)
     {
-        lock (slot.Gate)
+        if (Volatile.Read(ref slot.Session) is not { Lease.IsValid: true } session)
         {
-            if (slot.Lease is not { IsValid: true } lease || slot.Client is not { } client || slot.SessionStop is not { } sessionStop)
-            {
-                return;
-            }
+            return;
+        }
 
-            var want = assigned.ToHashSet();
-            foreach (Registration r in slot.Pumps.Keys.Where(r => !want.Contains(r)).ToList())
-            {
-                slot.Pumps[r].Cancel();
-                slot.Pumps.Remove(r);
-                Emit(GatewayEventKind.RegistrationStopped, slot.Credential.Id, r.ToString());
-            }
-
-            foreach (Registration r in assigned)
-            {
-                if (!slot.Pumps.ContainsKey(r))
-                {
-                    var stop = CancellationTokenSource.CreateLinkedTokenSource(sessionStop.Token);
-                    slot.Pumps[r] = stop;
-                    _ = Task.Run(() => PumpAsync(slot, lease, client, r, stop.Token));
-                }
-            }
+        foreach (Registration r in session.Reconcile(assigned, (registration, ct) => PumpAsync(slot, session, registration, ct)))
+        {
+            Emit(GatewayEventKind.RegistrationStopped, slot.Credential.Id, r.ToString());
         }
     }
 
-    private async Task PumpAsync(KeySlot slot, AppKeyLease lease, KisRealtimeClient client, Registration registration, CancellationToken ct)
+    /// <summary>
+    /// Carries one registration from the key's session to the stream until its token is cancelled or the session closes.
+    /// A failure — expected (KIS refused, NATS timed out) or not (a bug) — is logged, counted
+    /// (<c>kisfeed.gateway.pump.failures</c>) and the registration started again after a backoff; it never ends silently.
+    /// </summary>
+    private async Task PumpAsync(KeySlot slot, GatewayKeySession session, Registration registration, CancellationToken ct)
     {
         int failures = 0;
-        while (!ct.IsCancellationRequested)
+        while (!ct.IsCancellationRequested && !session.IsClosing)
         {
             // Rule 2: nothing goes to KIS on a lease that is no longer valid.
-            if (!lease.IsValid)
+            if (!session.Lease.IsValid)
             {
                 return;
             }
@@ -54,36 +41,45 @@ public sealed partial class NatsGateway
             try
             {
                 DateTimeOffset? lastStored = await LastStoredTodayAsync(registration, ct).ConfigureAwait(false);
-                bool first = true;
-                await foreach (FeedItem item in FeedOfAsync(client, registration, lastStored, ct).ConfigureAwait(false))
+                await foreach (FeedItem item in FeedOfAsync(session, registration, lastStored, ct).ConfigureAwait(false))
                 {
-                    if (first)
-                    {
-                        first = false;
-                        failures = 0;
-                    }
-
-                    await _publisher!.EnqueueAsync(item, ct).ConfigureAwait(false);
+                    failures = 0;
+                    await _backplane.PublishAsync(item, ct).ConfigureAwait(false);
                 }
 
+                // The feed ends when the client is disposed: the session is closing.
                 return;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
-            catch (ObjectDisposedException)
+#pragma warning disable CA1031 // Every failure is reported and the registration restarted: a pump never dies silently.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
-                return;
-            }
-            catch (Exception ex) when (ex is KisException or NatsException or TimeoutException or ChannelClosedException)
-            {
+                if (session.IsClosing || ct.IsCancellationRequested)
+                {
+                    return; // the client was disposed under it: the session is ending, not failing
+                }
+
                 failures++;
-                Log.RegistrationFailed(_log, registration.ToString(), slot.Credential.Id, ex.Message);
-                Emit(GatewayEventKind.Error, slot.Credential.Id, $"{registration}: {ex.Message}");
+                bool expected = ex is KisException or NatsException or TimeoutException or ChannelClosedException or OperationCanceledException;
+                _metrics.PumpFailed(unexpected: !expected);
+                if (expected)
+                {
+                    Log.RegistrationFailed(_log, registration.ToString(), slot.Credential.Id, ex.Message);
+                }
+                else
+                {
+                    Log.PumpCrashed(_log, registration.ToString(), slot.Credential.Id, ex);
+                }
+
+                TimeSpan backoff = TimeSpan.FromSeconds(Math.Min(30, 2 * failures));
+                Emit(GatewayEventKind.Error, slot.Credential.Id, $"{registration}: {(expected ? ex.Message : $"unexpected {ex.GetType().Name}: {ex.Message}")}; starting it again in {backoff.TotalSeconds:0} s");
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * failures)), ct).ConfigureAwait(false);
+                    await Task.Delay(backoff, _time, ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -93,51 +89,54 @@ public sealed partial class NatsGateway
         }
     }
 
-    // The registration's feed from the session itself: trades, gaps and REST-healed rows in order. Once KIS has
-    // accepted the registration, a gap from `gapFrom` (the last record stored for it today) to now comes first:
-    // records a previous holder had not published are missing.
-    private async IAsyncEnumerable<FeedItem> FeedOfAsync(KisRealtimeClient client, Registration registration, DateTimeOffset? gapFrom, [EnumeratorCancellation] CancellationToken ct)
+    private async Task<DateTimeOffset?> LastStoredTodayAsync(Registration registration, CancellationToken ct)
     {
-        FeedSubscription feed = await client.SubscribeFeedAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
-        await using (feed.ConfigureAwait(false))
+        using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using ITimer timer = _time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), deadline, _feed.LeaseRenewInterval, Timeout.InfiniteTimeSpan);
+        try
         {
-            DateTimeOffset registeredAt = DateTimeOffset.UtcNow;
-            Emit(GatewayEventKind.RegistrationStarted, AppKeyCredential.IdOf(client.Options.AppKey!), registration.ToString());
-            if (gapFrom is { } from && from < registeredAt)
-            {
-                // Negative ids: never equal to a client's own gap ids, which the publisher pairs with healing outcomes.
-                yield return FeedItem.FromGap(new DataGap(-Interlocked.Increment(ref _gapIds), from, registeredAt, [registration], "registration moved to another session (takeover or rebalancing)"));
-            }
-
-            await foreach (FeedItem item in feed.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                yield return item;
-            }
+            return await _backplane.LastStoredTodayAsync(registration, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"NATS did not say within {_feed.LeaseRenewInterval.TotalSeconds:0.###} s which record of {registration} it stored last");
         }
     }
 
-    private async Task<DateTimeOffset?> LastStoredTodayAsync(Registration registration, CancellationToken ct)
+    // The registration's feed from the session itself: trades, gaps and REST-healed rows in order. Once KIS has
+    // accepted the registration, a gap from `gapFrom` (the last record stored for it today) to now comes first:
+    // records a previous holder had not published are missing.
+    private async IAsyncEnumerable<FeedItem> FeedOfAsync(GatewayKeySession session, Registration registration, DateTimeOffset? gapFrom, [EnumeratorCancellation] CancellationToken ct)
     {
-        try
+        FeedSubscription feed = await session.Client.SubscribeFeedAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
+        await using (feed.ConfigureAwait(false))
         {
-            NatsMsg<byte[]> msg = await _stream!.GetDirectAsync<byte[]>(
-                new StreamMsgGetRequest { LastBySubj = FeedSubjects.Trade(_feed.SubjectPrefix, registration.Venue, registration.Code) },
-                cancellationToken: ct).ConfigureAwait(false);
-            if (msg.Data is not { Length: > 0 } data)
+            DateTimeOffset registeredAt = _time.GetUtcNow();
+            string keyId = session.Lease.KeyId;
+            _metrics.RegistrationLive(1);
+            try
             {
-                return null;
-            }
+                Emit(GatewayEventKind.RegistrationStarted, keyId, registration.ToString());
+                if (Interlocked.Exchange(ref _ready, 1) == 0)
+                {
+                    Emit(GatewayEventKind.Ready, keyId, $"first key held ({keyId}) and first registration live ({registration}) {_time.GetElapsedTime(_createdAt).TotalSeconds:0.0} s after start");
+                }
 
-            ProgramTrade last = FeedCodec.Decode(data).Trade;
-            return FeedConsumer.KoreaDate(last.ReceivedAt) == FeedConsumer.KoreaDate(DateTimeOffset.UtcNow) ? last.ReceivedAt : null;
-        }
-        catch (NatsJSApiException)
-        {
-            return null;
-        }
-        catch (FormatException)
-        {
-            return null;
+                if (gapFrom is { } from && from < registeredAt)
+                {
+                    // Negative ids: never equal to a client's own gap ids, which the publisher pairs with healing outcomes.
+                    yield return FeedItem.FromGap(new DataGap(-Interlocked.Increment(ref _gapIds), from, registeredAt, [registration], "registration moved to another session (takeover or rebalancing)"));
+                }
+
+                await foreach (FeedItem item in feed.ReadAllAsync(ct).ConfigureAwait(false))
+                {
+                    yield return item;
+                }
+            }
+            finally
+            {
+                _metrics.RegistrationLive(-1);
+            }
         }
     }
 }

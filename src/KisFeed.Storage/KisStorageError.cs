@@ -29,4 +29,7 @@ public enum KisStorageError
 
     /// <summary>The file holds simulated data and live data was to be added, or the other way round.</summary>
     SourceMismatch,
+
+    /// <summary>The file is a DuckDB database that is truncated or damaged (shorter than its own header says, or unreadable blocks).</summary>
+    Damaged,
 }

@@ -40,6 +40,20 @@ public static class ProgramTradeCatalog
         return Task.FromResult(ReadSource(connection, full).Source);
     }
 
+    /// <summary>How many rejected stream messages the recording keeps a copy of (table <c>rejected</c>; 0 for files without it).</summary>
+    public static Task<long> CountRejectedAsync(string path, CancellationToken cancellationToken = default)
+        => Read(path, cancellationToken, connection =>
+        {
+            if (!StorageFile.HasTable(connection, StorageSchema.RejectedTable))
+            {
+                return 0L;
+            }
+
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText = $"SELECT count(*) FROM {StorageSchema.RejectedTable}";
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        });
+
     /// <summary>The file's <c>meta</c> table (schema version, creator, source, …).</summary>
     public static Task<IReadOnlyDictionary<string, string>> GetMetadataAsync(string path, CancellationToken cancellationToken = default)
         => Read<IReadOnlyDictionary<string, string>>(path, cancellationToken, connection =>

@@ -31,11 +31,12 @@ public readonly record struct ProgramTradeBucket(
 /// <param name="BuyValue">Cumulative buy value.</param>
 /// <param name="NetBuyValue">Cumulative net buy value.</param>
 /// <param name="NetBuyVolume">Cumulative net buy volume, shares.</param>
-/// <param name="Change1m">Net buy value minus its value one minute before the time asked for (0 when none then).</param>
-/// <param name="Change5m">Net buy value minus its value five minutes before the time asked for.</param>
+/// <param name="Change1m">Net buy value minus its value one minute before the time asked for; null when the recording
+/// holds no update of the row at or before then (the window is not covered: a change over it would be made up).</param>
+/// <param name="Change5m">Net buy value minus its value five minutes before the time asked for; null likewise.</param>
 /// <param name="Records">Updates up to the time asked for.</param>
 public readonly record struct RankingRow(
-    string Code, Venue Venue, TimeOnly Time, long SellValue, long BuyValue, long NetBuyValue, long NetBuyVolume, long Change1m, long Change5m, long Records);
+    string Code, Venue Venue, TimeOnly Time, long SellValue, long BuyValue, long NetBuyValue, long NetBuyVolume, long? Change1m, long? Change5m, long Records);
 
 /// <summary>
 /// Chart queries over a recording: a stock's day curve and minute bars, and a ranking of every (code, venue) as of a
@@ -151,8 +152,8 @@ public sealed class ProgramTradeQueries : IDisposable
                     FROM program_trades WHERE trading_date = {day} AND kis_time <= {Time(at)})
                 SELECT code, CAST(venue AS VARCHAR), epoch_us(arg_max(kis_time, k)), arg_max(sell_value, k), arg_max(buy_value, k),
                     arg_max(net_buy_value, k) AS net, arg_max(net_buy_volume, k),
-                    coalesce(arg_max(net_buy_value, k) FILTER (WHERE {(early1 ? "false" : "kis_time <= " + before1)}), 0),
-                    coalesce(arg_max(net_buy_value, k) FILTER (WHERE {(early5 ? "false" : "kis_time <= " + before5)}), 0),
+                    arg_max(net_buy_value, k) FILTER (WHERE {(early1 ? "false" : "kis_time <= " + before1)}),
+                    arg_max(net_buy_value, k) FILTER (WHERE {(early5 ? "false" : "kis_time <= " + before5)}),
                     count(*)
                 FROM r GROUP BY code, venue ORDER BY net DESC, code, venue
                 """;
@@ -169,8 +170,8 @@ public sealed class ProgramTradeQueries : IDisposable
                     reader.GetInt64(4),
                     net,
                     reader.GetInt64(6),
-                    net - reader.GetInt64(7),
-                    net - reader.GetInt64(8),
+                    reader.IsDBNull(7) ? null : net - reader.GetInt64(7),
+                    reader.IsDBNull(8) ? null : net - reader.GetInt64(8),
                     reader.GetInt64(9)));
             }
 

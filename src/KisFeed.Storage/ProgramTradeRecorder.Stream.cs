@@ -97,6 +97,76 @@ public sealed partial class ProgramTradeRecorder
         }
     }
 
+    /// <summary>
+    /// Keeps a raw copy of a stream message the reader rejected (bad, damaged or forged) in table <c>rejected</c>, with
+    /// its position: commits buffered updates first, then the copy and its <c>stream_positions</c> row in one
+    /// transaction, so a restart resumes after it and never meets it again.
+    /// </summary>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="streamSequence">The message's sequence in the stream.</param>
+    /// <param name="subject">The subject it was published on.</param>
+    /// <param name="reason">Why it was rejected (a short name, e.g. <c>BadTime</c>).</param>
+    /// <param name="detail">What was wrong.</param>
+    /// <param name="payload">The message's bytes.</param>
+    /// <param name="storedAt">When the server stored it, when known.</param>
+    public void RecordRejectedFromStream(string stream, ulong streamSequence, string subject, string reason, string detail, ReadOnlySpan<byte> payload, DateTimeOffset? storedAt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(reason);
+        ArgumentNullException.ThrowIfNull(detail);
+        byte[] bytes = payload.ToArray();
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushLocked();
+            try
+            {
+                EnsurePositionsTableLocked();
+                using DuckDBTransaction tx = _connection.BeginTransaction();
+                using (DuckDBCommand insert = _connection.CreateCommand())
+                {
+                    insert.CommandText = $"INSERT INTO {StorageSchema.RejectedTable} VALUES ($stream, $seq, $subject, $reason, $detail, $payload, $stored, $recorded)";
+                    insert.Parameters.Add(new DuckDBParameter("stream", stream));
+                    insert.Parameters.Add(new DuckDBParameter("seq", (long)streamSequence));
+                    insert.Parameters.Add(new DuckDBParameter("subject", subject));
+                    insert.Parameters.Add(new DuckDBParameter("reason", reason));
+                    insert.Parameters.Add(new DuckDBParameter("detail", detail));
+                    insert.Parameters.Add(new DuckDBParameter("payload", bytes));
+                    insert.Parameters.Add(new DuckDBParameter("stored", storedAt is { } at ? at.UtcDateTime : DBNull.Value));
+                    insert.Parameters.Add(new DuckDBParameter("recorded", _options.TimeProvider.GetUtcNow().UtcDateTime));
+                    insert.ExecuteNonQuery();
+                }
+
+                using (DuckDBAppender appender = _connection.CreateAppender(StreamPositionsTable))
+                {
+                    appender.CreateRow().AppendValue(stream).AppendValue((long)streamSequence).AppendNullValue().EndRow();
+                }
+
+                tx.Commit();
+                _rejected++;
+            }
+            catch (DuckDBException ex)
+            {
+                throw StorageFile.Translate(ex, Path, "record to");
+            }
+        }
+    }
+
+    /// <summary>Rejected stream messages this recorder kept a copy of since it was opened.</summary>
+    public long RejectedWritten
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _rejected;
+            }
+        }
+    }
+
+    private long _rejected; // owned by _lock
+
     /// <summary>The last committed stream sequence of <paramref name="stream"/> in this file (0 when none).</summary>
     public ulong LastStreamSequence(string stream)
     {

@@ -105,6 +105,9 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                 MigrateToBins(connection);
             }
 
+            command.CommandText = StorageSchema.MigrateToV5Sql; // the rejected table (after the bins: a v2/v3 file is 4 by now)
+            command.ExecuteNonQuery();
+
             if (options.Source is { } source)
             {
                 StorageFile.ApplySource(connection, full, source, lastSeq + 1);

@@ -25,6 +25,13 @@ internal static class StorageFile
                 $"Cannot record to '{full}': the directory '{directory}' does not exist. Create it or choose another path.");
         }
 
+        // A damaged file must be refused before anything writes into it: DuckDB would otherwise open it, write new
+        // blocks and fail later, changing a file someone may still want to recover.
+        if (File.Exists(full) && new FileInfo(full).Length > 0)
+        {
+            CheckIntact(full, "record to");
+        }
+
         DuckDBConnection connection = Open(full, "record to", readOnly: false);
         try
         {
@@ -54,6 +61,7 @@ internal static class StorageFile
         DuckDBConnection connection = Open(full, "read", readOnly: true);
         try
         {
+            CheckLength(connection, full, "read");
             CheckSchema(connection, full);
             return connection;
         }
@@ -89,6 +97,62 @@ internal static class StorageFile
         {
             connection.Dispose();
             throw Translate(ex, full, verb);
+        }
+    }
+
+    // DuckDB's file starts with three 4 KiB headers (one file header, two database headers), then its blocks.
+    private const long DuckDbHeaderBytes = 3 * 4096;
+
+    /// <summary>
+    /// Opens an existing file read-only (which never writes) and checks it is as long as DuckDB's own header says.
+    /// A file another process holds open for writing cannot be opened here; the write open then reports that.
+    /// </summary>
+    private static void CheckIntact(string full, string verb)
+    {
+        DuckDBConnection connection;
+        try
+        {
+            connection = Open(full, verb, readOnly: true);
+        }
+        catch (KisStorageException ex) when (ex.Error == KisStorageError.InUse)
+        {
+            return;
+        }
+
+        using (connection)
+        {
+            CheckLength(connection, full, verb);
+        }
+    }
+
+    /// <summary>Refuses a file shorter than its header's block count says: it was truncated (a copy cut short, a full disk).</summary>
+    private static void CheckLength(DuckDBConnection connection, string full, string verb)
+    {
+        long blockSize, totalBlocks;
+        try
+        {
+            using DuckDBCommand command = connection.CreateCommand();
+            command.CommandText = "SELECT block_size, total_blocks FROM pragma_database_size()";
+            using DuckDBDataReader reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                return;
+            }
+
+            blockSize = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+            totalBlocks = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+        }
+        catch (DuckDBException ex)
+        {
+            throw Translate(ex, full, verb);
+        }
+
+        long expected = DuckDbHeaderBytes + (blockSize * totalBlocks);
+        long actual = new FileInfo(full).Length;
+        if (actual < expected)
+        {
+            throw new KisStorageException(full, KisStorageError.Damaged, string.Create(CultureInfo.InvariantCulture,
+                $"Cannot {verb} '{full}': the file is truncated or damaged: it is {actual:N0} bytes, but its DuckDB header says {totalBlocks:N0} blocks of {blockSize:N0} bytes ({expected:N0} bytes). It was left untouched. Restore it from a copy, or record into a new file."));
         }
     }
 
@@ -192,6 +256,8 @@ internal static class StorageFile
         {
             _ when Has(m, "not a valid DuckDB database") || Has(m, "is not a DuckDB") || Has(m, "database file with version")
                 => (KisStorageError.NotADatabase, "the file is not a DuckDB database (or one from an incompatible DuckDB version). Choose another file name; the existing file was left untouched."),
+            _ when Has(m, "Could not read enough bytes") || Has(m, "Corrupt database file") || Has(m, "checksum") || (Has(m, "block") && Has(m, "out of range"))
+                => (KisStorageError.Damaged, "the file is truncated or damaged (DuckDB cannot read all of it). It was left untouched. Restore it from a copy, or record into a new file."),
             _ when Has(m, "No space left") || Has(m, "disk is full") || Has(m, "Disk full") || Has(m, "ENOSPC")
                 => (KisStorageError.DiskFull, "the disk is full. Free space or record to another disk; records flushed before this error are still in the file."),
             _ when Has(m, "lock") && (Has(m, "Conflicting") || Has(m, "Could not set lock"))
@@ -269,11 +335,14 @@ internal static class StorageFile
             return;
         }
 
+        // Unknown does not mix with a known source either: the file says one source for every row from source_since_seq.
         if (RecordingSource.TryParse(existing, out RecordingSource? recorded) && recorded.IsSimulated != source.IsSimulated)
         {
             throw new KisStorageException(full, KisStorageError.SourceMismatch,
                 $"Cannot record {source.Kind} data to '{full}': it holds {recorded.Kind} data (from {recorded.Endpoint}). " +
-                "Mixing them would make simulated data pass for the market. Record into another file.");
+                (recorded.IsSimulated is null || source.IsSimulated is null
+                    ? "A file says one source for all its rows, and a source that does not say whether it is simulated cannot share it with one that does. Record into another file."
+                    : "Mixing them would make simulated data pass for the market. Record into another file."));
         }
     }
 

@@ -39,11 +39,18 @@ namespace KisFeed.Storage;
 /// a day curve or minute bars read a few thousand rows instead of scanning the day. A recorder that opens a version 2
 /// or 3 file builds the table from the rows it holds and makes it version 4; files that are only read are never
 /// changed, and their queries scan <c>program_trades</c> as before. Version 1 files get no bins.</para>
+/// <para>Version 5 added <c>rejected</c>: a raw copy of each stream message a <c>record --from</c>/<c>serve --from</c>
+/// recorder rejected (bad, damaged or forged): <c>stream VARCHAR</c>, <c>stream_seq BIGINT</c>, <c>subject VARCHAR</c>,
+/// <c>reason VARCHAR</c> (e.g. <c>BadTime</c>, <c>SubjectMismatch</c>), <c>detail VARCHAR</c> (what was wrong),
+/// <c>payload BLOB</c> (the message's bytes), <c>stored_at TIMESTAMPTZ</c> (when the server stored it; NULL when not
+/// known), <c>recorded_at TIMESTAMPTZ</c>. Its stream position is written with it (<c>stream_positions</c>, no row), so
+/// a restarted recorder resumes after it. A recorder that opens an older file adds the table; a version 4 file becomes
+/// version 5 (older versions keep their number); files only read are never changed and count 0 rejected.</para>
 /// </remarks>
 public static class StorageSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>Name of the table of updates.</summary>
     public const string ProgramTradesTable = "program_trades";
@@ -75,6 +82,28 @@ public static class StorageSchema
             detail VARCHAR NOT NULL,
             recorded_at TIMESTAMPTZ NOT NULL
         );
+        """;
+
+    /// <summary>Name of the table of rejected stream messages (version 5).</summary>
+    public const string RejectedTable = "rejected";
+
+    /// <summary>The <c>rejected</c> table (version 5), for new files and for migrated ones.</summary>
+    internal const string RejectedSql = """
+        CREATE TABLE IF NOT EXISTS rejected (
+            stream VARCHAR NOT NULL,
+            stream_seq BIGINT NOT NULL,
+            subject VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL,
+            detail VARCHAR NOT NULL,
+            payload BLOB NOT NULL,
+            stored_at TIMESTAMPTZ,
+            recorded_at TIMESTAMPTZ NOT NULL
+        );
+        """;
+
+    /// <summary>Brings a file up to version 5 (idempotent): the <c>rejected</c> table; a version 4 file is marked 5.</summary>
+    internal const string MigrateToV5Sql = RejectedSql + """
+        UPDATE meta SET value = '5' WHERE key = 'schema_version' AND value = '4';
         """;
 
     /// <summary>Name of the table of 10-second bins (version 4).</summary>
@@ -173,7 +202,7 @@ public static class StorageSchema
             reason VARCHAR NOT NULL,
             recorded_at TIMESTAMPTZ NOT NULL
         );
-        """ + GapHealingSql + BinsSql + """
+        """ + GapHealingSql + BinsSql + RejectedSql + """
         CREATE TABLE IF NOT EXISTS meta (
             key VARCHAR PRIMARY KEY,
             value VARCHAR NOT NULL
@@ -207,10 +236,10 @@ public static class StorageSchema
             "received_at" when textTimestamps => "strftime(received_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS received_at",
             _ => c,
         });
-        string simulated = source is null
+        string simulated = source?.IsSimulated is null
             ? "CAST(NULL AS BOOLEAN) AS simulated"
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"CASE WHEN seq >= {sourceSinceSeq} THEN {(source.IsSimulated ? "true" : "false")} ELSE NULL END AS simulated");
+                $"CASE WHEN seq >= {sourceSinceSeq} THEN {(source.IsSimulated == true ? "true" : "false")} ELSE NULL END AS simulated");
         return string.Join(", ", columns.Append(simulated));
     }
 }

@@ -18,6 +18,7 @@ internal sealed class BoardState
     private readonly Dictionary<(string, Venue), int> _index = [];
     private readonly List<GapState> _gaps = [];
     private readonly IPriceSource _prices;
+    private readonly ProgramTradeWindows _windows = new();
     private long _seq;
     private TaskCompletionSource? _changed;
 
@@ -65,8 +66,8 @@ internal sealed class BoardState
         public long Seq;
         public int Row;       // -1: a gap change
         public ProgramTrade Trade;
-        public long D1;
-        public long D5;
+        public long? D1; // null: the data does not cover the minute before this update (ProgramTradeWindows)
+        public long? D5;
         public long? Price;
         public double? Change;
         public long Updates;
@@ -77,7 +78,7 @@ internal sealed class BoardState
     {
         public readonly string Code = code;
         public readonly Venue Venue = venue;
-        public readonly List<(int Second, long Net)> History = [];
+        public ProgramTrade? Latest;
         public int LastEntry = -1;
         public long Updates;
         public RowDto? Seeded;
@@ -129,25 +130,51 @@ internal sealed class BoardState
             }
 
             Row row = RowOf(trade.Code, trade.Venue, out int rowIndex);
-            int second = (int)(trade.Time.Ticks / TimeSpan.TicksPerSecond);
-            long d1 = trade.NetBuyValue - NetAtOrBefore(row, second - 60);
-            long d5 = trade.NetBuyValue - NetAtOrBefore(row, second - 300);
-            AddHistory(row, second, trade.NetBuyValue);
+            _windows.Observe(trade);
             row.Updates++;
-            long seq = ++_seq;
-            ref Entry e = ref _ring[seq & _mask];
-            e.Seq = seq;
-            e.Row = rowIndex;
-            e.Trade = trade;
-            e.D1 = d1;
-            e.D5 = d5;
-            e.Price = quote?.Price;
-            e.Change = quote?.ChangePercent;
-            e.Updates = row.Updates;
-            e.Gap = null;
-            row.LastEntry = (int)(seq & _mask);
-            row.Seeded = null;
-            SignalLocked();
+            // A REST row older than what the row shows (a healed gap's rows come after live ones) only fills the windows;
+            // the row is sent again so its Δ reflect it.
+            if (trade.Source == TradeSource.Rest && row.Latest is { } shown && ProgramTradeWindows.InstantOf(shown) > ProgramTradeWindows.InstantOf(trade))
+            {
+                PushRowLocked(row, rowIndex, shown, quote);
+                return;
+            }
+
+            PushRowLocked(row, rowIndex, trade, quote);
+        }
+    }
+
+    /// <summary>Sends a row's latest state, with its Δ1m/Δ5m as the windows say now.</summary>
+    private void PushRowLocked(Row row, int rowIndex, in ProgramTrade trade, PriceQuote? quote)
+    {
+        var registration = new Registration(trade.Venue, trade.Code);
+        DateTimeOffset at = ProgramTradeWindows.InstantOf(trade);
+        long seq = ++_seq;
+        ref Entry e = ref _ring[seq & _mask];
+        e.Seq = seq;
+        e.Row = rowIndex;
+        e.Trade = trade;
+        e.D1 = _windows.Change(registration, ProgramTradeWindows.OneMinute, at);
+        e.D5 = _windows.Change(registration, ProgramTradeWindows.FiveMinutes, at);
+        e.Price = quote?.Price;
+        e.Change = quote?.ChangePercent;
+        e.Updates = row.Updates;
+        e.Gap = null;
+        row.Latest = trade;
+        row.LastEntry = (int)(seq & _mask);
+        row.Seeded = null;
+        SignalLocked();
+    }
+
+    /// <summary>A gap or its healing changed which windows are covered: the rows it hit are sent again.</summary>
+    private void RepushLocked(IEnumerable<Registration> registrations)
+    {
+        foreach (Registration r in registrations)
+        {
+            if (_index.TryGetValue((r.Code, r.Venue), out int index) && _rows[index].Latest is { } latest)
+            {
+                PushRowLocked(_rows[index], index, latest, _prices.Get(r.Code));
+            }
         }
     }
 
@@ -165,11 +192,19 @@ internal sealed class BoardState
                     continue;
                 }
 
-                int second = (int)(r.Time.Ticks / TimeSpan.TicksPerSecond);
-                row.History.Clear();
-                row.History.Add((second - 300, r.NetBuyValue - r.Change5m));
-                row.History.Add((second - 60, r.NetBuyValue - r.Change1m));
-                row.History.Add((second, r.NetBuyValue));
+                // What the recording knows of the windows before its last row: the values 5 and 1 minutes earlier.
+                var registration = new Registration(r.Venue, r.Code);
+                if (r.Change5m is { } c5 && r.Time.Ticks >= 5 * TimeSpan.TicksPerMinute)
+                {
+                    _windows.Observe(registration, date, r.Time.AddMinutes(-5), r.NetBuyValue - c5);
+                }
+
+                if (r.Change1m is { } c1 && r.Time.Ticks >= TimeSpan.TicksPerMinute)
+                {
+                    _windows.Observe(registration, date, r.Time.AddMinutes(-1), r.NetBuyValue - c1);
+                }
+
+                _windows.Observe(registration, date, r.Time, r.NetBuyValue);
                 row.Updates = r.Records;
                 PriceQuote? quote = _prices.Get(r.Code);
                 row.Seeded = new RowDto(r.Code, StockNames.Of(r.Code), ChartTime.VenueName(r.Venue), ChartTime.Of(date, r.Time),
@@ -220,7 +255,9 @@ internal sealed class BoardState
         {
             GapState state = GapState.Of(gap);
             _gaps.Add(state);
+            _windows.Observe(gap);
             PushGapLocked(state);
+            RepushLocked(gap.Registrations);
         }
     }
 
@@ -239,7 +276,9 @@ internal sealed class BoardState
             }
 
             state.Reports[report.Registration] = report;
+            _windows.Observe(report);
             PushGapLocked(state);
+            RepushLocked([report.Registration]);
         }
     }
 
@@ -286,46 +325,6 @@ internal sealed class BoardState
         }
 
         return _rows[index];
-    }
-
-    private static long NetAtOrBefore(Row row, int second)
-    {
-        List<(int Second, long Net)> h = row.History;
-        for (int i = h.Count - 1; i >= 0; i--)
-        {
-            if (h[i].Second <= second)
-            {
-                return h[i].Net;
-            }
-        }
-
-        return 0;
-    }
-
-    private static void AddHistory(Row row, int second, long net)
-    {
-        List<(int Second, long Net)> h = row.History;
-        if (h.Count > 0 && h[^1].Second == second)
-        {
-            h[^1] = (second, net);
-        }
-        else
-        {
-            h.Add((second, net));
-        }
-
-        // Keep one point at or before five minutes ago, and everything after it.
-        int cutoff = second - 300;
-        int drop = 0;
-        while (drop + 1 < h.Count && h[drop + 1].Second <= cutoff)
-        {
-            drop++;
-        }
-
-        if (drop > 0)
-        {
-            h.RemoveRange(0, drop);
-        }
     }
 
     private RowDto ToDto(in Entry e)

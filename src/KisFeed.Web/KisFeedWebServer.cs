@@ -32,6 +32,13 @@ public sealed record WebBoardOptions
     /// <summary>TCP port; 0 takes a free one (see <see cref="KisFeedWebServer.Url"/>).</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// When set, every request must carry this token: <c>?token=…</c> on the page's address (the server then sets an
+    /// HttpOnly, same-site cookie, so the page's own requests carry it), the cookie, or <c>Authorization: Bearer …</c>
+    /// (scripts). Anything else is answered 401. Needed when <see cref="Host"/> is not a loopback address.
+    /// </summary>
+    public string? AccessToken { get; init; }
+
     /// <summary>The codes followed (listed on the page even before their first update).</summary>
     public IReadOnlyList<string> Codes { get; init; } = [];
 
@@ -93,6 +100,30 @@ public sealed class KisFeedWebServer : IAsyncDisposable
     /// <summary>The page's address, e.g. <c>http://127.0.0.1:8600/</c>.</summary>
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>
+    /// Addresses other machines can use: for a wildcard bind (<c>0.0.0.0</c>, <c>::</c>) one per address of this
+    /// machine's network interfaces; for a loopback bind none.
+    /// </summary>
+    public IReadOnlyList<Uri> InterfaceUrls { get; private set; } = [];
+
+    /// <summary>The unicast addresses of this machine's interfaces that are up (loopback included).</summary>
+    public static IReadOnlyList<IPAddress> MachineAddresses()
+    {
+        try
+        {
+            return [.. System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus is System.Net.NetworkInformation.OperationalStatus.Up or System.Net.NetworkInformation.OperationalStatus.Unknown)
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+                .Select(u => u.Address)
+                .Where(a => !a.IsIPv6LinkLocal)
+                .Distinct()];
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            return [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        }
+    }
+
     /// <summary>Pages connected to the event stream now.</summary>
     public long Pages => Interlocked.Read(ref _pages);
 
@@ -125,6 +156,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(address, options.Port));
         WebApplication app = builder.Build();
         KisFeedWebServer server = new(app, options, status, queries, prices ?? new ProgramTradePriceSource(), date);
+        app.Use(server.GuardAsync);
         server.Map(app);
         if (queries is not null)
         {
@@ -142,7 +174,12 @@ public sealed class KisFeedWebServer : IAsyncDisposable
         }
 
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Url = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        server.Url = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal).TrimEnd('/') + "/");
+        int port = server.Url.Port;
+        server.InterfaceUrls = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
+            ? [.. MachineAddresses().Where(a => !IPAddress.IsLoopback(a) && (a.AddressFamily == address.AddressFamily || address.Equals(IPAddress.IPv6Any)))
+                .Select(a => new UriBuilder("http", a.ToString(), port, "/").Uri)]
+            : IPAddress.IsLoopback(address) ? [] : [server.Url];
         return server;
     }
 
@@ -213,6 +250,67 @@ public sealed class KisFeedWebServer : IAsyncDisposable
         feedFailed?.Throw();
     }
 
+    private const string TokenCookie = "kisfeed_token";
+
+    /// <summary>
+    /// Every request: checks the access token when one is set, and turns bad input that slipped past an endpoint's own
+    /// checks into a 400 (never a 500 for anything a client sent).
+    /// </summary>
+    private async Task GuardAsync(HttpContext context, RequestDelegate next)
+    {
+        if (_options.AccessToken is { Length: > 0 } token)
+        {
+            string? given = context.Request.Query["token"].FirstOrDefault();
+            bool fromQuery = given is not null;
+            given ??= context.Request.Cookies[TokenCookie];
+            if (given is null && context.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                given = auth["Bearer ".Length..].Trim();
+            }
+
+            if (!TokenMatches(given, token))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync(
+                    "This KisFeed board needs its access token: open the address kisfeed serve printed (it ends in ?token=...), or send Authorization: Bearer TOKEN.\n",
+                    context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+
+            if (fromQuery)
+            {
+                // The page's own requests (assets, the API, the event stream) carry the cookie from here on.
+                context.Response.Cookies.Append(TokenCookie, token, new CookieOptions
+                {
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Strict,
+                    Path = "/",
+                    IsEssential = true,
+                });
+            }
+        }
+
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or FormatException or ArgumentException && !context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            context.Response.StatusCode = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync("Bad request: " + ex.Message + "\n", context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private static bool TokenMatches(string? given, string token) =>
+        given is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(token));
+
+    /// <summary>A stock code as a query gives it: 1–12 ASCII letters or digits (KIS short codes are 6, ETNs Q + 6).</summary>
+    private static bool IsCode(string? code) => code is { Length: > 0 and <= 12 } && code.All(char.IsAsciiLetterOrDigit);
+
     private void Map(WebApplication app)
     {
         app.MapGet("/", () => Asset("index.html"));
@@ -224,7 +322,17 @@ public sealed class KisFeedWebServer : IAsyncDisposable
         app.MapGet("/api/events", (HttpContext context, CancellationToken ct) =>
         {
             string? last = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? context.Request.Query["lastEventId"].FirstOrDefault();
-            long? after = long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : null;
+            long? after = null;
+            if (!string.IsNullOrEmpty(last))
+            {
+                if (!long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out long id))
+                {
+                    return Results.BadRequest("lastEventId / Last-Event-ID: a non-negative event id, as the stream sent it");
+                }
+
+                after = id;
+            }
+
             context.Response.Headers.CacheControl = "no-cache";
             return TypedResults.ServerSentEvents(EventsAsync(after, ct));
         });
@@ -265,11 +373,16 @@ public sealed class KisFeedWebServer : IAsyncDisposable
             _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
-    private async Task<IResult> DayAsync(string code, string? date, CancellationToken ct)
+    private async Task<IResult> DayAsync(string? code, string? date, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(code))
         {
             return TypedResults.BadRequest("code is required");
+        }
+
+        if (!IsCode(code))
+        {
+            return TypedResults.BadRequest("code: a KIS stock code, 1 to 12 letters or digits (e.g. 005930)");
         }
 
         DateOnly day = date is null ? Board.Date
@@ -313,14 +426,22 @@ public sealed class KisFeedWebServer : IAsyncDisposable
 
     private async Task<IResult> RankingAsync(string? asOf, CancellationToken ct)
     {
+        TimeOnly? at = null;
+        if (asOf is not null)
+        {
+            if (!TimeOnly.TryParseExact(asOf, ["HH:mm:ss", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out TimeOnly t))
+            {
+                return TypedResults.BadRequest("asOf: use HH:mm:ss (KST)");
+            }
+
+            at = t;
+        }
+
         if (_queries is null)
         {
             return TypedResults.Json(Board.Snapshot().Rows, Json);
         }
 
-        TimeOnly? at = asOf is null ? null
-            : TimeOnly.TryParse(asOf, CultureInfo.InvariantCulture, out TimeOnly t) ? t
-            : throw new BadHttpRequestException("asOf: use HH:mm:ss");
         IReadOnlyList<RankingRow> rows = await _queries.RankingAsync(Board.Date, at, ct).ConfigureAwait(false);
         return TypedResults.Json(rows.Select(r => new
         {

@@ -6,7 +6,7 @@ namespace KisFeed.Web;
 /// <summary>A (code, venue) row of the ranking, as of its last update.</summary>
 internal sealed record RowDto(
     string Code, string Name, string Venue, long Ts, string Time, long Buy, long Sell, long Net, long NetVol,
-    long D1, long D5, long? Price, double? Chg, long Updates, long Recv, long Seq);
+    long? D1, long? D5, long? Price, double? Chg, long Updates, long Recv, long Seq);
 
 /// <summary>A gap: a period in which updates for these codes/venues may be missing (empty lists mean all).</summary>
 internal sealed record GapDto(

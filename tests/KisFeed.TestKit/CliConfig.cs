@@ -7,13 +7,24 @@ public static class CliConfig
 {
     public static string Write(string path, string appKey, string appSecret, Uri webSocketUri, Uri restUri)
     {
-        System.IO.File.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, string>
+        // Owner-only from the first byte, as kisfeed requires of a file holding a secret.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
         {
-            ["appkey"] = appKey,
-            ["appsecret"] = appSecret,
-            ["ws_url"] = webSocketUri.ToString(),
-            ["rest_url"] = restUri.ToString(),
-        }));
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (FileStream file = new(path, options))
+        {
+            JsonSerializer.Serialize(file, new Dictionary<string, string>
+            {
+                ["appkey"] = appKey,
+                ["appsecret"] = appSecret,
+                ["ws_url"] = webSocketUri.ToString(),
+                ["rest_url"] = restUri.ToString(),
+            });
+        }
+
         return path;
     }
 }

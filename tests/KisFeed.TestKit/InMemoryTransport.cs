@@ -155,6 +155,9 @@ public sealed class InMemoryServerEnd
     /// <summary>True once the client closed or aborted its end (seen when reading).</summary>
     public bool ClientGone => _clientGone || _fromClient.Completion.IsCompleted;
 
+    /// <summary>True when the client ended with a close frame (a clean close), false while open or after an abort (seen when reading).</summary>
+    public bool ClosedCleanly { get; private set; }
+
     /// <summary>The next text the client sent; null when it closed or dropped the connection.</summary>
     public async Task<string?> ReadAsync(CancellationToken ct)
     {
@@ -165,6 +168,7 @@ public sealed class InMemoryServerEnd
                 InMemoryTransport.Frame frame = await _fromClient.ReadAsync(ct);
                 if (frame.Close)
                 {
+                    ClosedCleanly = true;
                     _clientGone = true;
                     return null;
                 }

@@ -58,7 +58,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task WatchTextSaysDemoOnTheFirstLine()
     {
-        (int exit, string stdout, _) = await RunAsync("watch", "005930", "--duration", "2s");
+        (int exit, string stdout, _) = await RunAsync("watch", "005930", "--duration", "5s");
         Assert.Equal(0, exit);
         string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("Demo", lines[0], StringComparison.Ordinal);

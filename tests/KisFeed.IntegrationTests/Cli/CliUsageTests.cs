@@ -56,6 +56,7 @@ public sealed class CliUsageTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task AConfigFileWithOnlyAnAppKeyIsAnErrorNamingTheFile()
     {
         string config = Path.Combine(_dir, "config.json");
@@ -68,11 +69,90 @@ public sealed class CliUsageTests : IDisposable
 
         // The same file found through KISFEED_CONFIG, and a key from the environment with the secret from the file: a conflict.
         await File.WriteAllTextAsync(config, "{\"appsecret\": \"secretsecretsecret\"}", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         (exit, _, stderr) = await RunWithEnvAsync(new Dictionary<string, string> { ["KISFEED_CONFIG"] = config, ["KIS_APPKEY"] = "PSabcdefghijklmnop" }, "watch", "005930", "--duration", "2s");
         Assert.Equal(2, exit);
         Assert.Contains("Conflicting", stderr);
         Assert.Contains(config, stderr);
         Assert.DoesNotContain("secretsecretsecret", stderr);
+    }
+
+    [Theory]
+    [InlineData("{\"appkey\": \"PSabcdefghijklmnop\", \"appsecret\": \"secretsecretsecret\"}", "0644")]
+    [InlineData("{\"appkey\": \"PSabcdefghijklmnop\", \"appsecret\": \"secretsecretsecret\"}", "0640")]
+    [InlineData("{\"approval_key\": \"secretsecretsecret\"}", "0604")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task AConfigFileHoldingASecretThatGroupOrOthersCanReadIsRefusedLikeTheKeysFile(string json, string octal)
+    {
+        string config = Path.Combine(_dir, "config.json");
+        await File.WriteAllTextAsync(config, json, TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(config, (UnixFileMode)Convert.ToInt32(octal, 8));
+        string db = Path.Combine(_dir, "refused.duckdb");
+        foreach (string[] args in new[] { ["watch", "005930", "--config", config, "--duration", "2s"], new[] { "record", "005930", "--config", config, "--db", db, "--duration", "2s" } })
+        {
+            (int exit, string stdout, string stderr) = await RunAsync(args);
+            Assert.Equal(2, exit);
+            Assert.Contains($"Config file '{config}' has mode {octal}", stderr);
+            Assert.Contains($"chmod 600 {config}", stderr);
+            Assert.DoesNotContain("secretsecretsecret", stdout + stderr);
+            Assert.DoesNotContain("Demo", stdout + stderr);
+            Assert.False(File.Exists(db));
+            AssertOneLine(stderr);
+        }
+
+        // Owner-only, the same file is accepted (whatever else it lacks is then what is reported).
+        File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (_, string stdout2, string stderr2) = await RunAsync("watch", "005930", "--config", config, "--duration", "1s");
+        Assert.DoesNotContain("has mode", stderr2);
+        Assert.DoesNotContain("secretsecretsecret", stdout2 + stderr2);
+    }
+
+    [Theory]
+    [InlineData(new[] { "serve", "--replay" }, "--replay needs --db FILE")]
+    [InlineData(new[] { "serve", "--replay", "--db", "/nonexistent/x.duckdb" }, "does not exist")]
+    [InlineData(new[] { "simulate", "--port", "99999" }, "--port 99999: use a TCP port from 1 to 65535")]
+    [InlineData(new[] { "serve", "005930", "--demo", "--port", "-1" }, "--port -1: use a TCP port from 1 to 65535")]
+    [InlineData(new[] { "history", "12345", "--demo" }, "'12345' is not a stock code")]
+    [InlineData(new[] { "history", "005930", "--demo", "--format", "xml" }, "Unknown format 'xml'")]
+    public async Task EveryUsageErrorIsOneLineWithoutDotNetWordingAndExitCode2(string[] args, string message)
+    {
+        (int exit, string stdout, string stderr) = await RunAsync(args);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Actual value", stderr, StringComparison.Ordinal);
+        AssertOneLine(stderr);
+        Assert.True(stdout.Length == 0, "nothing is printed before the arguments are checked: " + stdout); // history used to print its table header first
+    }
+
+    [Fact]
+    public async Task AnUnknownCommandIsOneLineNamingTheCommands()
+    {
+        (int exit, _, string stderr) = await RunAsync("nosuchcmd");
+        Assert.Equal(2, exit);
+        string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("kisfeed: unknown command 'nosuchcmd'. Commands: watch, record, replay,", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", stderr, StringComparison.Ordinal);
+        Assert.Equal("Try 'kisfeed --help'.", lines[1].Trim());
+    }
+
+    [Fact]
+    public async Task EveryCommandDefaultsToAllVenuesAndSaysSoInItsHelp()
+    {
+        foreach (string command in new[] { "watch", "record", "history", "serve", "replay", "export" })
+        {
+            (int exit, string help, _) = await RunAsync(command, "--help");
+            Assert.Equal(0, exit);
+            string venueLine = help.Split('\n').First(l => l.Contains("--venue", StringComparison.Ordinal));
+            Assert.Contains("all", venueLine, StringComparison.Ordinal);
+            Assert.Contains("[default: all]", help, StringComparison.Ordinal);
+        }
+
+        (int code, string lines, string err) = await RunAsync("watch", "005930", "--format", "jsonl", "--duration", "6s");
+        Assert.True(code == 0, err);
+        HashSet<string> venues = [.. lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("venue").GetString()!)];
+        Assert.Superset(new HashSet<string> { "krx", "nxt" }, venues);
     }
 
     [Fact]
@@ -236,7 +316,7 @@ public sealed class CliUsageTests : IDisposable
             ["KIS_APPKEY"] = SimulatorCredential.Demo.AppKey,
             ["KIS_APPSECRET"] = SimulatorCredential.Demo.AppSecret,
         };
-        (int exit, string stdout, string stderr) = await RunWithEnvAsync(env, "watch", "005930", "000660", "005380", "--format", "jsonl", "--duration", "4s");
+        (int exit, string stdout, string stderr) = await RunWithEnvAsync(env, "watch", "005930", "000660", "005380", "--venue", "nxt", "--format", "jsonl", "--duration", "4s");
         Assert.True(exit == 0, stderr);
         HashSet<string> seen = [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("code").GetString()!)];
         Assert.Equal(2, seen.Count); // two of the three

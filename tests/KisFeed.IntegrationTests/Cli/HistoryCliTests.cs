@@ -60,7 +60,7 @@ public sealed class HistoryCliTests : IDisposable
     public async Task Daily_rows_and_usage_errors()
     {
         await using KisSimulator sim = await KisSimulator.StartAsync(SimTestKit.Quiet, TestContext.Current.CancellationToken);
-        (int exit, string stdout, string stderr) = await RunAsync(sim, "history", "005930", "--daily", "--from", "2026-11-20");
+        (int exit, string stdout, string stderr) = await RunAsync(sim, "history", "005930", "--venue", "nxt", "--daily", "--from", "2026-11-20");
         Assert.True(exit == 0, stderr);
         string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("code", lines[1], StringComparison.Ordinal);

@@ -33,27 +33,35 @@ internal sealed class GatewayProcess : IDisposable
 
     private static long s_order;
 
-    public static GatewayProcess Start(string id, string natsUrl, string keysFile, NatsFeedOptions feed)
+    public static GatewayProcess Start(string id, string natsUrl, string keysFile, NatsFeedOptions feed, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         static string S(TimeSpan t) => t.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s";
         return StartCli(id,
         [
             "gateway", "--nats", natsUrl, "--app-keys", keysFile, "--id", id,
             "--lease-ttl", S(feed.LeaseTtl), "--kis-silent-lifetime", S(feed.KisSilentSessionLifetime), "--renew-interval", S(feed.LeaseRenewInterval),
-            "--replicas", feed.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ]);
+            "--replicas", feed.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra ?? [],
+        ], environment);
     }
 
-    /// <summary>Any `kisfeed` command as a process.</summary>
-    public static GatewayProcess StartCli(string id, IEnumerable<string> args)
+    /// <summary>
+    /// Any `kisfeed` command as a process: the CLI built beside the tests, or the one named by KISFEED_TEST_CLI (a
+    /// KisFeed.Cli.dll built from another commit, to see a test fail on older code).
+    /// </summary>
+    public static GatewayProcess StartCli(string id, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll"), .. args])
+        string cli = Environment.GetEnvironmentVariable("KISFEED_TEST_CLI") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "KisFeed.Cli.dll");
+        var start = new ProcessStartInfo("dotnet", [cli, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         start.Environment.Remove("KIS_APPKEY");
         start.Environment.Remove("KIS_APPSECRET");
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var gw = new GatewayProcess(id, Process.Start(start)!);
         gw._process.OutputDataReceived += (_, e) => { if (e.Data is { } l) { gw.Lines.Enqueue((Interlocked.Increment(ref s_order), l)); } };
         gw._process.ErrorDataReceived += (_, e) => { if (e.Data is { } l) { gw.Lines.Enqueue((Interlocked.Increment(ref s_order), "stderr: " + l)); } };
@@ -65,6 +73,8 @@ internal sealed class GatewayProcess : IDisposable
     public static long Now => Interlocked.Read(ref s_order);
 
     public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
 
     public void Kill9() => _process.Kill();
 

@@ -4,6 +4,7 @@ using KisFeed.Cli;
 using KisFeed.IntegrationTests.Client;
 using KisFeed.Nats;
 using KisFeed.Simulator;
+using KisFeed.Storage;
 using KisFeed.TestKit;
 
 using NATS.Client.JetStream;
@@ -131,6 +132,13 @@ public sealed class HealingOverNatsTests
         c.CommandText = "SELECT count(*) FROM stream_positions WHERE row_seq IS NULL";
         int gapMessages = stream.Count(i => i.Item.Kind != FeedItemKind.Trade);
         Assert.Equal(gapMessages, Convert.ToInt32(c.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)); // gaps and outcomes, each with its position
+
+        // The stream does not say whether its gateways ran on KIS or a simulator: the file says "unknown", never live.
+        Assert.Equal(RecordingSource.Unknown($"{server.Url} stream KISFEED"), await ProgramTradeCatalog.GetSourceAsync(db, ct));
+        (int infoExit, string info, string infoErr) = await KisFeed.IntegrationTests.Cli.CliHarness.RunAsync("info", "--db", db);
+        Assert.True(infoExit == 0, infoErr);
+        Assert.Contains($"Source  unknown: read from {server.Url} stream KISFEED", info, StringComparison.Ordinal);
+        Assert.DoesNotContain("written before KisFeed stored the source", info, StringComparison.Ordinal);
     }
 
     private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));

@@ -12,12 +12,15 @@ internal sealed class NatsServer : IAsyncDisposable
 {
     private readonly string _binary;
     private readonly string[] _clusterArgs;
+    private string[] _configArgs = [];
+    private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
     private Process? _process;
 
     private NatsServer(string binary, int port, string storeDir, string name = "", string[]? clusterArgs = null)
     {
         _binary = binary;
         Port = port;
+        MonitorPort = FreePort();
         StoreDir = storeDir;
         Name = name;
         _clusterArgs = clusterArgs ?? [];
@@ -29,6 +32,9 @@ internal sealed class NatsServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     public int Port { get; }
+
+    /// <summary>The HTTP monitoring port (<c>/jsz</c>, <c>/varz</c>), free at start.</summary>
+    public int MonitorPort { get; }
 
     public string StoreDir { get; }
 
@@ -56,6 +62,19 @@ internal sealed class NatsServer : IAsyncDisposable
         string dir = Path.Combine(Path.GetTempPath(), "kisfeed-nats-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
         var server = new NatsServer(FindBinary(), FreePort(), dir);
+        await server.StartProcessAsync(ct);
+        return server;
+    }
+
+    /// <summary>
+    /// A server started with a config file (<c>-c</c>; the port, store and JetStream still come from the command line),
+    /// and environment variables the config refers to (<c>$NAME</c>).
+    /// </summary>
+    public static async Task<NatsServer> StartWithConfigAsync(string configFile, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kisfeed-nats-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        var server = new NatsServer(FindBinary(), FreePort(), dir) { _configArgs = ["-c", configFile], _environment = environment };
         await server.StartProcessAsync(ct);
         return server;
     }
@@ -120,11 +139,16 @@ internal sealed class NatsServer : IAsyncDisposable
 
     private async Task StartProcessAsync(CancellationToken ct)
     {
-        var start = new ProcessStartInfo(_binary, ["-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDir, .. _clusterArgs])
+        var start = new ProcessStartInfo(_binary, [.. _configArgs, "-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", MonitorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDir, .. _clusterArgs])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach ((string name, string value) in _environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         Process process = Process.Start(start)!;
@@ -157,7 +181,18 @@ internal sealed class NatsServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>The JetStream meta group's leader as this node sees it (<c>/jsz</c>), or null while electing.</summary>
+    public async Task<string?> MetaLeaderAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        string json = await http.GetStringAsync(new Uri($"http://127.0.0.1:{MonitorPort}/jsz"), ct);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("meta_cluster", out System.Text.Json.JsonElement meta) && meta.TryGetProperty("leader", out System.Text.Json.JsonElement leader)
+            ? leader.GetString() is { Length: > 0 } name ? name : null
+            : null;
+    }
+
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

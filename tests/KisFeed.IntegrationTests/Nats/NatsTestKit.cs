@@ -65,10 +65,20 @@ internal static class NatsTestKit
         }
     }
 
-    public static ProgramTrade Trade(Venue venue, string code, int i, DateTimeOffset? receivedAt = null) => new(
-        venue, code, new DateOnly(2026, 12, 1), new TimeOnly(9, 0).Add(TimeSpan.FromSeconds(i % 20000)),
-        1000 + i, 10_000 * (long)i, 2000 + i, 20_000 * (long)i, 1000, 10_000 * (long)i, i % 7, i % 11, (i % 11) - (i % 7),
-        receivedAt ?? new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(i));
+    /// <summary>
+    /// The received-at of <see cref="Trade"/>'s records: an hour before the test process started (whole seconds), so the
+    /// records are plausible to a consumer (received before the server stored them, on their trading day).
+    /// </summary>
+    public static readonly DateTimeOffset TradeBase = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds());
+
+    /// <summary>A consistent record (net = buy − sell, net residual = bid − ask), its trading date the KST day of its received-at.</summary>
+    public static ProgramTrade Trade(Venue venue, string code, int i, DateTimeOffset? receivedAt = null)
+    {
+        DateTimeOffset at = receivedAt ?? TradeBase.AddMilliseconds(i);
+        return new(
+            venue, code, FeedConsumer.KoreaDate(at), new TimeOnly(9, 0).Add(TimeSpan.FromSeconds(i % 20000)),
+            1000 + i, 10_000 * (long)i, 2000 + i, 20_000 * (long)i, 1000, 10_000 * (long)i, i % 7, i % 11, (i % 11) - (i % 7), at);
+    }
 
     /// <summary>Reads the whole stream as it is now (an ordered consumer from the first message until it is idle).</summary>
     public static async Task<List<NatsFeedItem>> ReadAllAsync(NatsJSContext js, NatsFeedOptions feed, int expectedAtLeast, CancellationToken ct)

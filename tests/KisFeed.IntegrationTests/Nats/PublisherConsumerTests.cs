@@ -40,7 +40,14 @@ public sealed class PublisherConsumerTests
         Assert.Equal(302L, stream.Info.State.Messages);
 
         List<NatsFeedItem> all = await NatsTestKit.ReadAllAsync(js, feed, 302, deadline.Token);
-        Assert.Equal(trades, all.Where(i => i.Item.Kind == FeedItemKind.Trade).Select(i => i.Item.Trade));
+        // Each registration's records in the order they were handed over (order across registrations is not promised:
+        // each registration has one publish in flight, so a failed one is retried before anything newer of its own).
+        List<ProgramTrade> stored = [.. all.Where(i => i.Item.Kind == FeedItemKind.Trade).Select(i => i.Item.Trade)];
+        Assert.Equal(trades.Count, stored.Count);
+        foreach (IGrouping<(Venue, string), ProgramTrade> registration in trades.GroupBy(t => (t.Venue, t.Code)))
+        {
+            Assert.Equal(registration, stored.Where(t => (t.Venue, t.Code) == registration.Key));
+        }
         List<DataGap> gaps = [.. all.Where(i => i.Item.Kind == FeedItemKind.Gap).Select(i => i.Item.Gap!)];
         Assert.Equal(2, gaps.Count);
         Assert.All(gaps, g => Assert.Equal((gap.From.UtcTicks, gap.To.UtcTicks, "test drop"), (g.From.UtcTicks, g.To.UtcTicks, g.Reason)));

@@ -101,7 +101,7 @@ public sealed class ChartQueryTests
         Assert.Equal(new TimeOnly(9, 0, 40), samsung.Time);
         Assert.Equal(500, samsung.NetBuyValue);
         Assert.Equal(0, samsung.Change1m);   // at 09:00:30 the last was the 09:00:10 row, already net 500
-        Assert.Equal(500, samsung.Change5m); // nothing before 08:56:30
+        Assert.Null(samsung.Change5m);       // nothing before 08:56:30: not covered, so no figure (it used to read 500)
         Assert.Equal(3, samsung.Records);
 
         Assert.Empty(await q.RankingAsync(Day, new TimeOnly(8, 0), ct));

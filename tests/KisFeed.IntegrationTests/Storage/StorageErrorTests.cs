@@ -53,6 +53,36 @@ public sealed class StorageErrorTests : IDisposable
         Assert.Throws<KisStorageException>(() => ProgramTradeReplay.ReadAsync(path, cancellationToken: Ct).GetAsyncEnumerator(Ct).MoveNextAsync().AsTask().GetAwaiter().GetResult());
     }
 
+    [Theory]
+    [InlineData(0.07)] // inside the first blocks: DuckDB itself cannot open it
+    [InlineData(0.5)]
+    [InlineData(0.98)] // only the last block cut short: DuckDB opens it and would write into it
+    public async Task ATruncatedRecordingIsRefusedAsTruncatedAndLeftUntouched(double keep)
+    {
+        string path = _dir.File("day.duckdb");
+        await WriteAsync(path, Make(150_000));
+        long full = new FileInfo(path).Length;
+        Assert.True(full > 4 * 262_144, $"the test needs a file of several blocks, got {full:N0} bytes");
+        using (FileStream f = File.Open(path, FileMode.Open))
+        {
+            f.SetLength((long)(full * keep));
+        }
+
+        byte[] before = await File.ReadAllBytesAsync(path, Ct);
+
+        KisStorageException write = Assert.Throws<KisStorageException>(() => ProgramTradeRecorder.Open(path));
+        Assert.Equal(KisStorageError.Damaged, write.Error);
+        Assert.Contains("truncated or damaged", write.Message, StringComparison.Ordinal);
+        Assert.Contains(path, write.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(path, Ct));
+        Assert.False(File.Exists(path + ".wal"), "nothing may be written next to a damaged file either");
+
+        KisStorageException read = await Assert.ThrowsAsync<KisStorageException>(() => ProgramTradeCatalog.ListDatesAsync(path, Ct));
+        Assert.Equal(KisStorageError.Damaged, read.Error);
+        Assert.Contains("truncated or damaged", read.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(path, Ct));
+    }
+
     [Fact]
     public async Task ADuckDbFileThatIsNotARecordingIsAStorageError()
     {

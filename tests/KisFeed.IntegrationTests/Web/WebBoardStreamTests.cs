@@ -169,6 +169,55 @@ public sealed class WebBoardStreamTests
     }
 
     [Fact]
+    public async Task Delta_5m_is_null_until_the_data_covers_five_minutes_and_while_a_gap_inside_is_not_healed()
+    {
+        using CancellationTokenSource deadline = ClientTestKit.Deadline(30);
+        CancellationToken ct = deadline.Token;
+        await using Board board = await Board.StartAsync();
+        using HttpClient http = new();
+        await using Stream stream = await Stream.OpenAsync(http, board.Server.Url, null, ct);
+        Assert.Equal("snapshot", (await stream.NextAsync()).Type);
+
+        async Task<JsonElement> RowAsync(long net)
+        {
+            while (true)
+            {
+                (_, _, JsonElement data) = await stream.NextAsync();
+                foreach (JsonElement row in data.GetProperty("rows").EnumerateArray())
+                {
+                    if (row.GetProperty("net").GetInt64() == net)
+                    {
+                        return row;
+                    }
+                }
+            }
+        }
+
+        // The board's first record carries the day so far: it says nothing about the last 5 minutes (it used to say +636억 then).
+        await board.WriteAsync(ct, Trade("005930", Venue.Krx, "10:00:00", 63_600_000_000));
+        JsonElement first = await RowAsync(63_600_000_000);
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("d5").ValueKind);
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("d1").ValueKind);
+
+        await board.WriteAsync(ct, Trade("005930", Venue.Krx, "10:03:00", 63_700_000_000));
+        JsonElement three = await RowAsync(63_700_000_000);
+        Assert.Equal(JsonValueKind.Null, three.GetProperty("d5").ValueKind);
+        Assert.Equal(100_000_000, three.GetProperty("d1").GetInt64()); // 10:02's value is 10:00's
+
+        await board.WriteAsync(ct, Trade("005930", Venue.Krx, "10:05:00", 64_000_000_000));
+        Assert.Equal(400_000_000, (await RowAsync(64_000_000_000)).GetProperty("d5").GetInt64());
+
+        // A gap inside the window blanks it, and the row is sent again at once; healed, the figure is back.
+        var reg = new Registration(Venue.Krx, "005930");
+        DateTimeOffset kst(int h, int m) => new(2026, 11, 24, h, m, 0, TimeSpan.FromHours(9));
+        board.Feed.Writer.TryWrite(FeedItem.FromGap(new DataGap(9, kst(10, 3), kst(10, 4), [reg], "reconnect")));
+        JsonElement blank = await RowAsync(64_000_000_000);
+        Assert.Equal(JsonValueKind.Null, blank.GetProperty("d5").ValueKind);
+        board.Feed.Writer.TryWrite(FeedItem.FromHealing(new GapHealingReport(9, reg, GapHealing.Healed, 0, null, null, "nothing inside")));
+        Assert.Equal(400_000_000, (await RowAsync(64_000_000_000)).GetProperty("d5").GetInt64());
+    }
+
+    [Fact]
     public async Task A_burst_reaches_a_page_coalesced_to_one_row_per_stock_and_minute_per_event()
     {
         using CancellationTokenSource deadline = ClientTestKit.Deadline(30);
@@ -209,7 +258,7 @@ public sealed class WebBoardStreamTests
             recorder.Append(Trade("005930", Venue.Krx, "09:01:05", 3_000));
         }
 
-        var stdout = new LineWriter();
+        var stdout = new FirstLineWriter();
         var console = new CliConsole(new TestConsole(), stdout, new StringWriter(), IsTerminal: false);
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task<int> run = CliApp.RunAsync(["serve", "--db", path, "--replay", "--port", "0"], console, stop.Token);
@@ -251,7 +300,7 @@ public sealed class WebBoardStreamTests
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var stdout = new LineWriter();
+        var stdout = new FirstLineWriter();
         var console = new CliConsole(new TestConsole(), stdout, new StringWriter(), IsTerminal: false,
             Environment: name => name == "BROWSER" ? script : Environment.GetEnvironmentVariable(name));
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -266,53 +315,5 @@ public sealed class WebBoardStreamTests
 
         await stop.CancelAsync();
         Assert.Equal(0, await run);
-    }
-
-    /// <summary>A writer that lets a test wait for the first line while the command keeps running.</summary>
-    private sealed class LineWriter : StringWriter
-    {
-        private readonly TaskCompletionSource<string> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void Write(char value)
-        {
-            lock (this)
-            {
-                base.Write(value);
-                string text = ToString();
-                int newline = text.IndexOf('\n', StringComparison.Ordinal);
-                if (newline >= 0)
-                {
-                    _first.TrySetResult(text[..newline].TrimEnd('\r'));
-                }
-            }
-        }
-
-        public override void Write(string? value)
-        {
-            foreach (char c in value ?? "")
-            {
-                Write(c);
-            }
-        }
-
-        public override void WriteLine(string? value)
-        {
-            Write(value);
-            Write('\n');
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            WriteLine(value);
-            return Task.CompletedTask;
-        }
-
-        public override Task WriteAsync(string? value)
-        {
-            Write(value);
-            return Task.CompletedTask;
-        }
-
-        public Task<string> FirstLineAsync(CancellationToken ct) => _first.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
     }
 }

@@ -116,3 +116,51 @@ internal sealed class LiveBoard : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A writer that lets a test wait for the first line while the command keeps running.</summary>
+internal sealed class FirstLineWriter : StringWriter
+{
+    private readonly TaskCompletionSource<string> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override void Write(char value)
+    {
+        lock (this)
+        {
+            base.Write(value);
+            string text = ToString();
+            int newline = text.IndexOf('\n', StringComparison.Ordinal);
+            if (newline >= 0)
+            {
+                _first.TrySetResult(text[..newline].TrimEnd('\r'));
+            }
+        }
+    }
+
+    public override void Write(string? value)
+    {
+        foreach (char c in value ?? "")
+        {
+            Write(c);
+        }
+    }
+
+    public override void WriteLine(string? value)
+    {
+        Write(value);
+        Write('\n');
+    }
+
+    public override Task WriteLineAsync(string? value)
+    {
+        WriteLine(value);
+        return Task.CompletedTask;
+    }
+
+    public override Task WriteAsync(string? value)
+    {
+        Write(value);
+        return Task.CompletedTask;
+    }
+
+    public Task<string> FirstLineAsync(CancellationToken ct) => _first.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
+}

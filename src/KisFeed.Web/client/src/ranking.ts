@@ -102,8 +102,8 @@ export class Ranking {
       }
 
       if (r.venue === this.primary) {
-        this.setCell(s, 'd1', eok(r.d1), false, true);
-        this.setCell(s, 'd5', eok(r.d5), false, true);
+        this.setWindow(s, 'd1', r.d1);
+        this.setWindow(s, 'd5', r.d5);
       }
 
       s.tr.dataset.updated = String(r.seq);
@@ -118,6 +118,21 @@ export class Ranking {
     td.dataset.value = String(value);
     if (flash) this.flash(td);
     return td;
+  }
+
+  /** A window's change, or a grey dash (no data-value: sorts last) while the data does not cover the window. */
+  private setWindow(s: Stock, key: string, won: number | null): void {
+    if (won !== null) {
+      this.setCell(s, key, eok(won), false, true);
+      s.cells.get(key)!.removeAttribute('title');
+      return;
+    }
+
+    const td = s.cells.get(key)!;
+    td.textContent = '–';
+    delete td.dataset.value;
+    td.className = 'na';
+    td.title = 'not covered yet: the board has not seen the whole window (or a gap inside it is not healed)';
   }
 
   private setCell(s: Stock, key: string, value: number, flash: boolean, signed = false): void {

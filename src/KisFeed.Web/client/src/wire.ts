@@ -14,8 +14,9 @@ export interface Row {
   sell: number;
   net: number;
   netVol: number;
-  d1: number;
-  d5: number;
+  /** Change of net over the minute before this update; null when the data does not cover it (shown as –). */
+  d1: number | null;
+  d5: number | null;
   price: number | null;
   chg: number | null;
   updates: number;
