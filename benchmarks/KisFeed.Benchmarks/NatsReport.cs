@@ -50,7 +50,7 @@ internal static class NatsReport
     }
 
     private static ProgramTrade Sample(int i) => new(
-        Venue.Nxt, (100000 + (i % 900)).ToString(CultureInfo.InvariantCulture), FeedConsumer.KoreaDate(DateTimeOffset.UtcNow), new TimeOnly(9, 0).Add(TimeSpan.FromSeconds(i % 20000)),
+        Venue.Nxt, (100000 + (i % 900)).ToString(CultureInfo.InvariantCulture), KoreaTime.DateOf(DateTimeOffset.UtcNow), new TimeOnly(9, 0).Add(TimeSpan.FromSeconds(i % 20000)),
         1_234_567 + i, 98_765_432_100 + i, 2_345_678 + i, 187_654_321_000 + i, 1_111_111, 88_888_888_900, 12_345, 23_456, 11_111,
         DateTimeOffset.UtcNow);
 

@@ -20,7 +20,7 @@ public class EndToEndBenchmarks
     private const int RecordsPerInvoke = 200_000;
     private KisSimulator _sim = null!;
     private KisRealtimeClient _client = null!;
-    private ProgramTradeSubscription _sub = null!;
+    private IKisSubscription<ProgramTrade> _sub = null!;
 
     [Params(1, 10)]
     public int RecordsPerFrame { get; set; }
@@ -38,7 +38,7 @@ public class EndToEndBenchmarks
             ConsumerBufferCapacity = 1_000_000,
         });
         _client.ConnectAsync().GetAwaiter().GetResult();
-        _sub = _client.SubscribeAsync(Scenarios.Codes, [Venue.Nxt]).GetAwaiter().GetResult();
+        _sub = _client.SubscribeAsync(Registration.Of(Scenarios.Codes, [Venue.Nxt])).GetAwaiter().GetResult();
     }
 
     [GlobalCleanup]

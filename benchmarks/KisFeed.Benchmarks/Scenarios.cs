@@ -98,7 +98,7 @@ internal static class Scenarios
         };
         await using var client = new KisRealtimeClient(options);
         await client.ConnectAsync();
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(Codes, [Venue.Nxt]);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(Codes, [Venue.Nxt]));
 
         long received = 0;
         long firstAt = 0, lastAt = 0;
@@ -230,7 +230,7 @@ internal static class Scenarios
         };
         await using var client = new KisRealtimeClient(options);
         await client.ConnectAsync();
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(Codes, [Venue.Nxt]);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(Codes, [Venue.Nxt]));
         int capacity = (int)(recordsPerSecond * duration.TotalSeconds * 1.2) + 1000;
         long[] seqs = new long[capacity];
         long[] at = new long[capacity];

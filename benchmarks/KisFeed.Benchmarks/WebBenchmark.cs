@@ -292,7 +292,7 @@ internal static class WebBenchmark
         Stopwatch clock = Stopwatch.StartNew();
         string[] codes = Codes(41);
         Market market = new(codes, day, seed: 11);
-        DateTimeOffset start = new(day.ToDateTime(new TimeOnly(8, 0)), TimeSpan.FromHours(9));
+        DateTimeOffset start = KoreaTime.At(day, new TimeOnly(8, 0));
         const int seconds = 12 * 3600;
         double perSecond = records / 2.0 / seconds; // each market step makes two records (KRX or NXT, and unified)
         await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(file))
@@ -566,7 +566,7 @@ internal sealed class Market
 
     public IEnumerable<ProgramTrade> Next(DateTimeOffset at)
     {
-        DateTimeOffset kst = at.ToOffset(TimeSpan.FromHours(9));
+        DateTimeOffset kst = KoreaTime.ToKst(at);
         TimeOnly time = new(kst.Hour, kst.Minute, kst.Second);
         bool krxOpen = time >= new TimeOnly(9, 0) && time < new TimeOnly(15, 30);
         bool nxtOpen = (time >= new TimeOnly(8, 0) && time < new TimeOnly(8, 50)) || (time >= new TimeOnly(9, 0, 30) && time < new TimeOnly(15, 20))

@@ -122,6 +122,23 @@ internal static partial class CliApp
 
     private static Option<string[]> CodesOption() => new("--codes") { Description = "Only these stock codes.", AllowMultipleArgumentsPerToken = true };
 
+    /// <summary>A venue as <see cref="VenueExtensions.TryParse"/> reads it, or a short form people type (<c>st</c>, <c>nx</c>, <c>un</c>, <c>total</c>, <c>통합</c>).</summary>
+    internal static bool TryParseVenue(string? text, out Venue venue)
+    {
+        if (VenueExtensions.TryParse(text, out venue))
+        {
+            return true;
+        }
+
+        switch (text?.Trim().ToUpperInvariant())
+        {
+            case "ST": venue = Venue.Krx; return true;
+            case "NX": venue = Venue.Nxt; return true;
+            case "UN" or "TOTAL" or "통합": venue = Venue.Unified; return true;
+            default: venue = default; return false;
+        }
+    }
+
     internal static IReadOnlyList<Venue> ParseVenues(string text)
     {
         if (string.Equals(text.Trim(), "all", StringComparison.OrdinalIgnoreCase))
@@ -132,7 +149,7 @@ internal static partial class CliApp
         List<Venue> venues = [];
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!VenueExtensions.TryParseLoose(part, out Venue v))
+            if (!TryParseVenue(part, out Venue v))
             {
                 throw CliException.Usage($"Unknown venue '{part}': use nxt, krx, unified or all.");
             }

@@ -29,19 +29,18 @@ internal static partial class CliApp
         {
             IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
-            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             LineFormat? lines = ParseFormat(parse.GetValue(format), console.IsTerminal);
             BoardSort order = ParseSort(parse.GetValue(sort)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), lines is null);
             await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, console.Time, token);
             Announce(console, lines, source.Description);
             await using var client = new KisRealtimeClient(source.Options);
-            client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
-            Action<string, KisControlException> refused = (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); the other codes go on");
+            CliStreams.NoticeRestoreRefusals(client, logging);
+            // One subscription for every code and venue: a code the server refuses is named and the others go on.
+            await using IKisSubscription<FeedItem> feed = await CliStreams.SubscribeAsync(
+                client.SubscribeFeedAsync(Registration.Of(list, venues), new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) }, token), logging, "the other codes go on");
             // The feed, not only its trades: the board needs the gaps and healing outcomes to know which windows are covered.
-            IAsyncEnumerable<FeedItem> stream = CliStreams.Reporting(
-                CliStreams.PerCodeFeedAsync(client, list, venues, new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) }, refused, token),
-                r => logging.Notice(CliStreams.SeedText(r)), token);
+            IAsyncEnumerable<FeedItem> stream = CliStreams.Reporting(feed.ReadAllAsync(token), r => logging.Notice(CliStreams.SeedText(r)), token);
             await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
@@ -66,7 +65,6 @@ internal static partial class CliApp
         {
             IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
-            StockCodes.CheckRegistrations(list, venues, KisOptions.Default.MaxRegistrations);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
             // Credentials first: a setup error must not leave a file behind.
@@ -80,17 +78,18 @@ internal static partial class CliApp
                 await console.Out.WriteLineAsync(source.Description);
                 await console.Out.WriteLineAsync($"Recording {string.Join(' ', list)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
                 await using var client = new KisRealtimeClient(source.Options);
-                client.SubscriptionFailed += (_, e) => logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Error)}");
+                CliStreams.NoticeRestoreRefusals(client, logging);
 
                 var clock = Stopwatch.StartNew();
                 using var progress = new Timer(_ => Progress(console, recorder, client, clock.Elapsed), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-                // Trades and gaps in-band: the recorder writes each gap as soon as the session knows it.
+                // Trades and gaps in-band, one subscription for every code and venue: the recorder writes each gap as
+                // soon as the session knows it; a code the server refuses is named and the others are recorded.
                 FeedOptions feedOptions = new() { FromStartOfDay = parse.GetValue(fromStart) };
-                IAsyncEnumerable<FeedItem> stream = CliStreams.PerCodeFeedAsync(client, list, venues, feedOptions,
-                    (code, ex) => logging.Notice($"{code} refused by the server ({Messages.Describe(ex)}); recording the other codes"), token);
+                await using IKisSubscription<FeedItem> feed = await CliStreams.SubscribeAsync(
+                    client.SubscribeFeedAsync(Registration.Of(list, venues), feedOptions, token), logging, "recording the other codes");
                 try
                 {
-                    await recorder.RecordAsync(stream, token);
+                    await recorder.RecordAsync(feed.ReadAllAsync(token), token);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
@@ -292,7 +291,7 @@ internal static partial class CliApp
         lock (console.Out)
         {
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Kst.Now():HH:mm:ss} KST {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {Mib(r.FileSizeBytes)} MiB"));
+                $"{KoreaTime.Now():HH:mm:ss} KST {c.State} · {r.RecordsWritten:N0} written ({rate:N0}/s) · krx {r.KrxRecords:N0} nxt {r.NxtRecords:N0} unified {r.UnifiedRecords:N0} · gaps {r.GapsWritten} · reconnects {c.Reconnects} · drops {c.RecordsDropped} · {Mib(r.FileSizeBytes)} MiB"));
         }
     }
 

@@ -45,7 +45,7 @@ internal sealed class CliLogging : ILoggerProvider
 
     internal void Write(LogLevel level, string message)
     {
-        string line = $"{Kst.Now(_time):HH:mm:ss} KST {CliApp.OneLine(message)}";
+        string line = $"{KoreaTime.Now(_time):HH:mm:ss} KST {CliApp.OneLine(message)}";
         if (level >= LogLevel.Warning)
         {
             _last = line;
@@ -77,7 +77,7 @@ internal sealed class CliLogging : ILoggerProvider
                     $"connection lost ({Short(Get("Reason"))}); reconnecting in {delay.TotalSeconds:0.#} s (attempt {Get("Attempt")})");
             case 1008 when Get("From") is DateTimeOffset from && Get("To") is DateTimeOffset to:
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"data gap {Kst.Of(from):HH:mm:ss}–{Kst.Of(to):HH:mm:ss} KST ({(to - from).TotalSeconds:0.#} s) for {Get("Count")} registration(s): {Short(Get("Reason"))}");
+                    $"data gap {KoreaTime.ToKst(from):HH:mm:ss}–{KoreaTime.ToKst(to):HH:mm:ss} KST ({(to - from).TotalSeconds:0.#} s) for {Get("Count")} registration(s): {Short(Get("Reason"))}");
             default:
                 return null;
         }

@@ -1,21 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 
 namespace KisFeed.Cli;
 
-/// <summary>Korea Standard Time (UTC+9, no daylight saving): every time the tool shows is KST, as the data is.</summary>
-internal static class Kst
-{
-    public static readonly TimeSpan Offset = TimeSpan.FromHours(9);
-
-    public static DateTimeOffset Of(DateTimeOffset instant) => instant.ToOffset(Offset);
-
-    public static DateTimeOffset Now(TimeProvider? time = null) => Of((time ?? TimeProvider.System).GetUtcNow());
-}
-
-/// <summary>Stock codes checked before anything is sent: 6 characters (digits, or a digit then digits and capitals); an ETN is Q and 6 digits.</summary>
-internal static partial class StockCodes
+/// <summary>Stock codes checked before anything is sent, with the library's one rule (<see cref="StockCode"/>).</summary>
+internal static class StockCodes
 {
     public static IReadOnlyList<string> Check(IEnumerable<string> codes)
     {
@@ -23,8 +12,7 @@ internal static partial class StockCodes
         List<string> bad = [];
         foreach (string raw in codes)
         {
-            string code = raw.Trim().ToUpperInvariant();
-            if (Pattern().IsMatch(code))
+            if (StockCode.TryNormalize(raw, out string? code))
             {
                 if (!ok.Contains(code))
                 {
@@ -46,68 +34,43 @@ internal static partial class StockCodes
 
         return ok.Count == 0 ? throw CliException.Usage("No stock codes given, e.g. kisfeed watch 005930 000660.") : ok;
     }
-
-    /// <summary>One KIS session holds at most <paramref name="limit"/> registrations ((TR, code) pairs): say so before connecting.</summary>
-    public static void CheckRegistrations(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, int limit)
-    {
-        int needed = codes.Count * venues.Count;
-        if (needed > limit)
-        {
-            throw CliException.Usage(
-                $"{codes.Count} code(s) on {venues.Count} venue(s) need {needed} registrations, but one KIS session allows {limit} " +
-                "(one per code and venue). Watch fewer codes or venues.");
-        }
-    }
-
-    [GeneratedRegex("^(?:[0-9][0-9A-Z]{5}|Q[0-9]{6})$", RegexOptions.CultureInvariant)]
-    private static partial Regex Pattern();
 }
 
 /// <summary>Streams shared by the commands.</summary>
 internal static class CliStreams
 {
     /// <summary>
-    /// One subscription per code, merged: a code the server refuses costs only that code (reported through
-    /// <paramref name="refused"/>) and the others go on. Ends with an error only when every code was refused or the
-    /// session failed.
+    /// Waits for a command's one subscription and names each registration the server did not take (refused, or over the
+    /// cap) in a notice ending with <paramref name="goesOn"/>. Throws a <see cref="CliException"/> when it took none.
     /// </summary>
-    public static IAsyncEnumerable<ProgramTrade> PerCodeAsync(
-        KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, Action<string, KisControlException> refused,
-        CancellationToken cancellationToken) =>
-        PerCodeAsync(codes, (code, ct) => client.ProgramTradesAsync([code], venues, ct), refused, cancellationToken);
-
-    /// <summary>As <see cref="PerCodeAsync(KisRealtimeClient, IReadOnlyList{string}, IReadOnlyList{Venue}, Action{string, KisControlException}, CancellationToken)"/>, with trades and gaps in-band.</summary>
-    public static IAsyncEnumerable<FeedItem> PerCodeFeedAsync(
-        KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, Action<string, KisControlException> refused,
-        CancellationToken cancellationToken) =>
-        PerCodeFeedAsync(client, codes, venues, FeedOptions.Default, refused, cancellationToken);
-
-    /// <summary>As above, each code's feed started as <paramref name="options"/> says (e.g. seeded with the day so far).</summary>
-    public static IAsyncEnumerable<FeedItem> PerCodeFeedAsync(
-        KisRealtimeClient client, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, FeedOptions options, Action<string, KisControlException> refused,
-        CancellationToken cancellationToken) =>
-        PerCodeAsync(codes, (code, ct) => client.FeedAsync([code], venues, options, ct), refused, cancellationToken);
-
-    /// <summary>The trades of a feed; each seed report (how far back the day's REST rows reached) goes to <paramref name="seeded"/>.</summary>
-    public static async IAsyncEnumerable<ProgramTrade> TradesOf(IAsyncEnumerable<FeedItem> feed, Action<GapHealingReport> seeded, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async Task<IKisSubscription<T>> SubscribeAsync<T>(Task<IKisSubscription<T>> subscribing, CliLogging logging, string goesOn)
     {
-        var seeds = new HashSet<long>();
-        await foreach (FeedItem item in feed.WithCancellation(cancellationToken).ConfigureAwait(false))
+        IKisSubscription<T> subscription = await subscribing.ConfigureAwait(false);
+        IReadOnlyList<RegistrationStatus> statuses = subscription.Registrations;
+        List<RegistrationStatus> notHeld = [.. statuses.Where(s => !s.IsHeld)];
+        if (notHeld.Count == statuses.Count)
         {
-            switch (item.Kind)
-            {
-                case FeedItemKind.Trade:
-                    yield return item.Trade;
-                    break;
-                case FeedItemKind.Gap when item.Gap!.IsSeed:
-                    seeds.Add(item.Gap.Id);
-                    break;
-                case FeedItemKind.GapHealed when seeds.Contains(item.Healing!.GapId):
-                    seeded(item.Healing);
-                    break;
-            }
+            await subscription.DisposeAsync().ConfigureAwait(false);
+            throw new CliException($"No code was subscribed: {string.Join("; ", notHeld.Take(3).Select(Messages.NotHeld))}");
         }
+
+        foreach (RegistrationStatus s in notHeld)
+        {
+            logging.Notice($"{Messages.NotHeld(s)}; {goesOn}");
+        }
+
+        return subscription;
     }
+
+    /// <summary>Names a registration KIS refused when it was re-sent after a reconnect (those refused on subscribing are named by <see cref="SubscribeAsync"/>).</summary>
+    public static void NoticeRestoreRefusals(KisRealtimeClient client, CliLogging logging) =>
+        client.SubscriptionFailed += (_, e) =>
+        {
+            if (e.WhileRestoring)
+            {
+                logging.Notice($"{e.Registration} refused after a reconnect: {Messages.Describe(e.Status)}");
+            }
+        };
 
     /// <summary>The whole feed, in order; each seed report (how far back the day's REST rows reached) also goes to <paramref name="seeded"/>.</summary>
     public static async IAsyncEnumerable<FeedItem> Reporting(IAsyncEnumerable<FeedItem> feed, Action<GapHealingReport> seeded, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -131,86 +94,32 @@ internal static class CliStreams
     /// <summary>One line for a seed report: what came from REST and how far back it reached.</summary>
     public static string SeedText(GapHealingReport r) =>
         $"{r.Registration}: {r.Rows} row(s) of the day so far from REST, {r.Outcome}: {r.Detail}";
-
-    private static async IAsyncEnumerable<T> PerCodeAsync<T>(
-        IReadOnlyList<string> codes, Func<string, CancellationToken, IAsyncEnumerable<T>> open, Action<string, KisControlException> refused,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        // Bounded and waiting: the client's own per-consumer buffers apply their drop policy if the reader falls behind.
-        var merged = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        int running = codes.Count;
-        int refusedCount = 0;
-        KisControlException? lastRefusal = null;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        List<Task> pumps = [];
-        foreach (string code in codes)
-        {
-            pumps.Add(Task.Run(async () =>
-            {
-                Exception? failure = null;
-                try
-                {
-                    await foreach (T t in open(code, stop.Token).ConfigureAwait(false))
-                    {
-                        await merged.Writer.WriteAsync(t, stop.Token).ConfigureAwait(false);
-                    }
-                }
-                catch (KisControlException ex)
-                {
-                    Interlocked.Increment(ref refusedCount);
-                    lastRefusal = ex;
-                    refused(code, ex);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                }
-
-                if (failure is not null)
-                {
-                    merged.Writer.TryComplete(failure);
-                }
-                else if (Interlocked.Decrement(ref running) == 0)
-                {
-                    merged.Writer.TryComplete(refusedCount == codes.Count && lastRefusal is not null
-                        ? new CliException($"KIS refused every code: {Messages.Describe(lastRefusal)}")
-                        : null);
-                }
-            }, CancellationToken.None));
-        }
-
-        try
-        {
-            await foreach (T t in merged.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return t;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(pumps).ConfigureAwait(false);
-        }
-    }
 }
 
 /// <summary>User-facing text for errors: one line, nothing said twice.</summary>
 internal static class Messages
 {
+    /// <summary>A registration that is not held, in words: refused by the server (with KIS's code), or over the session's cap.</summary>
+    public static string NotHeld(RegistrationStatus status) => status.ErrorCode is null && status.State == RegistrationState.OverLimit
+        ? $"{status.Registration} not subscribed: over the session's registrations ({Describe(status)})"
+        : $"{status.Registration} refused by the server ({Describe(status)})";
+
+    /// <summary>Why a registration is not held, in one line: KIS's code and message, or why the cap was hit.</summary>
+    public static string Describe(RegistrationStatus status) => status.Error is KisApiException { ErrorCode: not null } kis
+        ? $"{kis.ErrorCode} {kis.ErrorMessage}".Trim()
+        : Tidy($"{status.ErrorCode} {status.Message}".Trim());
+
     public static string Describe(Exception ex)
     {
-        if (ex is KisApprovalException { ErrorCode: "EGW00201" })
+        if (ex is KisApiException { Operation: "approval", ErrorCode: "EGW00201" })
         {
             return "KIS refused the approval-key request with EGW00201: the limit of one approval-key request per second per app key was hit " +
                 "(another kisfeed or program using the same app key started at the same moment). Your credentials are fine; wait a second and run again.";
         }
 
-        if (ex is KisControlException control)
+        if (ex is KisApiException { Registration: { } refused } control)
         {
-            return $"{control.TrId}/{control.TrKey}: {control.MsgCd} {control.Msg1}".Trim();
+            return $"{refused}: {control.ErrorCode} {control.ErrorMessage}".Trim();
         }
 
         if (ex is NATS.Client.Core.NatsException and not KisFeed.Nats.NatsFeedUnavailableException)
@@ -226,7 +135,7 @@ internal static class Messages
 
         // The session wraps transport errors whose text it repeats: say the innermost KIS error once, with its advice.
         Exception shown = ex;
-        while (shown is KisConnectionException && shown.InnerException is { Message.Length: > 20 } inner && shown.Message.Contains(inner.Message, StringComparison.Ordinal))
+        while (shown.GetType() == typeof(KisException) && shown.InnerException is { Message.Length: > 20 } inner && shown.Message.Contains(inner.Message, StringComparison.Ordinal))
         {
             shown = inner;
         }

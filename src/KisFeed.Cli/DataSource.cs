@@ -1,6 +1,5 @@
 using System.Text.Json;
 
-using KisFeed.Session;
 using KisFeed.Simulator;
 using KisFeed.Storage;
 

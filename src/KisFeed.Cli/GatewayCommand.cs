@@ -65,7 +65,7 @@ internal static partial class CliApp
             {
                 await console.Out.WriteLineAsync(description);
                 string url = parse.GetValue(nats)!;
-                await console.Out.WriteLineAsync($"{Kst.Of(console.Time.GetUtcNow()):HH:mm:ss.fff} KST waiting - connecting to NATS at {NatsCredentials.Redact(url)}; nothing is taken before it answers");
+                await console.Out.WriteLineAsync($"{KoreaTime.ToKst(console.Time.GetUtcNow()):HH:mm:ss.fff} KST waiting - connecting to NATS at {NatsCredentials.Redact(url)}; nothing is taken before it answers");
                 await console.Out.FlushAsync(token);
                 var connection = new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-gateway", logging.Factory));
                 try
@@ -88,7 +88,7 @@ internal static partial class CliApp
                     gateway.Event += e =>
                     {
                         // Every time the tool shows is KST, with the zone said (the gateway's log lines too).
-                        console.Out.WriteLine($"{Kst.Of(e.At):HH:mm:ss.fff} KST {Kebab(e.Kind)} {(e.KeyId.Length == 0 ? "-" : e.KeyId)} {e.Detail}");
+                        console.Out.WriteLine($"{KoreaTime.ToKst(e.At):HH:mm:ss.fff} KST {Kebab(e.Kind)} {(e.KeyId.Length == 0 ? "-" : e.KeyId)} {e.Detail}");
                         console.Out.Flush();
                     };
                     using Timer? memory = parse.GetValue(memoryEvery) is { } every ? new Timer(_ => PrintMemory(console, gateway), null, every, every) : null;

@@ -40,7 +40,7 @@ internal static partial class CliApp
                 throw CliException.Usage("--records must be at least 1.");
             }
 
-            DateOnly day = ParseDate(parse.GetValue(date)) ?? SimulatedDay.LatestTradingDay(DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)).DateTime));
+            DateOnly day = ParseDate(parse.GetValue(date)) ?? SimulatedDay.LatestTradingDay(KoreaTime.Today());
             string[] picked = parse.GetValue(codes) is { Length: > 0 } given ? given : DefaultCodes(Math.Max(1, parse.GetValue(codeCount)));
             IEnumerable<SimulatedRecord> generated;
             try

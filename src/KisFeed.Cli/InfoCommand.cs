@@ -56,7 +56,7 @@ internal static class InfoText
         {
             IReadOnlyList<RecordedCode> codes = await ProgramTradeCatalog.ListCodesAsync(full, d.Date, ct);
             await o.WriteLineAsync(string.Create(Inv,
-                $"Date    {d.Date:yyyy-MM-dd}  {d.Records:N0} record(s), received {Kst.Of(d.FirstReceivedAt):HH:mm:ss}–{Kst.Of(d.LastReceivedAt):HH:mm:ss} KST"));
+                $"Date    {d.Date:yyyy-MM-dd}  {d.Records:N0} record(s), received {KoreaTime.ToKst(d.FirstReceivedAt):HH:mm:ss}–{KoreaTime.ToKst(d.LastReceivedAt):HH:mm:ss} KST"));
             foreach (RecordedCode c in codes)
             {
                 await o.WriteLineAsync(string.Create(Inv, $"          {c.Code}  {string.Join(',', c.Venues.Select(LineWriter.VenueName)),-16} {c.Records,10:N0}"));
@@ -67,7 +67,7 @@ internal static class InfoText
         foreach (RecordingGap g in gaps.TakeLast(20))
         {
             await o.WriteLineAsync(string.Create(Inv,
-                $"          {Kst.Of(g.From):yyyy-MM-dd HH:mm:ss}–{Kst.Of(g.To):HH:mm:ss} KST {(g.Venue is { } v ? LineWriter.VenueName(v) : "all venues")} {(g.Codes.Count == 0 ? "all codes" : string.Join(' ', g.Codes))}: {g.Reason}"));
+                $"          {KoreaTime.ToKst(g.From):yyyy-MM-dd HH:mm:ss}–{KoreaTime.ToKst(g.To):HH:mm:ss} KST {(g.Venue is { } v ? LineWriter.VenueName(v) : "all venues")} {(g.Codes.Count == 0 ? "all codes" : string.Join(' ', g.Codes))}: {g.Reason}"));
         }
 
         long rejected = await ProgramTradeCatalog.CountRejectedAsync(full, ct);

@@ -226,11 +226,11 @@ internal static class NatsRecording
     /// <summary>Whether an item belongs to today (KST): a resumed file may read older messages first, which the board does not show.</summary>
     public static bool IsToday(in FeedItem item)
     {
-        DateOnly today = FeedConsumer.KoreaDate(DateTimeOffset.UtcNow);
+        DateOnly today = KoreaTime.Today();
         return item.Kind switch
         {
             FeedItemKind.Trade => item.Trade.TradingDate >= today,
-            FeedItemKind.Gap => FeedConsumer.KoreaDate(item.Gap!.To) >= today,
+            FeedItemKind.Gap => KoreaTime.DateOf(item.Gap!.To) >= today,
             _ => true,
         };
     }

@@ -275,10 +275,10 @@ internal sealed partial class ProgramTradeBoard
         };
         string sessions = status.IsDemo
             ? "demo time (always open)"
-            : $"KRX {MarketSessions.StateOf(Venue.Krx, Kst.Of(now))} · NXT {MarketSessions.StateOf(Venue.Nxt, Kst.Of(now))}";
+            : $"KRX {MarketSessions.StateOf(Venue.Krx, KoreaTime.ToKst(now))} · NXT {MarketSessions.StateOf(Venue.Nxt, KoreaTime.ToKst(now))}";
         string shortSessions = status.IsDemo
             ? "demo"
-            : $"KRX {MarketSessions.StateOf(Venue.Krx, Kst.Of(now))} NXT {MarketSessions.StateOf(Venue.Nxt, Kst.Of(now))}";
+            : $"KRX {MarketSessions.StateOf(Venue.Krx, KoreaTime.ToKst(now))} NXT {MarketSessions.StateOf(Venue.Nxt, KoreaTime.ToKst(now))}";
         static string n(long v) => v.ToString("N0", Inv);
         string[][] candidates =
         [

@@ -170,11 +170,22 @@ internal sealed partial class ServeHost : IAsyncDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
-        var feed = new ClientFeedAdapter(client, sourceDescription, simulated, feedOptions);
         (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web);
         KisFeedWebServer server;
+        IKisSubscription<FeedItem>? subscription = null;
+        string? refused;
         try
         {
+            // One subscription for the board: a code the server refuses is named, and the board shows the others.
+            subscription = await client.SubscribeFeedAsync(Registration.Of(codes, venues), feedOptions, cancellationToken);
+            List<RegistrationStatus> notHeld = [.. subscription.Registrations.Where(s => !s.IsHeld)];
+            if (notHeld.Count == subscription.Registrations.Count)
+            {
+                throw new CliException($"No code was subscribed: {string.Join("; ", notHeld.Take(3).Select(Messages.NotHeld))}");
+            }
+
+            refused = notHeld.Count == 0 ? null : string.Join("; ", notHeld.Select(Messages.NotHeld));
+            var feed = new ClientFeedAdapter(client, refused is null ? sourceDescription : $"{sourceDescription}; {refused}", simulated);
             server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, prices, cancellationToken);
         }
         catch
@@ -185,6 +196,11 @@ internal sealed partial class ServeHost : IAsyncDisposable
             }
 
             rest?.Dispose();
+            if (subscription is not null)
+            {
+                await subscription.DisposeAsync();
+            }
+
             await client.DisposeAsync();
             queries.Dispose();
             await recorder.DisposeAsync();
@@ -192,11 +208,13 @@ internal sealed partial class ServeHost : IAsyncDisposable
         }
 
         string where = temp is null ? $"recording into {recorder.Path}" : "recording into a temporary file (use --db FILE to keep it)";
-        ServeHost host = new(server, $"{sourceDescription}; {where}") { Client = client, Recorder = recorder, _tempDirectory = temp };
-        // Disposed in reverse: the server stops first, then the feed (client), the queries, and the recorder commits last.
+        string description = refused is null ? $"{sourceDescription}; {where}" : $"{sourceDescription}; {where}\n{refused}; the board shows the others";
+        ServeHost host = new(server, description) { Client = client, Recorder = recorder, _tempDirectory = temp };
+        // Disposed in reverse: the server stops first, then the feed (subscription, client), the queries, and the recorder commits last.
         host._owned.Add(recorder);
         host._owned.Add(new DisposeAction(queries.Dispose));
         host._owned.Add(client);
+        host._owned.Add(subscription);
         if (rest is not null && prices is not null)
         {
             host._owned.Add(new DisposeAction(rest.Dispose));
@@ -205,7 +223,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
             prices.Start();
         }
 
-        host._running = server.RunFeedAsync(feed.FeedAsync(codes, venues, host._stop.Token), recorder, host._stop.Token);
+        host._running = server.RunFeedAsync(subscription.ReadAllAsync(host._stop.Token), recorder, host._stop.Token);
         return host;
     }
 
@@ -294,8 +312,8 @@ internal sealed partial class ServeHost : IAsyncDisposable
     }
 }
 
-/// <summary>The board's view of a live client: its feed (trades, gaps and healing outcomes in order) and its status.</summary>
-internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source, bool simulated, FeedOptions? feedOptions = null) : IFeedStatusSource
+/// <summary>The board's view of a live client's status.</summary>
+internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source, bool simulated) : IFeedStatusSource
 {
     public FeedStatus Current
     {
@@ -305,7 +323,4 @@ internal sealed class ClientFeedAdapter(KisRealtimeClient client, string source,
             return new FeedStatus(s.State.ToString(), s.Reconnects, s.RecordsDropped, simulated, source);
         }
     }
-
-    /// <summary>Trades, gaps and healing outcomes in order, straight from the session.</summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, CancellationToken ct) => client.FeedAsync(codes, venues, feedOptions ?? FeedOptions.Default, ct);
 }

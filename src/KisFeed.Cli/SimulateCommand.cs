@@ -112,7 +112,7 @@ internal static partial class CliApp
         }, parse.GetValue(o.Duration), ct));
         return command;
 
-        static string KstNow() => DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)).ToString("ddd HH:mm", CultureInfo.InvariantCulture);
+        static string KstNow() => KoreaTime.Now().ToString("ddd HH:mm", CultureInfo.InvariantCulture);
 
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
     }

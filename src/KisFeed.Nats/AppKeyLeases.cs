@@ -119,7 +119,7 @@ public sealed class AppKeyLeaseStore
             Storage = NatsKVStorageType.File,
             NumberOfReplicas = options.Replicas,
             Description = "KisFeed app-key leases: one key per app key, value = holder; expires LeaseTtl after the last renewal.",
-        }, token).AsTask(), $"KV bucket {options.LeaseBucket}", options, log, cancellationToken).ConfigureAwait(false);
+        }, token).AsTask(), $"KV bucket {options.LeaseBucket}", options, log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
         INatsKVStore gateways = await NatsStart.UntilReadyAsync(js.Connection, token => kv.CreateOrUpdateStoreAsync(new NatsKVConfig(options.GatewayBucket)
         {
             History = 1,
@@ -127,7 +127,7 @@ public sealed class AppKeyLeaseStore
             Storage = NatsKVStorageType.File,
             NumberOfReplicas = options.Replicas,
             Description = "KisFeed live gateways (presence, renewed every LeaseRenewInterval).",
-        }, token).AsTask(), $"KV bucket {options.GatewayBucket}", options, log, cancellationToken).ConfigureAwait(false);
+        }, token).AsTask(), $"KV bucket {options.GatewayBucket}", options, log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
         await NatsStart.StreamReadyAsync(js, KvKeys.StreamOf(options.LeaseBucket), $"KV bucket {options.LeaseBucket}", options, log, cancellationToken).ConfigureAwait(false);
         await NatsStart.StreamReadyAsync(js, KvKeys.StreamOf(options.GatewayBucket), $"KV bucket {options.GatewayBucket}", options, log, cancellationToken).ConfigureAwait(false);
         return new AppKeyLeaseStore(leases, gateways, NatsStart.ShortTimeoutContext(js, options.ApiTimeout), options);

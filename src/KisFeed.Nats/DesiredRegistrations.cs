@@ -47,7 +47,7 @@ public sealed class DesiredRegistrations
             Storage = NatsKVStorageType.File,
             NumberOfReplicas = options.Replicas,
             Description = "KisFeed desired registrations: one key per {venue}.{code}.",
-        }, token).AsTask(), $"KV bucket {options.DesiredBucket}", options, log, cancellationToken).ConfigureAwait(false);
+        }, token).AsTask(), $"KV bucket {options.DesiredBucket}", options, log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
         return await ReadyAsync(js, store, options, log, cancellationToken).ConfigureAwait(false);
     }
 

@@ -76,9 +76,6 @@ public sealed class FeedConsumer
         }
     }
 
-    /// <summary>The trading day in Korea time (KST, UTC+9) of an instant.</summary>
-    public static DateOnly KoreaDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(TimeSpan.FromHours(9)).DateTime);
-
     /// <summary>Program-trading updates only (gaps and healing outcomes skipped), like a local client's stream.</summary>
     public async IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedStart start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -347,7 +344,7 @@ public sealed class FeedConsumer
             FilterSubject = filter,
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
             DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime,
-            OptStartTime = new DateTimeOffset(KoreaDate(DateTimeOffset.UtcNow).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9)),
+            OptStartTime = KoreaTime.StartOf(KoreaTime.Today()),
             MaxAckPending = 10_000,
             AckWait = TimeSpan.FromSeconds(30),
         };
@@ -374,8 +371,7 @@ public sealed class FeedConsumer
     {
         static DateTimeOffset DayStart(DateOnly? day)
         {
-            DateOnly d = day ?? KoreaDate(DateTimeOffset.UtcNow);
-            return new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            return KoreaTime.StartOf(day ?? KoreaTime.Today());
         }
 
         // An ephemeral pull consumer created here, not NATS.Net's ordered consumer: a create that lands on a dead node's

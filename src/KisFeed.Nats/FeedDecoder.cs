@@ -17,7 +17,6 @@ internal static class FeedDecoder
     internal const int GapFixedSize = 26;
     internal const int HealingFixedSize = 48;
 
-    private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
     private static readonly DateOnly Earliest = new(2000, 1, 1);
     private const ushort KnownFields = (1 << 11) - 1;
 
@@ -176,8 +175,8 @@ internal static class FeedDecoder
         }
 
         int dayNumber = BinaryPrimitives.ReadInt32LittleEndian(d);
-        DateOnly latest = storedAt is { } stored ? KoreaDate(stored).AddDays(1) : new DateOnly(2100, 1, 1);
-        DateOnly earliest = storedAt is { } s2 ? Max(Earliest, KoreaDate(s2).AddDays(-FeedCodec.MaxRecordAge.Days)) : Earliest;
+        DateOnly latest = storedAt is { } stored ? KoreaTime.DateOf(stored).AddDays(1) : new DateOnly(2100, 1, 1);
+        DateOnly earliest = storedAt is { } s2 ? Max(Earliest, KoreaTime.DateOf(s2).AddDays(-FeedCodec.MaxRecordAge.Days)) : Earliest;
         if (dayNumber < earliest.DayNumber || dayNumber > latest.DayNumber)
         {
             detail = $"trading date (day number {dayNumber}) outside {earliest:yyyy-MM-dd}..{latest:yyyy-MM-dd}";
@@ -193,7 +192,7 @@ internal static class FeedDecoder
             return FeedRejectReason.BadReceivedAt;
         }
 
-        int dayDifference = KoreaDate(receivedAt).DayNumber - dayNumber;
+        int dayDifference = KoreaTime.DateOf(receivedAt).DayNumber - dayNumber;
         if (dayDifference is < 0 or > 1)
         {
             detail = $"received at {receivedAt:O}, not on trading day {date:yyyy-MM-dd} (KST)";
@@ -286,7 +285,7 @@ internal static class FeedDecoder
         }
 
         if (!TryInstant(BinaryPrimitives.ReadInt64LittleEndian(d), 0, out DateTimeOffset from) || !TryInstant(BinaryPrimitives.ReadInt64LittleEndian(d[8..]), 0, out DateTimeOffset to)
-            || from > to || KoreaDate(from) < Earliest || (storedAt is { } at && to > at + FeedCodec.MaxClockSkew))
+            || from > to || KoreaTime.DateOf(from) < Earliest || (storedAt is { } at && to > at + FeedCodec.MaxClockSkew))
         {
             detail = $"gap bounds {BinaryPrimitives.ReadInt64LittleEndian(d)}..{BinaryPrimitives.ReadInt64LittleEndian(d[8..])} ticks: reversed, invalid, or after the server stored it";
             return FeedRejectReason.BadGap;
@@ -350,9 +349,6 @@ internal static class FeedDecoder
         instant = new DateTimeOffset(utcTicks + offsetTicks, TimeSpan.FromTicks(offsetTicks));
         return true;
     }
-
-    private static DateOnly KoreaDate(DateTimeOffset instant) =>
-        instant.UtcTicks > DateTime.MaxValue.Ticks - Kst.Ticks ? DateOnly.MaxValue : DateOnly.FromDateTime(new DateTime(instant.UtcTicks + Kst.Ticks));
 
     private static DateOnly Max(DateOnly a, DateOnly b) => a > b ? a : b;
 }

@@ -88,7 +88,7 @@ public sealed class FeedPublisher : IAsyncDisposable
         };
         ILogger log = js.Connection.Opts.LoggerFactory.CreateLogger<FeedPublisher>();
         string what = $"stream {options.StreamName}";
-        await NatsStart.UntilReadyAsync(js.Connection, token => js.CreateOrUpdateStreamAsync(config, token).AsTask(), what, options, log, cancellationToken).ConfigureAwait(false);
+        await NatsStart.UntilReadyAsync(js.Connection, token => js.CreateOrUpdateStreamAsync(config, token).AsTask(), what, options, log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
         return await NatsStart.StreamReadyAsync(js, options.StreamName, what, options, log, cancellationToken).ConfigureAwait(false);
     }
 

@@ -84,7 +84,7 @@ internal sealed class NatsBackplane(INatsConnection nats, NatsFeedOptions feed, 
             }
 
             ProgramTrade last = item.Trade;
-            return FeedConsumer.KoreaDate(last.ReceivedAt) == FeedConsumer.KoreaDate(time.GetUtcNow()) ? last.ReceivedAt : null;
+            return KoreaTime.DateOf(last.ReceivedAt) == KoreaTime.DateOf(time.GetUtcNow()) ? last.ReceivedAt : null;
         }
         catch (NatsJSApiException)
         {

@@ -108,7 +108,7 @@ public sealed partial class NatsGateway
     // records a previous holder had not published are missing.
     private async IAsyncEnumerable<FeedItem> FeedOfAsync(GatewayKeySession session, Registration registration, DateTimeOffset? gapFrom, [EnumeratorCancellation] CancellationToken ct)
     {
-        FeedSubscription feed = await session.Client.SubscribeFeedAsync([registration.Code], [registration.Venue], ct).ConfigureAwait(false);
+        IKisSubscription<FeedItem> feed = await session.Client.SubscribeFeedAsync([registration], cancellationToken: ct).ConfigureAwait(false);
         await using (feed.ConfigureAwait(false))
         {
             DateTimeOffset registeredAt = _time.GetUtcNow();

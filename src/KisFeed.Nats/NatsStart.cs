@@ -117,7 +117,10 @@ internal static class NatsStart
         message.Contains("Authorization Violation", StringComparison.OrdinalIgnoreCase) || message.Contains("Permissions Violation", StringComparison.OrdinalIgnoreCase)
         || message.Contains("Authentication", StringComparison.OrdinalIgnoreCase) || message.Contains("User Authentication Expired", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Waits until a stream answers its info request with a leader (a fresh R3 stream elects one after its create).</summary>
+    /// <summary>
+    /// Waits until a stream answers its info request with a leader (a fresh R3 stream elects one after its create). It
+    /// was just created, so "stream not found" means the cluster has not caught up yet, not that it is gone.
+    /// </summary>
     public static async Task<INatsJSStream> StreamReadyAsync(INatsJSContext js, string stream, string what, NatsFeedOptions options, ILogger? logger, CancellationToken ct) =>
         await UntilReadyAsync(js.Connection, async token =>
         {
@@ -128,5 +131,5 @@ internal static class NatsStart
             }
 
             return s;
-        }, what, options, logger, ct).ConfigureAwait(false);
+        }, what, options, logger, ct, notFoundIsTransient: true).ConfigureAwait(false);
 }

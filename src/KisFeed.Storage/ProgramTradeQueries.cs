@@ -182,7 +182,7 @@ public sealed class ProgramTradeQueries : IDisposable
     public Task<IReadOnlyList<RecordingGap>> GapsAsync(DateOnly date, CancellationToken cancellationToken = default) =>
         Run(cancellationToken, command =>
         {
-            DateTimeOffset from = new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            DateTimeOffset from = KoreaTime.StartOf(date);
             DateTimeOffset to = from.AddDays(1);
             command.CommandText = string.Create(CultureInfo.InvariantCulture,
                 $"SELECT epoch_us(from_time), epoch_us(to_time), venue, codes, reason FROM gaps WHERE to_time >= make_timestamptz({from.ToUnixTimeMilliseconds() * 1000}) AND from_time < make_timestamptz({to.ToUnixTimeMilliseconds() * 1000}) ORDER BY from_time, recorded_at");
@@ -214,7 +214,7 @@ public sealed class ProgramTradeQueries : IDisposable
                 return (IReadOnlyList<RecordedGapHealing>)[];
             }
 
-            DateTimeOffset from = new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(9));
+            DateTimeOffset from = KoreaTime.StartOf(date);
             DateTimeOffset to = from.AddDays(1);
             command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
                 SELECT epoch_us(from_time), epoch_us(to_time), venue, code, outcome, rest_rows, epoch_us(still_missing_from), epoch_us(still_missing_to), detail

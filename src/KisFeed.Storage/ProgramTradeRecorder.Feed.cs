@@ -18,7 +18,7 @@ public sealed partial class ProgramTradeRecorder
     }
 
     /// <summary>
-    /// Records a feed of trades and gaps (<see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>): every trade, and every gap as
+    /// Records a feed of trades and gaps (<see cref="KisFeedSourceExtensions.FeedAsync"/>): every trade, and every gap as
     /// soon as it arrives (the trades before it are committed first), so a recording is never silent about a hole.
     /// </summary>
     /// <returns>The number of trades recorded.</returns>
@@ -51,11 +51,15 @@ public sealed partial class ProgramTradeRecorder
         }, cancellationToken);
     }
 
-    /// <summary>Follows <paramref name="codes"/> × <paramref name="venues"/> on <paramref name="client"/> and records trades and gaps until cancelled.</summary>
-    public Task<long> RecordAsync(KisRealtimeClient client, IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Follows <paramref name="registrations"/> on <paramref name="source"/> (a client, a pool, any feed source) and records
+    /// trades and gaps until cancelled. Registrations the source refuses are left out; when none is held, throws
+    /// <see cref="KisSubscriptionException"/>.
+    /// </summary>
+    public Task<long> RecordAsync(IKisFeedSource source, IEnumerable<Registration> registrations, FeedOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        return RecordAsync(client.FeedAsync(codes, venues, cancellationToken), cancellationToken);
+        ArgumentNullException.ThrowIfNull(source);
+        return RecordAsync(source.FeedAsync(registrations, options, cancellationToken), cancellationToken);
     }
 
     /// <summary>

@@ -144,7 +144,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
 
         DateOnly date = options.Date
             ?? (queries is not null && options.Replay ? await queries.LatestDateAsync(cancellationToken).ConfigureAwait(false) : null)
-            ?? ChartTime.KstDate(options.TimeProvider.GetUtcNow());
+            ?? KoreaTime.Today(options.TimeProvider);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

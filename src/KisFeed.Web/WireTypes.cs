@@ -45,17 +45,14 @@ internal sealed record CodeDto(string Code, string Name);
 internal static class ChartTime
 {
     private static readonly int EpochDay = new DateOnly(1970, 1, 1).DayNumber;
-    private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
 
     public static long Of(DateOnly date, TimeOnly time) => ((long)(date.DayNumber - EpochDay) * 86_400) + (time.Ticks / TimeSpan.TicksPerSecond);
 
     public static long Of(DateTimeOffset instant)
     {
-        DateTimeOffset kst = instant.ToOffset(Kst);
+        DateTimeOffset kst = KoreaTime.ToKst(instant);
         return Of(DateOnly.FromDateTime(kst.DateTime), TimeOnly.FromDateTime(kst.DateTime));
     }
-
-    public static DateOnly KstDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(Kst).DateTime);
 
     public static string VenueName(Venue venue) => venue switch
     {

@@ -1,13 +1,10 @@
 namespace KisFeed;
 
-/// <summary>
-/// How a feed starts (<see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, FeedOptions, CancellationToken)"/>,
-/// <see cref="KisRealtimeClient.SubscribeFeedAsync(IEnumerable{string}, IEnumerable{Venue}, FeedOptions, CancellationToken)"/>).
-/// </summary>
-public sealed record FeedOptions
+/// <summary>How a feed starts and is buffered (<see cref="IKisFeedSource.SubscribeFeedAsync"/>, <see cref="KisFeedSourceExtensions.FeedAsync"/>).</summary>
+public record FeedOptions : SubscribeOptions
 {
-    /// <summary>A live feed from the moment of subscribing (the default of the overloads without options).</summary>
-    public static FeedOptions Default { get; } = new();
+    /// <summary>A live feed from the moment of subscribing, with the source's buffer defaults.</summary>
+    public static new FeedOptions Default { get; } = new();
 
     /// <summary>
     /// Start from the REST rows of the trading day so far, then continue live with no hole and no duplicate.
@@ -27,6 +24,7 @@ public sealed record FeedOptions
     /// example the simulator's always-open demo market). The seed costs one REST call per page and
     /// registration, paced by the app key's shared limiter. It is not raised as <see cref="KisRealtimeClient.DataGap"/>
     /// or <see cref="KisRealtimeClient.GapHealed"/> and not counted in <see cref="KisClientStatistics.Gaps"/>: it is not an outage.
+    /// Registrations added later with <see cref="IKisSubscription{T}.AddAsync"/> start live, without a seed.
     /// </para>
     /// </remarks>
     public bool FromStartOfDay { get; init; }

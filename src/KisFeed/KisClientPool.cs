@@ -1,26 +1,25 @@
-using System.Runtime.CompilerServices;
-
 using KisFeed.Delivery;
 using KisFeed.Session;
 
 namespace KisFeed;
 
 /// <summary>
-/// Several KIS sessions, one per app key, used as one. KIS allows 41 registrations per session and one session per
-/// app key; the pool spreads registrations over its sessions (a registration already held is reused; a new one goes
-/// to the session with the most free slots), so N app keys follow up to N × 41 (TR, code) pairs.
+/// Several KIS sessions, one per app key, used as one source. KIS allows 41 registrations per session and one session
+/// per app key; the pool spreads registrations over its sessions (a registration already held is reused; a new one
+/// goes to the session with the most free slots), so N app keys follow up to N × 41 (TR, key) pairs. A subscription on
+/// the pool is one buffer that every session writes into, with the same shape as a client's.
 /// </summary>
 /// <example>
 /// <code>
 /// await using var pool = new KisClientPool([optionsForKey1, optionsForKey2]);
-/// await foreach (ProgramTrade t in pool.ProgramTradesAsync(codes, VenueExtensions.All, ct)) { ... }
+/// await foreach (ProgramTrade t in pool.ProgramTradesAsync(Registration.Of(codes, VenueExtensions.All))) { ... }
 /// </code>
 /// </example>
-public sealed class KisClientPool : IAsyncDisposable
+public sealed class KisClientPool : IKisFeedSource, IAsyncDisposable
 {
     private readonly KisRealtimeClient[] _clients;
-    private readonly SemaphoreSlim _assign = new(1, 1); // one plan at a time: plans read every session's free slots
-    private readonly KisOptions _first;
+    private readonly Placement _placement;
+    private readonly SubscribeOptions _buffers; // the largest capacity of any session, the first session's full mode
 
     /// <summary>Creates one client per options (one per app key). Nothing connects until the first subscription.</summary>
     public KisClientPool(IEnumerable<KisOptions> sessions)
@@ -39,7 +38,8 @@ public sealed class KisClientPool : IAsyncDisposable
         }
 
         _clients = [.. list.Select(o => new KisRealtimeClient(o))];
-        _first = list[0] with { ConsumerBufferCapacity = list.Max(o => o.ConsumerBufferCapacity) };
+        _placement = new Placement([.. _clients.Select(c => c.Session)]);
+        _buffers = new SubscribeOptions { BufferCapacity = list.Max(o => o.ConsumerBufferCapacity), FullMode = list[0].ConsumerFullMode };
     }
 
     /// <summary>The pooled clients (for their events and statistics).</summary>
@@ -51,177 +51,37 @@ public sealed class KisClientPool : IAsyncDisposable
     /// <summary>Registrations held now, over every session.</summary>
     public int RegistrationCount => _clients.Sum(c => c.Registrations.Count);
 
-    /// <summary>Streams updates for <paramref name="codes"/> × <paramref name="venues"/>; arguments are checked at once; leaving the loop unsubscribes.</summary>
-    public IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Registrations no session has room for are reported <see cref="RegistrationState.OverLimit"/>. When a session
+    /// fails, the subscription's stream ends with its error (it is never swallowed).
+    /// </remarks>
+    public Task<IKisSubscription<ProgramTrade>> SubscribeAsync(IEnumerable<Registration> registrations, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
-        return Trades(wanted, cancellationToken);
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        options?.Validate();
+        TradeSubscriber subscriber = _clients[0].Session.NewTradeSubscriber(Buffers(options), shared: true);
+        return Subscription<ProgramTrade>.OpenAsync(_placement, subscriber, owner => new OwnedReader<ProgramTrade>(subscriber.Reader, owner), wanted, cancellationToken);
     }
 
-    /// <summary>
-    /// Streams trades, gaps and healing outcomes of every session in one feed (see <see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>).
-    /// Arguments are checked at once. A session's failure ends the feed with its error.
-    /// </summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default) =>
-        FeedAsync(codes, venues, FeedOptions.Default, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as <paramref name="options"/>
-    /// says: with <see cref="FeedOptions.FromStartOfDay"/>, the REST rows of the day so far of every registration come
-    /// first (each session's seed gap, rows and reports, fetched through that session's app key), then the live records,
-    /// with no hole and no duplicate (see <see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, FeedOptions, CancellationToken)"/>).
-    /// </summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A seeded feed (<see cref="FeedOptions.FromStartOfDay"/>) carries the seed of every session (each fetched through
+    /// its own app key's REST limiter) before any live record, as one session's feed does.
+    /// </remarks>
+    public Task<IKisSubscription<FeedItem>> SubscribeFeedAsync(IEnumerable<Registration> registrations, FeedOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
-        return Feed(wanted, options, cancellationToken);
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        options?.Validate();
+        FeedSubscriber subscriber = _clients[0].Session.NewFeedSubscriber(Buffers(options), seeding: options?.FromStartOfDay == true);
+        return Subscription<FeedItem>.OpenAsync(_placement, subscriber, subscriber.ReaderFor, wanted, cancellationToken);
     }
 
-    /// <summary>
-    /// Registers every pair on some session of the pool (all or nothing, as <see cref="SubscribeAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>)
-    /// and returns one merged feed of trades, gaps and healing outcomes.
-    /// </summary>
-    public Task<PooledFeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default) =>
-        SubscribeFeedAsync(codes, venues, FeedOptions.Default, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="SubscribeFeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as
-    /// <paramref name="options"/> says (see <see cref="FeedOptions.FromStartOfDay"/>). The call returns once every session
-    /// accepted its registrations; the seed is fetched afterwards and read first.
-    /// </summary>
-    public Task<PooledFeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
+    private SubscribeOptions Buffers(SubscribeOptions? options) => new()
     {
-        ArgumentNullException.ThrowIfNull(options);
-        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
-        return SubscribeFeedAsync(wanted, options, cancellationToken);
-    }
-
-    /// <summary>
-    /// Registers every pair on some session of the pool and returns one merged subscription. All or nothing: when a
-    /// session refuses, what this call registered elsewhere is released again. Throws
-    /// <see cref="KisSubscriptionLimitException"/> (before sending) when the pool has too few free slots.
-    /// </summary>
-    public Task<PooledSubscription> SubscribeAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
-    {
-        IReadOnlyList<Registration> wanted = KisRealtimeClient.BuildRegistrations(codes, venues);
-        return SubscribeAsync(wanted, cancellationToken);
-    }
-
-    private async Task<PooledSubscription> SubscribeAsync(IReadOnlyList<Registration> wanted, CancellationToken cancellationToken)
-    {
-        await _assign.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var parts = new List<ProgramTradeSubscription>();
-        try
-        {
-            foreach ((KisRealtimeClient client, List<Registration> registrations) in Plan(wanted))
-            {
-                parts.Add(await client.SubscribeAsync(registrations, cancellationToken).ConfigureAwait(false));
-            }
-        }
-        catch
-        {
-            foreach (ProgramTradeSubscription part in parts)
-            {
-                await part.DisposeAsync().ConfigureAwait(false);
-            }
-
-            throw;
-        }
-        finally
-        {
-            _assign.Release();
-        }
-
-        return new PooledSubscription(parts, _first.ConsumerBufferCapacity, _first.ConsumerFullMode);
-    }
-
-    /// <summary>Reuses a session that already holds the pair, otherwise the one with the most free slots.</summary>
-    private Dictionary<KisRealtimeClient, List<Registration>> Plan(IReadOnlyList<Registration> wanted)
-    {
-        var held = _clients.ToDictionary(c => c, c => new HashSet<Registration>(c.Registrations));
-        var free = _clients.ToDictionary(c => c, c => c.Options.MaxRegistrations - held[c].Count);
-        var plan = new Dictionary<KisRealtimeClient, List<Registration>>();
-        foreach (Registration r in wanted)
-        {
-            KisRealtimeClient? target = _clients.FirstOrDefault(c => held[c].Contains(r));
-            if (target is null)
-            {
-                target = _clients.MaxBy(c => free[c])!;
-                if (free[target] <= 0)
-                {
-                    throw new KisSubscriptionLimitException(held.Values.Sum(h => h.Count), wanted.Count(x => !held.Values.Any(h => h.Contains(x))), Capacity);
-                }
-
-                free[target]--;
-            }
-
-            if (!plan.TryGetValue(target, out List<Registration>? list))
-            {
-                plan[target] = list = [];
-            }
-
-            list.Add(r);
-        }
-
-        return plan;
-    }
-
-    private async IAsyncEnumerable<ProgramTrade> Trades(IReadOnlyList<Registration> wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        PooledSubscription subscription = await SubscribeAsync(wanted, cancellationToken).ConfigureAwait(false);
-        await using (subscription.ConfigureAwait(false))
-        {
-            await foreach (ProgramTrade trade in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return trade;
-            }
-        }
-    }
-
-    private async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> wanted, FeedOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        PooledFeedSubscription feed = await SubscribeFeedAsync(wanted, options, cancellationToken).ConfigureAwait(false);
-        await using (feed.ConfigureAwait(false))
-        {
-            await foreach (FeedItem item in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-    }
-
-    private async Task<PooledFeedSubscription> SubscribeFeedAsync(IReadOnlyList<Registration> wanted, FeedOptions options, CancellationToken cancellationToken)
-    {
-        await _assign.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var parts = new List<(FeedSubscription Part, DateTimeOffset Live)>();
-        try
-        {
-            foreach ((KisRealtimeClient client, List<Registration> registrations) in Plan(wanted))
-            {
-                // Each part is a plain feed: the pool seeds them all itself, so that every seed comes before any live record.
-                FeedSubscription part = await client.SubscribeFeedAsync(registrations, FeedOptions.Default, cancellationToken).ConfigureAwait(false);
-                parts.Add((part, client.Options.TimeProvider.GetUtcNow()));
-            }
-        }
-        catch
-        {
-            foreach ((FeedSubscription part, _) in parts)
-            {
-                await part.DisposeAsync().ConfigureAwait(false);
-            }
-
-            throw;
-        }
-        finally
-        {
-            _assign.Release();
-        }
-
-        // The merged buffer has the same rules as one session's feed: trades may drop, gaps and outcomes never.
-        var merged = new FeedSubscriber(wanted, _first.ConsumerBufferCapacity, _first.ConsumerFullMode, new DropReporter(_first.TimeProvider, (_, _) => { }), options.FromStartOfDay);
-        return new PooledFeedSubscription(parts, merged);
-    }
+        BufferCapacity = options?.BufferCapacity ?? _buffers.BufferCapacity,
+        FullMode = options?.FullMode ?? _buffers.FullMode,
+    };
 
     /// <summary>Closes every session.</summary>
     public async ValueTask DisposeAsync()
@@ -231,6 +91,46 @@ public sealed class KisClientPool : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
         }
 
-        _assign.Dispose();
+        _placement.PlanGate.Dispose();
+    }
+
+    /// <summary>Reuses a session that already holds the pair, otherwise the one with the most free slots; one plan at a time.</summary>
+    private sealed class Placement(KisSession[] sessions) : IPlacement
+    {
+        public SemaphoreSlim PlanGate { get; } = new(1, 1);
+
+        SemaphoreSlim? IPlacement.PlanGate => PlanGate;
+
+        public (IReadOnlyList<PlacedPart> Parts, IReadOnlyList<RegistrationStatus> OverLimit) Plan(IReadOnlyList<Registration> registrations)
+        {
+            var free = sessions.ToDictionary(s => s, s => s.Table.Limit - s.Table.Count);
+            var plan = new Dictionary<KisSession, List<Registration>>();
+            List<RegistrationStatus> over = [];
+            foreach (Registration r in registrations)
+            {
+                KisSession? target = sessions.FirstOrDefault(s => s.Table.IsWanted(r));
+                if (target is null)
+                {
+                    target = sessions.MaxBy(s => free[s])!;
+                    if (free[target] <= 0)
+                    {
+                        string message = $"{r} does not fit: the pool's {sessions.Length} session(s) hold their {sessions.Sum(s => s.Table.Limit)} registrations. Add an app key to the pool, or unsubscribe others first.";
+                        over.Add(new RegistrationStatus(r, RegistrationState.OverLimit) { Message = message, Error = new KisException(message) });
+                        continue;
+                    }
+
+                    free[target]--;
+                }
+
+                if (!plan.TryGetValue(target, out List<Registration>? list))
+                {
+                    plan[target] = list = [];
+                }
+
+                list.Add(r);
+            }
+
+            return ([.. plan.Select(p => new PlacedPart(p.Key, p.Value))], over);
+        }
     }
 }

@@ -14,6 +14,7 @@ namespace KisFeed;
 /// <param name="LastMessageAt">When anything last arrived.</param>
 /// <param name="DamagedRecords">Frames with a damaged numeric field whose records were delivered with it flagged Missing.</param>
 /// <param name="Gaps">Data gaps reported.</param>
+/// <param name="EventsDropped">Public events dropped because handlers fell behind (the dispatcher's queue holds 4096).</param>
 public sealed record KisClientStatistics(
     ConnectionState State,
     long FramesReceived,
@@ -27,4 +28,5 @@ public sealed record KisClientStatistics(
     DateTimeOffset? ConnectedSince,
     DateTimeOffset? LastMessageAt,
     long DamagedRecords = 0,
-    long Gaps = 0);
+    long Gaps = 0,
+    long EventsDropped = 0);

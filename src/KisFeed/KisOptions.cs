@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using System.Threading.Channels;
 
@@ -103,6 +104,12 @@ public sealed record KisOptions
 
     /// <summary>Heals gaps; null: the client makes one over <see cref="KisRestClient"/> when it has the app key and secret.</summary>
     internal IGapHealer? GapHealer { get; init; }
+
+    /// <summary>
+    /// Creates the <c>KisFeed</c> meter of <see cref="KisFeedInstruments"/> (a hosted app passes its container's, as
+    /// <see cref="ServiceCollectionExtensions.AddKisFeed"/> does). Null: one meter for the whole process.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>Logging. Default: no logging.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;

@@ -1,7 +1,4 @@
-using System.Runtime.CompilerServices;
-
 using KisFeed.Delivery;
-using KisFeed.Protocol;
 using KisFeed.Rest;
 using KisFeed.Session;
 
@@ -18,11 +15,11 @@ namespace KisFeed;
 /// <example>
 /// <code>
 /// await using var client = new KisRealtimeClient(KisOptions.FromEnvironment());
-/// await foreach (ProgramTrade t in client.ProgramTradesAsync(["005930", "000660"], Venue.Nxt, ct))
+/// await foreach (ProgramTrade t in client.ProgramTradesAsync(Registration.Of(["005930", "000660"], Venue.Nxt)))
 ///     Console.WriteLine($"{t.Code} {t.Time} net {t.NetBuyValue:N0} KRW");
 /// </code>
 /// </example>
-public sealed class KisRealtimeClient : IAsyncDisposable
+public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
 {
     private readonly KisSession _session;
     private readonly EventDispatcher _dispatcher;
@@ -35,7 +32,7 @@ public sealed class KisRealtimeClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ILogger log = options.LoggerFactory.CreateLogger("KisFeed.KisRealtimeClient");
-        _dispatcher = new EventDispatcher(log);
+        _dispatcher = new EventDispatcher(log, options.TimeProvider, KisMetrics.For(options.MeterFactory).EventDropped);
         IGapHealer? healer = options.GapHealer;
         if (healer is null && !string.IsNullOrEmpty(options.AppKey) && !string.IsNullOrEmpty(options.AppSecret))
         {
@@ -57,7 +54,11 @@ public sealed class KisRealtimeClient : IAsyncDisposable
     /// <summary>Raised (off the receive loop) whenever <see cref="State"/> changes.</summary>
     public event EventHandler<ConnectionStateChangedEventArgs>? StateChanged;
 
-    /// <summary>Raised when KIS refuses a registration that was re-sent after a reconnect.</summary>
+    /// <summary>
+    /// Raised (off the receive loop) when a registration could not be held: KIS refused it when it was subscribed (the
+    /// subscription's other registrations go on) or re-sent after a reconnect (it stays held and is tried again), or
+    /// it was over <see cref="KisOptions.MaxRegistrations"/>.
+    /// </summary>
     public event EventHandler<SubscriptionFailedEventArgs>? SubscriptionFailed;
 
     /// <summary>Raised for every frame that could not be read in full (the stream goes on).</summary>
@@ -67,7 +68,7 @@ public sealed class KisRealtimeClient : IAsyncDisposable
     public event EventHandler<DataGapEventArgs>? DataGap;
 
     /// <summary>Raised per registration when healing a gap over REST finished (healed, partly, or not).</summary>
-    public event EventHandler<GapHealingReport>? GapHealed;
+    public event EventHandler<GapHealedEventArgs>? GapHealed;
 
     /// <summary>Raised (at most once a second per consumer) while a consumer is losing updates to a full buffer.</summary>
     public event EventHandler<RecordsDroppedEventArgs>? RecordsDropped;
@@ -76,174 +77,46 @@ public sealed class KisRealtimeClient : IAsyncDisposable
     public IReadOnlyCollection<Registration> Registrations => _session.Table.Wanted;
 
     /// <summary>Counters since the client was created.</summary>
-    public KisClientStatistics GetStatistics() => _session.GetStatistics();
+    public KisClientStatistics GetStatistics() => _session.GetStatistics() with { EventsDropped = _dispatcher.Dropped };
 
-    /// <summary>Connects now (otherwise the first subscription connects). Throws <see cref="KisException"/> when it cannot.</summary>
+    /// <summary>Connects now (otherwise the first subscription connects). Throws <see cref="KisException"/> (or <see cref="KisApiException"/> when KIS refused the credentials) when it cannot.</summary>
     public Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         return _session.EnsureStartedAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Streams program-trading updates for <paramref name="codes"/> on one venue. Arguments are checked at once; the
-    /// connection and registrations are made when enumeration starts; leaving the loop unsubscribes.
-    /// </summary>
-    public IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, Venue venue, CancellationToken cancellationToken = default)
-        => ProgramTradesAsync(codes, [venue], cancellationToken);
-
-    /// <summary>Streams updates for <paramref name="codes"/> on every venue in <paramref name="venues"/>.</summary>
-    public IAsyncEnumerable<ProgramTrade> ProgramTradesAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The connection is made with the first subscription. KIS refusals and registrations over
+    /// <see cref="KisOptions.MaxRegistrations"/> are reported per registration (and raised as <see cref="SubscriptionFailed"/>).
+    /// </remarks>
+    public Task<IKisSubscription<ProgramTrade>> SubscribeAsync(IEnumerable<Registration> registrations, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        options?.Validate();
         ThrowIfDisposed();
-        return Trades(BuildRegistrations(codes, venues), cancellationToken);
+        TradeSubscriber subscriber = _session.NewTradeSubscriber(options);
+        return Subscription<ProgramTrade>.OpenAsync(new SingleSession(_session), subscriber, owner => new OwnedReader<ProgramTrade>(subscriber.Reader, owner), wanted, cancellationToken);
     }
 
-    /// <summary>
-    /// Streams trades and gaps in order: each outage shows up as a <see cref="FeedItemKind.Gap"/> item for the
-    /// registrations it touched, followed (when REST credentials allow) by the REST rows inside it
-    /// (<see cref="TradeSource.Rest"/>) and a <see cref="FeedItemKind.GapHealed"/> item per registration. Gaps and
-    /// healing outcomes are never dropped, even when the consumer falls behind. Arguments are checked at once.
-    /// </summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Gaps and healing outcomes are never dropped, even when the consumer falls behind. With
+    /// <see cref="FeedOptions.FromStartOfDay"/> the call returns once KIS accepted the registrations; the seed is fetched
+    /// afterwards and read first.
+    /// </remarks>
+    public Task<IKisSubscription<FeedItem>> SubscribeFeedAsync(IEnumerable<Registration> registrations, FeedOptions? options = null, CancellationToken cancellationToken = default)
     {
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        options?.Validate();
         ThrowIfDisposed();
-        return Feed(BuildRegistrations(codes, venues), cancellationToken);
+        FeedSubscriber subscriber = _session.NewFeedSubscriber(options, seeding: options?.FromStartOfDay == true);
+        return Subscription<FeedItem>.OpenAsync(new SingleSession(_session), subscriber, subscriber.ReaderFor, wanted, cancellationToken);
     }
 
-    /// <summary>
-    /// As <see cref="FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as <paramref name="options"/>
-    /// says: with <see cref="FeedOptions.FromStartOfDay"/>, the REST rows of the day so far come first (a seed gap, the
-    /// rows, a report per registration saying how far back REST reached), then the live records, with no hole and no duplicate.
-    /// </summary>
-    public IAsyncEnumerable<FeedItem> FeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(options);
-        return Feed(BuildRegistrations(codes, venues), options, cancellationToken);
-    }
-
-    /// <summary>
-    /// Registers <paramref name="codes"/> × <paramref name="venues"/> and returns the consumer's subscription once KIS has
-    /// accepted every new registration. All or nothing: if KIS refuses one, the others of this call are released and a
-    /// <see cref="KisControlException"/> says which and why.
-    /// </summary>
-    public Task<ProgramTradeSubscription> SubscribeAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return SubscribeAsync(BuildRegistrations(codes, venues), cancellationToken);
-    }
-
-    internal async Task<ProgramTradeSubscription> SubscribeAsync(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken)
-    {
-        TradeSubscriber subscriber = _session.NewTradeSubscriber(registrations);
-        var subscription = new ProgramTradeSubscription(_session, subscriber);
-        await _session.AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
-        return subscription;
-    }
-
-    /// <summary>
-    /// Registers <paramref name="codes"/> × <paramref name="venues"/> and returns the consumer's feed once KIS has accepted
-    /// every new registration (all or nothing, as <see cref="SubscribeAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>).
-    /// The feed carries trades, gaps and healing outcomes in order; see <see cref="FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>.
-    /// </summary>
-    public Task<FeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return SubscribeFeedAsync(BuildRegistrations(codes, venues), FeedOptions.Default, cancellationToken);
-    }
-
-    /// <summary>
-    /// As <see cref="SubscribeFeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>, started as
-    /// <paramref name="options"/> says (see <see cref="FeedOptions.FromStartOfDay"/>). The call returns once KIS accepted
-    /// the registrations; the seed is fetched afterwards and read first.
-    /// </summary>
-    public Task<FeedSubscription> SubscribeFeedAsync(IEnumerable<string> codes, IEnumerable<Venue> venues, FeedOptions options, CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(options);
-        return SubscribeFeedAsync(BuildRegistrations(codes, venues), options, cancellationToken);
-    }
-
-    internal async Task<FeedSubscription> SubscribeFeedAsync(IReadOnlyList<Registration> registrations, FeedOptions options, CancellationToken cancellationToken)
-    {
-        FeedSubscriber subscriber = _session.NewFeedSubscriber(registrations, seeding: options.FromStartOfDay);
-        var feed = new FeedSubscription(_session, subscriber);
-        if (options.FromStartOfDay)
-        {
-            await _session.AddSeededAsync(subscriber, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await _session.AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
-        }
-
-        return feed;
-    }
-
-    internal IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, CancellationToken cancellationToken) =>
-        Feed(registrations, FeedOptions.Default, cancellationToken);
-
-    internal async IAsyncEnumerable<FeedItem> Feed(IReadOnlyList<Registration> registrations, FeedOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        FeedSubscription feed = await SubscribeFeedAsync(registrations, options, cancellationToken).ConfigureAwait(false);
-        await using (feed.ConfigureAwait(false))
-        {
-            await foreach (FeedItem item in feed.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-    }
-
-    private async IAsyncEnumerable<ProgramTrade> Trades(IReadOnlyList<Registration> registrations, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        ProgramTradeSubscription subscription = await SubscribeAsync(registrations, cancellationToken).ConfigureAwait(false);
-        await using (subscription.ConfigureAwait(false))
-        {
-            await foreach (ProgramTrade trade in subscription.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return trade;
-            }
-        }
-    }
-
-    /// <summary>Checks codes and venues and returns every (venue, code) pair, without duplicates.</summary>
-    internal static IReadOnlyList<Registration> BuildRegistrations(IEnumerable<string> codes, IEnumerable<Venue> venues)
-    {
-        ArgumentNullException.ThrowIfNull(codes);
-        ArgumentNullException.ThrowIfNull(venues);
-        List<Venue> venueList = [.. venues.Distinct()];
-        if (venueList.Count == 0)
-        {
-            throw new ArgumentException("Give at least one venue (Venue.Krx, Venue.Nxt or Venue.Unified).", nameof(venues));
-        }
-
-        foreach (Venue v in venueList)
-        {
-            if (!Enum.IsDefined(v))
-            {
-                throw new ArgumentOutOfRangeException(nameof(venues), v, "Unknown venue.");
-            }
-        }
-
-        List<string> codeList = [];
-        foreach (string? raw in codes)
-        {
-            string code = StockCode.Normalize(raw);
-            if (!codeList.Contains(code))
-            {
-                codeList.Add(code);
-            }
-        }
-
-        if (codeList.Count == 0)
-        {
-            throw new ArgumentException("Give at least one stock code, e.g. 005930.", nameof(codes));
-        }
-
-        return [.. venueList.SelectMany(v => codeList.Select(c => new Registration(v, c)))];
-    }
+    /// <summary>The session behind this client (the pool places registrations on it).</summary>
+    internal KisSession Session => _session;
 
     /// <summary>Closes the session cleanly (a clean close keeps KIS from holding the app key) and ends every consumer's stream.</summary>
     public async ValueTask DisposeAsync()
@@ -273,7 +146,7 @@ public sealed class KisRealtimeClient : IAsyncDisposable
 
         public void DataGap(DataGapEventArgs args) => Raise(client.DataGap, args);
 
-        public void GapHealed(GapHealingReport report) => Raise(client.GapHealed, report);
+        public void GapHealed(GapHealingReport report) => Raise(client.GapHealed, new GapHealedEventArgs(report));
 
         public void RecordsDropped(RecordsDroppedEventArgs args) => Raise(client.RecordsDropped, args);
 

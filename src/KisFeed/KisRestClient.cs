@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 
 using KisFeed.Rest;
-using KisFeed.Session;
 
 using Microsoft.Extensions.Logging;
 
@@ -49,6 +48,7 @@ public sealed class KisRestClient : IDisposable
     private readonly AccessTokenCache _tokens;
     private readonly ResiliencePipeline _retry;
     private readonly ILogger _logger;
+    private readonly KisMetrics _metrics;
     private long _calls;
     private long _retries;
 
@@ -77,6 +77,7 @@ public sealed class KisRestClient : IDisposable
         _rest.Validate();
         _options = options;
         _logger = options.LoggerFactory.CreateLogger<KisRestClient>();
+        _metrics = KisMetrics.For(options.MeterFactory);
         if (httpClient is not null)
         {
             _http = httpClient;
@@ -99,7 +100,7 @@ public sealed class KisRestClient : IDisposable
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<KisRateLimitException>(),
+                ShouldHandle = new PredicateBuilder().Handle<KisApiException>(e => e.ErrorCode == RestErrors.RateLimit),
                 MaxRetryAttempts = _rest.RateLimitRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -150,8 +151,8 @@ public sealed class KisRestClient : IDisposable
         CheckCode(code);
         string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
-        DateTimeOffset nowKst = KoreaClock.ToKst(_options.TimeProvider.GetUtcNow());
-        var today = DateOnly.FromDateTime(nowKst.DateTime);
+        DateTimeOffset nowKst = KoreaTime.Now(_options.TimeProvider);
+        DateOnly today = KoreaTime.DateOf(nowKst);
         var rows = new Dictionary<DateTimeOffset, ProgramTradeHistoryRow>();
         int pages = 0;
         for (string trCont = string.Empty; ; trCont = "N")
@@ -275,10 +276,7 @@ public sealed class KisRestClient : IDisposable
     private static void CheckCode(string code)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(code);
-        if (code.Length != 6 || !code.All(char.IsAsciiLetterOrDigit))
-        {
-            throw new ArgumentException($"'{code}' is not a stock code (6 characters, e.g. 005930; an ETN may start with Q).", nameof(code));
-        }
+        _ = StockCode.Normalize(code); // the one stock-code rule; throws naming the code
     }
 
     /// <summary>One history request (a page): the parsed reply and the response's <c>tr_cont</c> header.</summary>
@@ -293,7 +291,7 @@ public sealed class KisRestClient : IDisposable
             for (int attempt = 0; ; attempt++)
             {
                 CachedToken access = await TokenAsync(rejected, token).ConfigureAwait(false);
-                await _limiter.AcquireAsync(token).ConfigureAwait(false);
+                _metrics.LimiterWaited(await _limiter.AcquireAsync(token).ConfigureAwait(false));
                 Interlocked.Increment(ref _calls);
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.RestUri, pathAndQuery));
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", access.Value);
@@ -303,9 +301,14 @@ public sealed class KisRestClient : IDisposable
                 request.Headers.TryAddWithoutValidation("custtype", _options.CustomerType.ToString());
                 request.Headers.TryAddWithoutValidation("tr_cont", trCont); // blank: a new request; N: the next page
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                (int status, string text, string? more) = await SendAsync(request, operation, access.Value, token).ConfigureAwait(false);
+                (int status, string text, string? more) = await SendAsync(request, trId, operation, access.Value, token).ConfigureAwait(false);
                 KisReplyDto? error = RestErrors.TryRead(text);
                 string? code = error?.ErrorCode ?? error?.MsgCd;
+                _metrics.RestCall(trId, status is >= 200 and < 300 && error is { RtCd: "0" or null, ErrorCode: null } ? "ok" : "error");
+                if (code == RestErrors.RateLimit)
+                {
+                    _metrics.RateLimited(trId);
+                }
                 if (code is RestErrors.TokenExpired or RestErrors.TokenInvalid && attempt == 0)
                 {
                     RestLog.TokenRefused(_logger, operation, code);
@@ -322,7 +325,7 @@ public sealed class KisRestClient : IDisposable
                     }
                     catch (JsonException ex)
                     {
-                        throw new KisRestException($"KIS answered {operation} with a body that is not the expected JSON: {ex.Message}", operation, status, null, null, ex);
+                        throw new KisApiException($"KIS answered {operation} with a body that is not the expected JSON: {ex.Message}", operation, null, null, status, inner: ex);
                     }
 
                     if (parsed is not null && envelope(parsed).RtCd is "0" or null)
@@ -346,6 +349,7 @@ public sealed class KisRestClient : IDisposable
         DateTimeOffset now = _options.TimeProvider.GetUtcNow();
         (int status, string text) = await PostAsync("/oauth2/tokenP", body, "tokenP", ct).ConfigureAwait(false);
         KisReplyDto? reply = RestErrors.TryRead(text);
+        _metrics.RestCall("tokenP", status is >= 200 and < 300 && reply is { AccessToken.Length: > 0 } ? "ok" : "error");
         if (status is >= 200 and < 300 && reply is { AccessToken.Length: > 0 })
         {
             DateTimeOffset expires = reply.ExpiresIn is > 0 ? now + TimeSpan.FromSeconds(reply.ExpiresIn.Value) : ParseExpiry(reply.AccessTokenExpired) ?? now + TimeSpan.FromHours(12);
@@ -358,7 +362,7 @@ public sealed class KisRestClient : IDisposable
 
     private static DateTimeOffset? ParseExpiry(string? text) =>
         DateTime.TryParseExact(text, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime kst)
-            ? new DateTimeOffset(kst, KoreaClock.Offset)
+            ? new DateTimeOffset(kst, KoreaTime.Offset)
             : null;
 
     private async Task<(int Status, string Text)> PostAsync(string path, byte[] body, string operation, CancellationToken ct)
@@ -368,11 +372,12 @@ public sealed class KisRestClient : IDisposable
             Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        (int status, string text, _) = await SendAsync(request, operation, null, ct).ConfigureAwait(false);
+        (int status, string text, _) = await SendAsync(request, operation, operation, null, ct).ConfigureAwait(false);
         return (status, text);
     }
 
-    private async Task<(int Status, string Text, string? TrCont)> SendAsync(HttpRequestMessage request, string operation, string? accessToken, CancellationToken ct)
+    /// <summary>Sends one request; a request that gets no answer is counted (<paramref name="api"/>, unreachable) and thrown as a transient <see cref="KisException"/>.</summary>
+    private async Task<(int Status, string Text, string? TrCont)> SendAsync(HttpRequestMessage request, string api, string operation, string? accessToken, CancellationToken ct)
     {
         string where = request.RequestUri!.GetLeftPart(UriPartial.Path);
         try
@@ -385,11 +390,13 @@ public sealed class KisRestClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new KisRestException($"Could not reach {where} for {operation}: {Secrets.Scrub(ex.Message, _options.AppKey, _options.AppSecret, accessToken)}. Check the network and the REST URL (KIS_REST_URL).", operation, null, null, null, ex);
+            _metrics.RestCall(api, "unreachable");
+            throw new KisException($"Could not reach {where} for {operation}: {Secrets.Scrub(ex.Message, _options.AppKey, _options.AppSecret, accessToken)}. Check the network and the REST URL (KIS_REST_URL).", ex, isTransient: true);
         }
         catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new KisRestException($"{where} did not answer {operation} within {_http.Timeout.TotalSeconds:0} s.", operation, null, null, null, ex);
+            _metrics.RestCall(api, "unreachable");
+            throw new KisException($"{where} did not answer {operation} within {_http.Timeout.TotalSeconds:0} s.", new TimeoutException(ex.Message, ex), isTransient: true);
         }
     }
 

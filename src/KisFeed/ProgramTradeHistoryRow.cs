@@ -41,7 +41,7 @@ public sealed record ProgramTradeHistoryRow(
     long NetBuyValueChange)
 {
     /// <summary>The row's instant (KST date and time, offset +09:00).</summary>
-    public DateTimeOffset Timestamp => new(TradingDate.ToDateTime(Time), Rest.KoreaClock.Offset);
+    public DateTimeOffset Timestamp => KoreaTime.At(TradingDate, Time);
 
     /// <summary>
     /// The row as a <see cref="ProgramTrade"/>: the six program fields carried over, the residual fields (which REST does

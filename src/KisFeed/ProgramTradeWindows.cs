@@ -226,8 +226,7 @@ public sealed class ProgramTradeWindows
         s.Holes.RemoveAll(h => h.To < horizon && s.Points.Count > 0 && s.Points[0].At >= h.To);
     }
 
-    private static DateTimeOffset KoreaInstant(DateOnly date, TimeOnly time) =>
-        new(date.ToDateTime(time), TimeSpan.FromHours(9));
+    private static DateTimeOffset KoreaInstant(DateOnly date, TimeOnly time) => KoreaTime.At(date, time);
 
     private sealed class Series
     {

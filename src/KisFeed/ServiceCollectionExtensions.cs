@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -10,7 +12,7 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Adds a singleton <see cref="KisRealtimeClient"/>. Options start from <see cref="KisOptions.FromEnvironment"/>;
     /// <paramref name="configure"/> may change them. The container's <see cref="ILoggerFactory"/> and
-    /// <see cref="TimeProvider"/> are used when registered.
+    /// <see cref="TimeProvider"/> and <see cref="IMeterFactory"/> are used when registered.
     /// </summary>
     public static IServiceCollection AddKisFeed(this IServiceCollection services, Func<KisOptions, KisOptions>? configure = null)
     {
@@ -26,6 +28,11 @@ public static class ServiceCollectionExtensions
             if (sp.GetService<TimeProvider>() is { } time)
             {
                 options = options with { TimeProvider = time };
+            }
+
+            if (sp.GetService<IMeterFactory>() is { } meters)
+            {
+                options = options with { MeterFactory = meters };
             }
 
             return configure is null ? options : configure(options);

@@ -67,23 +67,6 @@ public static class VenueExtensions
         }
     }
 
-    /// <summary>Also takes the short forms people type (<c>st</c>, <c>nx</c>, <c>un</c>, <c>total</c>, <c>통합</c>); for the CLI.</summary>
-    internal static bool TryParseLoose(string? text, out Venue venue)
-    {
-        if (TryParse(text, out venue))
-        {
-            return true;
-        }
-
-        switch (text?.Trim().ToUpperInvariant())
-        {
-            case "ST": venue = Venue.Krx; return true;
-            case "NX": venue = Venue.Nxt; return true;
-            case "UN" or "TOTAL" or "통합": venue = Venue.Unified; return true;
-            default: venue = default; return false;
-        }
-    }
-
     private static bool Set(Venue value, out Venue venue)
     {
         venue = value;

@@ -120,14 +120,14 @@ public sealed class InMemoryNats
 
     internal DateTimeOffset? LastTradeToday(Registration r)
     {
-        DateOnly today = FeedConsumer.KoreaDate(Time.GetUtcNow());
+        DateOnly today = KoreaTime.DateOf(Time.GetUtcNow());
         lock (_gate)
         {
             for (int i = _stream.Count - 1; i >= 0; i--)
             {
                 if (_stream[i] is { Kind: FeedItemKind.Trade } item && item.Trade.Venue == r.Venue && item.Trade.Code == r.Code)
                 {
-                    return FeedConsumer.KoreaDate(item.Trade.ReceivedAt) == today ? item.Trade.ReceivedAt : null;
+                    return KoreaTime.DateOf(item.Trade.ReceivedAt) == today ? item.Trade.ReceivedAt : null;
                 }
             }
         }

@@ -68,7 +68,7 @@ var report = ReportLoopAsync(stop.Token);
 // The recording stops only after the simulator went quiet and the consumer's buffer is drained, so the final
 // counts compare what was sent with what was stored (not with what was still in flight).
 using var stopRecording = new CancellationTokenSource();
-Task<long> recording = recorder.RecordAsync(client, codes, venues, stopRecording.Token); // trades and gaps, in-band
+Task<long> recording = recorder.RecordAsync(client, Registration.Of(codes, venues), cancellationToken: stopRecording.Token); // trades and gaps, in-band
 try
 {
     await Task.WhenAny(recording, Task.Delay(Timeout.Infinite, stop.Token));

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace KisFeed.Delivery;
 
 /// <summary>
-/// A consumer of trades, gaps and healing outcomes in order (<see cref="KisRealtimeClient.FeedAsync(IEnumerable{string}, IEnumerable{Venue}, CancellationToken)"/>).
+/// A consumer of trades, gaps and healing outcomes in order (<see cref="IKisFeedSource.SubscribeFeedAsync"/>).
 /// A full buffer drops trades by the consumer's full mode, but never a gap or a healing outcome: one the channel
 /// pushed out is kept aside and handed to the reader before anything still buffered, which keeps the order under
 /// <see cref="BoundedChannelFullMode.DropOldest"/> (the default).
@@ -26,8 +25,8 @@ internal sealed class FeedSubscriber : Subscriber
     private int _heldTrades; // owned by _seedGate
     private Dictionary<Registration, long>? _firstLive; // owned by _seedGate: unix second of the first live record per registration
 
-    public FeedSubscriber(IReadOnlyList<Registration> registrations, int capacity, BoundedChannelFullMode mode, DropReporter drops, bool seeding = false)
-        : base(registrations, drops)
+    public FeedSubscriber(int capacity, BoundedChannelFullMode mode, DropReporter drops, bool seeding = false)
+        : base(drops)
     {
         // Several writers: the receive loop (trades), the supervisor (gaps) and the healer (REST rows, outcomes).
         _channel = Channel.CreateBounded<FeedItem>(ChannelOptions(capacity, mode, singleWriter: false), OnItemDropped);
@@ -44,6 +43,9 @@ internal sealed class FeedSubscriber : Subscriber
 
     /// <summary>True until the seed of a <see cref="FeedOptions.FromStartOfDay"/> feed was delivered.</summary>
     public bool IsSeeding => _seeding;
+
+    /// <summary>A reader for the consumer's handle <paramref name="owner"/>: what the full buffer pushed out first, then the buffer.</summary>
+    public ChannelReader<FeedItem> ReaderFor(object owner) => new OwnedReader<FeedItem>(_channel.Reader, owner, _keptAside);
 
     public override void Write(in ProgramTrade trade)
     {
@@ -89,7 +91,7 @@ internal sealed class FeedSubscriber : Subscriber
                 foreach (ProgramTrade row in rows)
                 {
                     var r = new Registration(row.Venue, row.Code);
-                    if (!Registrations.Contains(r) || (_firstLive!.TryGetValue(r, out long first) && SecondOf(row) >= first))
+                    if (!Holds(r) || (_firstLive!.TryGetValue(r, out long first) && SecondOf(row) >= first))
                     {
                         continue;
                     }
@@ -123,36 +125,7 @@ internal sealed class FeedSubscriber : Subscriber
         }
     }
 
-    /// <summary>Reads until the session ends the stream or <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        ChannelReader<FeedItem> reader = _channel.Reader;
-        while (true)
-        {
-            while (_keptAside.TryDequeue(out FeedItem kept))
-            {
-                yield return kept;
-            }
-
-            if (reader.TryRead(out FeedItem item))
-            {
-                yield return item;
-                continue;
-            }
-
-            if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (_keptAside.TryDequeue(out FeedItem kept))
-                {
-                    yield return kept;
-                }
-
-                yield break;
-            }
-        }
-    }
-
-    private static long SecondOf(in ProgramTrade t) => new DateTimeOffset(t.TradingDate.ToDateTime(t.Time), KisFeed.Rest.KoreaClock.Offset).ToUnixTimeSeconds();
+    private static long SecondOf(in ProgramTrade t) => KoreaTime.At(t.TradingDate, t.Time).ToUnixTimeSeconds();
 
     /// <summary>Holds an item while seeding; false when seeding ended meanwhile (write it normally).</summary>
     private bool Hold(FeedItem item)

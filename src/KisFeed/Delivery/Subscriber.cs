@@ -3,30 +3,35 @@ using System.Threading.Channels;
 namespace KisFeed.Delivery;
 
 /// <summary>
-/// The write side of one consumer's buffer, as the session holds it in its registration table. The receive loop
+/// The write side of one consumer's buffer, as the sessions hold it in their registration tables. The receive loop
 /// writes trades; the supervisor writes gaps and healing outcomes. No write ever waits: a full buffer applies the
-/// consumer's <see cref="BoundedChannelFullMode"/> and the loss is counted.
+/// consumer's <see cref="BoundedChannelFullMode"/> and the loss is counted. A pool's subscription is one subscriber in
+/// the tables of several sessions, so their receive loops write into the same buffer with no merge in between.
 /// </summary>
 /// <remarks>
-/// The session holds subscribers strongly but their public handle only weakly (<see cref="IsAbandoned"/>): a
+/// The sessions hold subscribers strongly but their public handle only weakly (<see cref="IsAbandoned"/>): a
 /// subscription nobody disposed and nobody can reach any more is found by the session's sweep and released, as
 /// nats.net's <c>SubscriptionManager</c> does.
 /// </remarks>
 internal abstract class Subscriber
 {
     private readonly WeakReference<object> _owner = new(new object());
-    private readonly DropReporter _drops;
+    private readonly Lock _setGate = new();
+    private HashSet<Registration> _set = []; // replaced (never mutated) under _setGate; read lock-free
+    private Registration[] _list = []; // replaced (never mutated) under _setGate; read lock-free
     private long _dropped; // Interlocked: the writer and the channel's drop callback
     private long _delivered; // Interlocked: written by the receive loop or the healer, read by anyone
 
-    protected Subscriber(IReadOnlyList<Registration> registrations, DropReporter drops)
+    protected Subscriber(DropReporter drops)
     {
-        Registrations = registrations;
-        _drops = drops;
+        Drops = drops;
     }
 
-    /// <summary>The (venue, code) pairs this consumer receives.</summary>
-    public IReadOnlyList<Registration> Registrations { get; }
+    /// <summary>The session that created it reports its losses (and counts them in its statistics).</summary>
+    public DropReporter Drops { get; }
+
+    /// <summary>The registrations this consumer is in the tables for, over every session, in the order joined.</summary>
+    public IReadOnlyList<Registration> Registrations => Volatile.Read(ref _list);
 
     /// <summary>Updates lost to a full buffer.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -43,6 +48,41 @@ internal abstract class Subscriber
     /// <summary>Ties this subscriber to the handle the consumer holds (weakly).</summary>
     public void SetOwner(object owner) => _owner.SetTarget(owner);
 
+    /// <summary>True when this consumer holds <paramref name="registration"/> (on some session).</summary>
+    public bool Holds(Registration registration) => Volatile.Read(ref _set).Contains(registration);
+
+    /// <summary>Notes that a table now routes <paramref name="registration"/> here (called by the table, under its lock).</summary>
+    public void Join(Registration registration)
+    {
+        lock (_setGate)
+        {
+            if (_set.Contains(registration))
+            {
+                return;
+            }
+
+            Volatile.Write(ref _set, [.. _set, registration]);
+            Volatile.Write(ref _list, [.. _list, registration]);
+        }
+    }
+
+    /// <summary>Notes that no table routes <paramref name="registration"/> here any more.</summary>
+    public void Leave(Registration registration)
+    {
+        lock (_setGate)
+        {
+            if (!_set.Contains(registration))
+            {
+                return;
+            }
+
+            HashSet<Registration> set = [.. _set];
+            set.Remove(registration);
+            Volatile.Write(ref _set, set);
+            Volatile.Write(ref _list, [.. _list.Where(r => r != registration)]);
+        }
+    }
+
     /// <summary>Writes one trade; never blocks.</summary>
     public abstract void Write(in ProgramTrade trade);
 
@@ -56,7 +96,7 @@ internal abstract class Subscriber
     {
     }
 
-    /// <summary>Ends the consumer's stream (with <paramref name="error"/> if the session failed).</summary>
+    /// <summary>Ends the consumer's stream (with <paramref name="error"/> if a session failed). Idempotent: the first call wins.</summary>
     public abstract void Complete(Exception? error = null);
 
     protected void CountDelivered() => Interlocked.Increment(ref _delivered);
@@ -64,7 +104,7 @@ internal abstract class Subscriber
     protected void CountDropped()
     {
         long dropped = Interlocked.Increment(ref _dropped);
-        _drops.Report(this, dropped);
+        Drops.Report(this, dropped);
     }
 
     protected static BoundedChannelOptions ChannelOptions(int capacity, BoundedChannelFullMode mode, bool singleWriter) => new(capacity)
@@ -74,21 +114,4 @@ internal abstract class Subscriber
         SingleReader = false,
         AllowSynchronousContinuations = false,
     };
-}
-
-/// <summary>Reports a consumer's losses at most once a second (the callback runs on the writing task).</summary>
-internal sealed class DropReporter(TimeProvider time, Action<Subscriber, long> report)
-{
-    private long _last = long.MinValue; // Interlocked: any writer
-
-    public void Report(Subscriber subscriber, long droppedSoFar)
-    {
-        long now = time.GetTimestamp();
-        long last = Interlocked.Read(ref _last);
-        if ((last == long.MinValue || time.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1))
-            && Interlocked.CompareExchange(ref _last, now, last) == last)
-        {
-            report(subscriber, droppedSoFar);
-        }
-    }
 }

@@ -36,7 +36,6 @@ internal sealed class ProgramTradeParser
     /// <summary>The documented number of fields per program-trading record.</summary>
     public const int FieldCount = 11;
 
-    private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
     private readonly CodeCache _codes;
     private readonly bool _fastPath;
 
@@ -62,8 +61,6 @@ internal sealed class ProgramTradeParser
         _fastPath = fastPath;
     }
 
-    /// <summary>The trading date (Korea time) of an instant.</summary>
-    public static DateOnly KoreanDate(DateTimeOffset instant) => DateOnly.FromDateTime(instant.ToOffset(Kst).DateTime);
 
     /// <summary>Reads a whole plain frame (<c>0|TR|NNN|payload</c>).</summary>
     public ParseResult ParseFrame(ReadOnlySpan<byte> frame, DateTimeOffset receivedAt, List<ProgramTrade> output)
@@ -188,8 +185,8 @@ internal sealed class ProgramTradeParser
             return _day;
         }
 
-        DateOnly day = KoreanDate(receivedAt);
-        long start = day.ToDateTime(TimeOnly.MinValue).Ticks - Kst.Ticks;
+        DateOnly day = KoreaTime.DateOf(receivedAt);
+        long start = KoreaTime.StartOf(day).UtcTicks;
         _day = day;
         _dayStartUtcTicks = start;
         _dayEndUtcTicks = start + TimeSpan.TicksPerDay;

@@ -105,7 +105,7 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
                     : SecondOf(reach) <= fromSecond
                     ? new GapHealingReport(gap.Id, reg, GapHealing.Healed, inside.Count, null, null, window + ", before the gap")
                     : new GapHealingReport(gap.Id, reg, GapHealing.PartlyHealed, inside.Count, gap.From, reach,
-                        window + $"; {gap.From.ToOffset(KoreaClock.Offset):HH:mm:ss}–{reach:HH:mm:ss} KST is still missing");
+                        window + $"; {KoreaTime.ToKst(gap.From):HH:mm:ss}–{reach:HH:mm:ss} KST is still missing");
             }
 
             RestLog.GapHealed(_logger, gap.Id, reg, report.Outcome, report.Rows, report.Detail);

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace KisFeed.Rest;
 
-/// <summary>Turns a KIS REST error reply into the typed <see cref="KisRestException"/> family.</summary>
+/// <summary>Turns a KIS REST error reply into a <see cref="KisApiException"/> whose message says what to do for its code.</summary>
 internal static class RestErrors
 {
     public const string RateLimit = "EGW00201";
@@ -29,27 +29,20 @@ internal static class RestErrors
     }
 
     /// <summary>The error for a reply that is not a success. <paramref name="body"/> must already be scrubbed of secrets.</summary>
-    public static KisRestException Create(string operation, int status, string body, KisReplyDto? reply)
+    public static KisApiException Create(string operation, int status, string body, KisReplyDto? reply)
     {
         string? code = reply?.ErrorCode ?? reply?.MsgCd;
         string? text = reply?.ErrorDescription ?? reply?.Msg1;
         string kis = code is null && text is null ? $"HTTP {status}: {Shorten(body)}" : $"HTTP {status} {code} {text}".TrimEnd();
-        return code switch
+        string message = code switch
         {
-            RateLimit => new KisRateLimitException(
-                $"KIS refused {operation}: {kis}. Too many REST calls a second for this app key; calls are paced and retried with backoff, so another program or machine is probably using the same app key.",
-                operation, status, code, text),
-            TokenRateLimit => new KisTokenRateLimitException(
-                $"KIS refused {operation}: {kis}. KIS issues one access token a minute per app key; KisFeed keeps the token in the cache directory, so another program asked for one. Wait a minute.",
-                operation, status, code, text),
-            TokenExpired or TokenInvalid => new KisTokenRejectedException(
-                $"KIS refused the access token for {operation}: {kis}, and a renewed token was refused too.",
-                operation, status, code, text),
-            "EGW00101" or "EGW00102" or "EGW00103" or "EGW00104" or "EGW00105" => new KisCredentialException(
-                $"KIS refused {operation}: {kis}. Check KIS_APPKEY and KIS_APPSECRET.",
-                operation, status, code, text),
-            _ => new KisRestException($"KIS answered {operation} with an error: {kis}.", operation, status, code, text),
+            RateLimit => $"KIS refused {operation}: {kis}. Too many REST calls a second for this app key; calls are paced and retried with backoff, so another program or machine is probably using the same app key.",
+            TokenRateLimit => $"KIS refused {operation}: {kis}. KIS issues one access token a minute per app key; KisFeed keeps the token in the cache directory, so another program asked for one. Wait a minute.",
+            TokenExpired or TokenInvalid => $"KIS refused the access token for {operation}: {kis}, and a renewed token was refused too.",
+            "EGW00101" or "EGW00102" or "EGW00103" or "EGW00104" or "EGW00105" => $"KIS refused {operation}: {kis}. Check KIS_APPKEY and KIS_APPSECRET.",
+            _ => $"KIS answered {operation} with an error: {kis}.",
         };
+        return new KisApiException(message, operation, code, text, status);
     }
 
     private static string Shorten(string text)

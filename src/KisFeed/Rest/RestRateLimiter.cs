@@ -56,11 +56,8 @@ internal sealed class RestRateLimiter : RateLimiter
         }
     }
 
-    /// <summary>Waits for the next permit.</summary>
-    public async ValueTask AcquireAsync(CancellationToken ct)
-    {
-        using RateLimitLease lease = await AcquireAsync(1, ct).ConfigureAwait(false);
-    }
+    /// <summary>Waits for the next permit; returns how long this caller had to wait for it (zero when one was free).</summary>
+    public async ValueTask<TimeSpan> AcquireAsync(CancellationToken ct) => await WaitForSlotAsync(1, ct).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public override RateLimiterStatistics GetStatistics()
@@ -106,11 +103,17 @@ internal sealed class RestRateLimiter : RateLimiter
     /// <inheritdoc/>
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
+        _ = await WaitForSlotAsync(permitCount, cancellationToken).ConfigureAwait(false);
+        return Granted;
+    }
+
+    /// <summary>Reserves the next free slot (callers queue in the order they asked), waits for it, and returns the wait.</summary>
+    private async ValueTask<TimeSpan> WaitForSlotAsync(int permitCount, CancellationToken cancellationToken)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(permitCount);
         DateTimeOffset now, slot;
         lock (_gate)
         {
-            // Reserve the next free slot; callers queue in the order they asked.
             now = _time.GetUtcNow();
             slot = now > _next ? now : _next;
             _next = slot + (Period * permitCount);
@@ -139,7 +142,7 @@ internal sealed class RestRateLimiter : RateLimiter
         }
 
         Interlocked.Add(ref _granted, permitCount);
-        return Granted;
+        return slot - now;
     }
 
     private sealed class Lease(bool acquired) : RateLimitLease

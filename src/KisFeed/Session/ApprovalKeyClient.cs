@@ -20,7 +20,7 @@ internal sealed class ApprovalKeyClient : IDisposable
 
     /// <summary>
     /// Requests an approval key. The body is <c>{"grant_type":"client_credentials","appkey":..,"secretkey":..}</c>
-    /// (KIS calls the app secret <c>secretkey</c> here). Failures raise <see cref="KisApprovalException"/> with the HTTP
+    /// (KIS calls the app secret <c>secretkey</c> here). Failures raise <see cref="KisApiException"/> (KIS answered) or <see cref="KisException"/> (no answer) with the HTTP
     /// status and the KIS error, never the secret.
     /// </summary>
     public async Task<string> RequestAsync(string appKey, string appSecret, CancellationToken ct = default)
@@ -48,11 +48,11 @@ internal sealed class ApprovalKeyClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new KisApprovalException($"Could not reach {uri} to get a WebSocket approval key: {ex.Message}. Check the network and the REST URL (KIS_REST_URL).", null, null, ex);
+            throw new KisException($"Could not reach {uri} to get a WebSocket approval key: {ex.Message}. Check the network and the REST URL (KIS_REST_URL).", ex, isTransient: true);
         }
         catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new KisApprovalException($"{uri} did not answer within {_http.Timeout.TotalSeconds:0} s when asked for a WebSocket approval key.", null, null, ex);
+            throw new KisException($"{uri} did not answer within {_http.Timeout.TotalSeconds:0} s when asked for a WebSocket approval key.", new TimeoutException(ex.Message, ex), isTransient: true);
         }
 
         using (response)
@@ -72,10 +72,13 @@ internal sealed class ApprovalKeyClient : IDisposable
                 ? "KIS allows one approval key request per second (another command or client may have just asked); KisFeed retries once after a second."
                 : status is 401 or 403 or 400 ? "Check KIS_APPKEY and KIS_APPSECRET (the app secret is sent as 'secretkey')." : "Retry later.";
             throw response.IsSuccessStatusCode
-                ? new KisApprovalException($"{uri} answered HTTP {status} for {who} without an approval_key: {kis}.", status, code)
-                : new KisApprovalException($"KIS refused the approval key request for {who}: HTTP {status} {kis}. {hint}", status, code);
+                ? new KisApiException($"{uri} answered HTTP {status} for {who} without an approval_key: {kis}.", Operation, code, message, status)
+                : new KisApiException($"KIS refused the approval key request for {who}: HTTP {status} {kis}. {hint}", Operation, code, message, status);
         }
     }
+
+    /// <summary>The <see cref="KisApiException.Operation"/> of an approval request.</summary>
+    public const string Operation = "approval";
 
     /// <summary>True for KIS's rate-limit answer (<c>EGW00201</c>, or HTTP 429).</summary>
     internal static bool IsRateLimit(int? status, string? code) => status == 429 || code == "EGW00201";

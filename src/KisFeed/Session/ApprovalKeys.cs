@@ -12,6 +12,7 @@ internal sealed class ApprovalKeys : IDisposable
     private readonly KisOptions _options;
     private readonly ILogger _log;
     private readonly ApprovalKeyClient _client;
+    private readonly KisMetrics _metrics;
     private readonly Lock _gate = new();
     private string? _current; // owned by _gate
 
@@ -20,6 +21,7 @@ internal sealed class ApprovalKeys : IDisposable
         _options = options;
         _log = log;
         _client = new ApprovalKeyClient(options.RestUri, options.HttpHandler);
+        _metrics = KisMetrics.For(options.MeterFactory);
         _current = options.ApprovalKey;
     }
 
@@ -61,20 +63,19 @@ internal sealed class ApprovalKeys : IDisposable
 
         if (!CanRenew)
         {
-            throw new KisApprovalException(
-                "No WebSocket approval key and no app key/secret to request one. Set KIS_APPKEY and KIS_APPSECRET (or KisOptions.AppKey/AppSecret), or KisOptions.ApprovalKey.",
-                null, null);
+            throw new KisException(
+                "No WebSocket approval key and no app key/secret to request one. Set KIS_APPKEY and KIS_APPSECRET (or KisOptions.AppKey/AppSecret), or KisOptions.ApprovalKey.");
         }
 
         try
         {
-            key = await _client.RequestAsync(_options.AppKey!, _options.AppSecret!, cancellationToken).ConfigureAwait(false);
+            key = await RequestAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (KisApprovalException ex) when (ex.IsRateLimited)
+        catch (KisApiException ex) when (ex.IsRateLimited)
         {
             Log.ApprovalRateLimited(_log, Secrets.Redact(_options.AppKey));
             await Task.Delay(TimeSpan.FromSeconds(1.1), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
-            key = await _client.RequestAsync(_options.AppKey!, _options.AppSecret!, cancellationToken).ConfigureAwait(false);
+            key = await RequestAsync(cancellationToken).ConfigureAwait(false);
         }
 
         Log.ApprovalKeyIssued(_log, Secrets.Redact(_options.AppKey));
@@ -84,6 +85,32 @@ internal sealed class ApprovalKeys : IDisposable
         }
 
         return key;
+    }
+
+    /// <summary>One approval request, counted as a REST call (and, refused as too fast, as <c>EGW00201</c>).</summary>
+    private async Task<string> RequestAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            string key = await _client.RequestAsync(_options.AppKey!, _options.AppSecret!, cancellationToken).ConfigureAwait(false);
+            _metrics.RestCall(ApprovalKeyClient.Operation, "ok");
+            return key;
+        }
+        catch (KisApiException ex)
+        {
+            _metrics.RestCall(ApprovalKeyClient.Operation, "error");
+            if (ex.ErrorCode == "EGW00201")
+            {
+                _metrics.RateLimited(ApprovalKeyClient.Operation);
+            }
+
+            throw;
+        }
+        catch (KisException)
+        {
+            _metrics.RestCall(ApprovalKeyClient.Operation, "unreachable");
+            throw;
+        }
     }
 
     /// <summary>Every secret the session knows, for scrubbing text before it is logged or shown.</summary>

@@ -23,7 +23,7 @@ internal sealed class ControlChannel(TimeProvider time) : IDisposable
 
     /// <summary>
     /// Sends one request (built under the lock by <paramref name="buildMessage"/>; null: no approval key) and waits for its reply. Null when the connection went away first (the next connection
-    /// restores the registration). Throws <see cref="KisTimeoutException"/> when no reply came within <paramref name="timeout"/>.
+    /// restores the registration). Throws <see cref="KisException"/> (with a <see cref="TimeoutException"/> inside) when no reply came within <paramref name="timeout"/>.
     /// </summary>
     public async Task<ControlReply?> RequestAsync(IKisConnection connection, Registration registration, string trType, Func<byte[]?> buildMessage, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -59,7 +59,7 @@ internal sealed class ControlChannel(TimeProvider time) : IDisposable
             catch (TimeoutException)
             {
                 string action = trType == SubscribeRequest.Subscribe ? "subscribe" : "unsubscribe";
-                throw new KisTimeoutException($"KIS did not answer the {action} of {registration} within {timeout.TotalSeconds:0.#} s.");
+                throw new KisException($"KIS did not answer the {action} of {registration} within {timeout.TotalSeconds:0.#} s.", new TimeoutException($"No reply within {timeout}."), isTransient: true);
             }
         }
         finally

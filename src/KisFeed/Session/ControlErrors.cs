@@ -22,7 +22,7 @@ internal static class ControlErrors
     public static bool Holds(ControlReply reply, bool subscribe) =>
         reply.IsSuccess || reply.MsgCd is ControlCodes.AlreadySubscribed || (!subscribe && reply.MsgCd is ControlCodes.NotSubscribed);
 
-    public static (KisControlException Error, SessionAction Action) Refusal(ControlReply reply, Registration registration, bool subscribe, bool canRenewKey, bool restoring, Func<string?, string> scrub)
+    public static (KisApiException Error, SessionAction Action) Refusal(ControlReply reply, Registration registration, bool subscribe, bool canRenewKey, bool restoring, Func<string?, string> scrub)
     {
         string msg1 = scrub(reply.Msg1);
         string what = subscribe ? "subscribe" : "unsubscribe";
@@ -32,13 +32,13 @@ internal static class ControlErrors
             ControlCodes.InvalidApproval when canRenewKey => "KisFeed is requesting a new approval key and reconnecting.",
             ControlCodes.InvalidApproval => "The approval key is unknown or expired: request a new one (POST /oauth2/Approval), or give KisFeed the app key and secret so it can.",
             ControlCodes.AppKeyInUse => "Another session is using this app key (KIS allows one per app key, and may hold the slot for a while after an abnormal close). Close the other session or wait.",
-            ControlCodes.InvalidTrKey => $"'{registration.Code}' is not a stock code KIS knows for {registration.TrId}.",
+            ControlCodes.InvalidTrKey => $"'{registration.Key}' is not a key KIS knows for {registration.TrId} (for a stock TR: not a listed stock code).",
             ControlCodes.InvalidTrId => $"KIS does not serve {registration.TrId} on this server (paper-trading servers do not serve program trading).",
             _ => "See the KIS error-code table in docs/protocol.md.",
         };
-        var error = new KisControlException(
+        var error = new KisApiException(
             $"KIS refused to {what} {registration}: rt_cd={reply.RtCd} {reply.MsgCd} {msg1}. {advice}",
-            reply.MsgCd, msg1, reply.RtCd, registration.TrId, registration.Code);
+            $"{what} {registration}", reply.MsgCd, msg1, rtCd: reply.RtCd, registration: registration);
         SessionAction action = reply.MsgCd switch
         {
             ControlCodes.InvalidApproval when canRenewKey => SessionAction.RenewApprovalKey,
@@ -47,4 +47,13 @@ internal static class ControlErrors
         };
         return (error, action);
     }
+
+    /// <summary>What a subscribe refused by KIS means for the registration: over the cap for <c>OPSP0008</c>, refused otherwise.</summary>
+    public static RegistrationStatus StatusOf(Registration registration, ControlReply reply, KisException error) =>
+        new(registration, reply.MsgCd == ControlCodes.MaxSubscribeOver ? RegistrationState.OverLimit : RegistrationState.Refused)
+        {
+            ErrorCode = reply.MsgCd,
+            Message = error.Message,
+            Error = error,
+        };
 }

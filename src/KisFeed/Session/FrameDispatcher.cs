@@ -10,7 +10,7 @@ namespace KisFeed.Session;
 /// the receive loop of the current connection (there is one at a time), so nothing is locked: the parser, its
 /// batch and the AES keys, which are taken from every subscribe reply (a new session issues new ones).
 /// </summary>
-internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters counters, Action<FrameError, string, ReadOnlySpan<byte>, int> reject)
+internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters counters, KisMetrics metrics, Action<FrameError, string, ReadOnlySpan<byte>, int> reject)
 {
     private readonly ProgramTradeParser _parser = new();
     private readonly List<ProgramTrade> _batch = new(64);
@@ -106,6 +106,11 @@ internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters c
         }
 
         Interlocked.Add(ref counters.Records, _batch.Count);
+        if (_batch.Count > 0)
+        {
+            metrics.Records(_batch[0].Venue, _batch.Count); // one frame, one TR: one venue
+        }
+
         _batch.Clear();
     }
 

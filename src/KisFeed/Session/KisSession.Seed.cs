@@ -1,6 +1,3 @@
-using KisFeed.Delivery;
-using KisFeed.Rest;
-
 namespace KisFeed.Session;
 
 /// <summary>
@@ -11,22 +8,7 @@ namespace KisFeed.Session;
 internal sealed partial class KisSession
 {
     /// <summary>KRX opens at 09:00 KST; NXT's pre-market (and so the unified feed) at 08:00.</summary>
-    internal static TimeSpan OpeningOf(Venue venue) => venue == Venue.Krx ? TimeSpan.FromHours(9) : TimeSpan.FromHours(8);
-
-    /// <summary>Adds a seeding feed consumer, then fetches its day so far in the background (tracked like healing).</summary>
-    public async Task AddSeededAsync(FeedSubscriber subscriber, CancellationToken cancellationToken)
-    {
-        await AddAsync(subscriber, cancellationToken).ConfigureAwait(false);
-        DateTimeOffset live = Time.GetUtcNow();
-        lock (_healingGate)
-        {
-            _healing.RemoveAll(t => t.IsCompleted);
-            _healing.Add(SeedAsync(subscriber, live));
-        }
-    }
-
-    private async Task SeedAsync(FeedSubscriber subscriber, DateTimeOffset live) =>
-        subscriber.CompleteSeed(await FetchSeedAsync(subscriber.Registrations, live).ConfigureAwait(false));
+    internal static TimeOnly OpeningOf(Venue venue) => venue == Venue.Krx ? new TimeOnly(9, 0) : new TimeOnly(8, 0);
 
     /// <summary>
     /// The seed of <paramref name="registrations"/> live since <paramref name="live"/>: a seed gap per opening time (from
@@ -36,13 +18,13 @@ internal sealed partial class KisSession
     internal async Task<IReadOnlyList<(DataGap Gap, IReadOnlyList<ProgramTrade> Rows, IReadOnlyList<GapHealingReport> Reports)>> FetchSeedAsync(
         IReadOnlyList<Registration> registrations, DateTimeOffset live)
     {
-        DateTimeOffset kst = KoreaClock.ToKst(live);
+        DateOnly today = KoreaTime.DateOf(live);
         var gaps = new List<DataGap>();
-        foreach (IGrouping<TimeSpan, Registration> group in registrations.GroupBy(r => OpeningOf(r.Venue)))
+        foreach (IGrouping<TimeOnly, Registration> group in registrations.GroupBy(r => OpeningOf(r.Venue)))
         {
             // Before the venue opens, "the day so far" is the calendar day (KST): REST gives what it has and the report says so.
-            var open = new DateTimeOffset(kst.Date + group.Key, KoreaClock.Offset);
-            DateTimeOffset from = open < live ? open : new DateTimeOffset(kst.Date, KoreaClock.Offset);
+            DateTimeOffset open = KoreaTime.At(today, group.Key);
+            DateTimeOffset from = open < live ? open : KoreaTime.StartOf(today);
             if (from < live)
             {
                 gaps.Add(new DataGap(Interlocked.Increment(ref _nextGapId), from, live, [.. group], "before the subscription: the day so far, seeded from REST") { IsSeed = true });
@@ -56,9 +38,11 @@ internal sealed partial class KisSession
             for (int i = 0; i < gaps.Count; i++)
             {
                 seeds.Add((gaps[i], results[i].Rows, results[i].Reports));
+                _metrics.RestRecords(results[i].Rows);
                 foreach (GapHealingReport report in results[i].Reports)
                 {
                     Log.GapHealed(_log, report.GapId, report.Registration, report.Outcome, report.Rows, report.Detail);
+                    _metrics.Healing(report.Outcome, seed: true);
                 }
             }
         }

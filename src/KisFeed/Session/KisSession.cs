@@ -22,6 +22,8 @@ internal sealed partial class KisSession : IAsyncDisposable
     private readonly FrameDispatcher _dispatcher;
     private readonly SessionCounters _counters = new();
     private readonly DropReporter _drops;
+    private readonly KisMetrics _metrics;
+    private readonly RejectionThrottle _rejections;
     private readonly CancellationTokenSource _stop = new();
     private readonly IGapHealer? _healer; // heals gaps (when KisOptions.HealGaps) and seeds feeds that ask for the day so far
     private readonly Lock _startGate = new();
@@ -38,8 +40,10 @@ internal sealed partial class KisSession : IAsyncDisposable
         _table = new RegistrationTable(options.MaxRegistrations);
         _control = new ControlChannel(options.TimeProvider);
         _keys = new ApprovalKeys(options, log);
-        _dispatcher = new FrameDispatcher(_table, _counters, Reject);
-        _drops = new DropReporter(options.TimeProvider, ReportDrops);
+        _metrics = KisMetrics.For(options.MeterFactory);
+        _rejections = new RejectionThrottle(options.TimeProvider);
+        _dispatcher = new FrameDispatcher(_table, _counters, _metrics, Reject);
+        _drops = new DropReporter(options.TimeProvider, ReportDrops, CountDrop);
     }
 
     public KisOptions Options => _options;
@@ -50,18 +54,19 @@ internal sealed partial class KisSession : IAsyncDisposable
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    public TradeSubscriber NewTradeSubscriber(IReadOnlyList<Registration> registrations) =>
-        new(registrations, _options.ConsumerBufferCapacity, _options.ConsumerFullMode, _drops);
+    /// <summary>A buffer for a subscription of trades; its losses are reported (and counted) by this session.</summary>
+    public TradeSubscriber NewTradeSubscriber(SubscribeOptions? options, bool shared = false) =>
+        new(options?.BufferCapacity ?? _options.ConsumerBufferCapacity, options?.FullMode ?? _options.ConsumerFullMode, _drops, singleWriter: !shared);
 
-    public FeedSubscriber NewFeedSubscriber(IReadOnlyList<Registration> registrations, bool seeding = false) =>
-        new(registrations, _options.ConsumerBufferCapacity, _options.ConsumerFullMode, _drops, seeding);
+    /// <summary>A buffer for a feed; seeding when the feed starts from the day so far.</summary>
+    public FeedSubscriber NewFeedSubscriber(SubscribeOptions? options, bool seeding) =>
+        new(options?.BufferCapacity ?? _options.ConsumerBufferCapacity, options?.FullMode ?? _options.ConsumerFullMode, _drops, seeding);
 
     public KisClientStatistics GetStatistics()
     {
-        long dropped = _table.Subscribers.Sum(s => s.Dropped);
         LiveConnection? connection = _connection;
         return new KisClientStatistics(_state, Interlocked.Read(ref _counters.Frames), Interlocked.Read(ref _counters.Records),
-            dropped + Interlocked.Read(ref _counters.DroppedByEnded), Interlocked.Read(ref _counters.Rejected), Interlocked.Read(ref _counters.Controls),
+            Interlocked.Read(ref _counters.Dropped), Interlocked.Read(ref _counters.Rejected), Interlocked.Read(ref _counters.Controls),
             Interlocked.Read(ref _counters.PingPongs), Interlocked.Read(ref _counters.Reconnects), _table.Count, connection?.ConnectedAt,
             (connection ?? _lastConnection)?.LastMessageAt, Interlocked.Read(ref _counters.Damaged), Interlocked.Read(ref _counters.Gaps));
     }
@@ -85,34 +90,68 @@ internal sealed partial class KisSession : IAsyncDisposable
         return wait.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Where a registration this session holds stands now (active, pending, or refused when last re-sent).</summary>
+    public RegistrationStatus StatusOf(Registration registration) => _table.StatusOf(registration);
+
     /// <summary>
-    /// Adds a consumer and registers what it is the first to want. All or nothing: when KIS refuses one, the
-    /// consumer is removed again (releasing what this call registered) and the refusal is thrown.
+    /// Adds <paramref name="registrations"/> to a consumer and registers at KIS those it is the first to want; returns
+    /// where each stands, in the order given. Partial: a registration over the cap or refused by KIS is reported so and
+    /// not held, and the others are. A session failure (no connection, no reply in time) throws, and what this call
+    /// added to the consumer is removed again.
     /// </summary>
-    public async Task AddAsync(Subscriber subscriber, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RegistrationStatus>> AddAsync(Subscriber subscriber, IReadOnlyList<Registration> registrations, CancellationToken cancellationToken)
     {
-        IReadOnlyList<Registration> added = _table.Add(subscriber);
+        RegistrationTable.AddResult added = _table.Add(subscriber, registrations);
+        var outcome = new Dictionary<Registration, RegistrationStatus>();
+        foreach (Registration r in added.OverLimit)
+        {
+            outcome[r] = OverLimit(r);
+        }
+
         try
         {
             await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-            foreach (Registration r in added)
+            foreach (Registration r in added.ToSend)
             {
-                await RegisterAsync(r, cancellationToken).ConfigureAwait(false);
+                RegistrationStatus status = await RegisterAsync(r, cancellationToken).ConfigureAwait(false);
+                if (!status.IsHeld)
+                {
+                    await RemoveAsync(subscriber, [r]).ConfigureAwait(false); // KIS never held it: nothing to release there
+                    _table.NoteRefused(status); // for any consumer that joined it meanwhile
+                }
+
+                outcome[r] = status;
             }
         }
         catch
         {
-            await RemoveAsync(subscriber).ConfigureAwait(false);
+            await RemoveAsync(subscriber, added.Held).ConfigureAwait(false);
             throw;
+        }
+
+        foreach (RegistrationStatus status in outcome.Values.Where(s => !s.IsHeld))
+        {
+            _events.SubscriptionFailed(new SubscriptionFailedEventArgs(status, restoring: false));
+        }
+
+        return [.. registrations.Select(r => outcome.TryGetValue(r, out RegistrationStatus? s) ? s : _table.StatusOf(r))];
+    }
+
+    /// <summary>Removes registrations from a consumer and releases at KIS what nobody else wants. The consumer's stream goes on.</summary>
+    public async ValueTask RemoveAsync(Subscriber subscriber, IEnumerable<Registration> registrations)
+    {
+        foreach (Registration r in _table.Remove(subscriber, registrations))
+        {
+            await UnregisterAsync(r).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Removes a consumer, ends its stream and releases at KIS what nobody else wants.</summary>
-    public async ValueTask RemoveAsync(Subscriber subscriber)
+    /// <summary>Takes a consumer out of every registration it holds here (its stream goes on) and returns what nobody wants any more.</summary>
+    public IReadOnlyList<Registration> Detach(Subscriber subscriber) => _table.RemoveAll(subscriber);
+
+    /// <summary>Releases at KIS registrations nobody wants any more (see <see cref="Detach"/>).</summary>
+    public async ValueTask ReleaseAsync(IReadOnlyList<Registration> released)
     {
-        IReadOnlyList<Registration> released = _table.Remove(subscriber);
-        Interlocked.Add(ref _counters.DroppedByEnded, subscriber.Dropped);
-        subscriber.Complete();
         foreach (Registration r in released)
         {
             await UnregisterAsync(r).ConfigureAwait(false);
@@ -124,37 +163,59 @@ internal sealed partial class KisSession : IAsyncDisposable
     {
         foreach (Subscriber s in _table.Abandoned())
         {
-            Log.AbandonedSubscription(_log, s.Registrations.Count, string.Join(' ', s.Registrations.Take(10)));
-            await RemoveAsync(s).ConfigureAwait(false);
+            IReadOnlyList<Registration> mine = _table.RegistrationsOf(s);
+            Log.AbandonedSubscription(_log, mine.Count, string.Join(' ', mine.Take(10)));
+            IReadOnlyList<Registration> released = Detach(s);
+            s.Complete();
+            await ReleaseAsync(released).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Registers one pair on the current connection; with none, the next connection's restore will.</summary>
-    private async Task RegisterAsync(Registration registration, CancellationToken cancellationToken)
+    private RegistrationStatus OverLimit(Registration registration)
     {
+        string message = $"{registration} would take the session over its {_table.Limit} registrations ({_table.Count} held). " +
+            "KIS counts one registration per (TR id, key) pair, so one code on all three venues takes 3. " +
+            "Subscribe to fewer codes or venues, or unsubscribe others first; each app key gets its own session, so more app keys (a KisClientPool) allow more.";
+        return new RegistrationStatus(registration, RegistrationState.OverLimit) { Message = message, Error = new KisException(message) };
+    }
+
+    /// <summary>
+    /// Registers one pair on the current connection and says where it stands: active once KIS confirmed it, pending
+    /// when there is no usable connection (the next connection's restore sends it), refused with KIS's reason.
+    /// </summary>
+    private async Task<RegistrationStatus> RegisterAsync(Registration registration, CancellationToken cancellationToken)
+    {
+        var pending = new RegistrationStatus(registration, RegistrationState.Pending);
         LiveConnection? connection = _connection;
         if (connection is null || !connection.IsUsable)
         {
-            return;
+            return pending;
         }
 
         if (await GateRefusesAsync(cancellationToken).ConfigureAwait(false) is { } refused)
         {
             connection.Drop($"Closed instead of registering: {refused}", ReconnectReason.ConnectionLost);
-            return; // still wanted: the next connection the gate allows restores it
+            return pending; // still wanted: the next connection the gate allows restores it
         }
 
         ControlReply? reply = await RequestAsync(connection, registration, SubscribeRequest.Subscribe, cancellationToken).ConfigureAwait(false);
         if (reply is null)
         {
-            return; // the connection dropped; the reconnect re-sends it
+            return pending; // the connection dropped; the reconnect re-sends it
         }
 
-        KisControlException? error = Apply(reply, registration, subscribe: true, connection);
-        if (error is not null && !(reply.MsgCd == ControlCodes.InvalidApproval && _keys.CanRenew))
+        KisApiException? error = Apply(reply, registration, subscribe: true, connection);
+        if (error is null)
         {
-            throw error;
+            return new RegistrationStatus(registration, RegistrationState.Active);
         }
+
+        if (reply.MsgCd == ControlCodes.InvalidApproval && _keys.CanRenew)
+        {
+            return pending; // a new approval key is on its way; the reconnect restores it
+        }
+
+        return ControlErrors.StatusOf(registration, reply, error);
     }
 
     private async Task UnregisterAsync(Registration registration)
@@ -192,12 +253,12 @@ internal sealed partial class KisSession : IAsyncDisposable
             }
 
             string? key = _keys.Current;
-            return key is null ? null : SubscribeRequest.Build(key, _options.CustomerType, trType, registration.TrId, registration.Code);
+            return key is null ? null : SubscribeRequest.Build(key, _options.CustomerType, trType, registration.TrId, registration.Key);
         }, _options.ReplyTimeout, cancellationToken);
     }
 
     /// <summary>Records what a reply means (confirmed or not) and acts on session-level refusals. Null: the request succeeded.</summary>
-    private KisControlException? Apply(ControlReply reply, Registration registration, bool subscribe, LiveConnection connection)
+    private KisApiException? Apply(ControlReply reply, Registration registration, bool subscribe, LiveConnection connection)
     {
         Log.ControlReply(_log, subscribe ? "subscribe" : "unsubscribe", registration, reply.MsgCd, _keys.Scrub(reply.Msg1));
         if (ControlErrors.Holds(reply, subscribe))
@@ -214,7 +275,7 @@ internal sealed partial class KisSession : IAsyncDisposable
             return null;
         }
 
-        (KisControlException error, SessionAction action) = ControlErrors.Refusal(reply, registration, subscribe, _keys.CanRenew, _state != ConnectionState.Connected, _keys.Scrub);
+        (KisApiException error, SessionAction action) = ControlErrors.Refusal(reply, registration, subscribe, _keys.CanRenew, _state != ConnectionState.Connected, _keys.Scrub);
         switch (action)
         {
             case SessionAction.RenewApprovalKey:
@@ -232,16 +293,28 @@ internal sealed partial class KisSession : IAsyncDisposable
     private void Reject(FrameError error, string detail, ReadOnlySpan<byte> frame, int delivered)
     {
         Interlocked.Increment(ref _counters.Rejected);
-        Log.FrameRejected(_log, error, detail, delivered, FrameDispatcher.Printable(frame));
+        _metrics.FrameRejected(error);
+        if (!_rejections.ShouldReport(error, out long suppressed))
+        {
+            return; // counted; its number goes with the next report of this reason
+        }
+
+        Log.FrameRejected(_log, error, detail, delivered, suppressed, FrameDispatcher.Printable(frame));
         if (_events.WantsRejectedFrames)
         {
-            _events.FrameRejected(new FrameRejectedEventArgs(error, detail, frame.ToArray(), delivered));
+            _events.FrameRejected(new FrameRejectedEventArgs(error, detail, frame.ToArray(), delivered, suppressed));
         }
+    }
+
+    private void CountDrop()
+    {
+        Interlocked.Increment(ref _counters.Dropped);
+        _metrics.RecordDropped();
     }
 
     private void ReportDrops(Subscriber subscriber, long dropped)
     {
-        Log.ConsumerDropping(_log, string.Join(',', subscriber.Registrations.Take(5)), dropped, _options.ConsumerFullMode);
+        Log.ConsumerDropping(_log, string.Join(',', subscriber.Registrations.Take(5)), dropped);
         _events.RecordsDropped(new RecordsDroppedEventArgs(subscriber.Registrations, dropped));
     }
 

@@ -51,12 +51,15 @@ internal static partial class Log
     public static partial void GapHealed(ILogger logger, long gapId, Registration registration, GapHealing outcome, int rows, string detail);
 
 
-    [LoggerMessage(2000, LogLevel.Warning, "Rejected frame ({Error}): {Detail}; {Delivered} record(s) delivered; raw: {Raw}")]
-    public static partial void FrameRejected(ILogger logger, FrameError error, string detail, int delivered, string raw);
+    [LoggerMessage(2000, LogLevel.Warning, "Rejected frame ({Error}): {Detail}; {Delivered} record(s) delivered; {Suppressed} more of this kind since the last report; raw: {Raw}")]
+    public static partial void FrameRejected(ILogger logger, FrameError error, string detail, int delivered, long suppressed, string raw);
 
-    [LoggerMessage(3000, LogLevel.Warning, "Consumer of {Registrations} is falling behind: {Dropped} update(s) dropped so far ({Mode})")]
-    public static partial void ConsumerDropping(ILogger logger, string registrations, long dropped, System.Threading.Channels.BoundedChannelFullMode mode);
+    [LoggerMessage(3000, LogLevel.Warning, "Consumer of {Registrations} is falling behind: {Dropped} update(s) dropped so far")]
+    public static partial void ConsumerDropping(ILogger logger, string registrations, long dropped);
 
     [LoggerMessage(3001, LogLevel.Error, "An event handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Event handlers are falling behind: {Dropped} event(s) dropped so far (the queue holds 4096); keep handlers short or hand the work off")]
+    public static partial void EventsDropped(ILogger logger, long dropped);
 }

@@ -10,6 +10,6 @@ internal sealed class SessionCounters
     public long Controls;
     public long PingPongs;
     public long Reconnects;
-    public long DroppedByEnded;
+    public long Dropped;
     public long Gaps;
 }

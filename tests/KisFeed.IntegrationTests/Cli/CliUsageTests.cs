@@ -304,6 +304,38 @@ public sealed class CliUsageTests : IDisposable
         Assert.DoesNotContain(SimulatorCredential.Demo.AppSecret, stderr);
     }
 
+    [Theory]
+    [InlineData("통합", Venue.Unified)]
+    [InlineData("un", Venue.Unified)]
+    [InlineData("total", Venue.Unified)]
+    [InlineData("st", Venue.Krx)]
+    [InlineData("nx", Venue.Nxt)]
+    [InlineData("NXT", Venue.Nxt)]
+    [InlineData("H0STPGM0", Venue.Krx)]
+    public void TheCliTakesTheShortFormsOfVenuesPeopleType(string text, Venue expected)
+    {
+        Assert.True(CliApp.TryParseVenue(text, out Venue venue));
+        Assert.Equal(expected, venue);
+        Assert.False(CliApp.TryParseVenue("kosdaq", out _));
+    }
+
+    [Fact]
+    public async Task RegistrationsOverTheSessionsCapAreNamedAndTheRestIsWatched()
+    {
+        // 14 codes on all three venues need 42 registrations of one session's 41: the last (unified) is not sent.
+        string[] codes = [.. Enumerable.Range(100_000, 14).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        (int exit, string stdout, string stderr) = await RunAsync(["watch", .. codes, "--venue", "all", "--format", "jsonl", "--duration", "4s"]);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("H0UNPGM0/100013 not subscribed: over the session's registrations", stderr);
+        Assert.Contains("the other codes go on", stderr);
+        var seen = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (e.GetProperty("venue").GetString(), e.GetProperty("code").GetString()))
+            .ToHashSet();
+        Assert.DoesNotContain(("unified", "100013"), seen);
+        Assert.Contains(("krx", "100013"), seen);
+    }
+
     [Fact]
     public async Task ACodeTheServerRefusesCostsOnlyThatCode()
     {

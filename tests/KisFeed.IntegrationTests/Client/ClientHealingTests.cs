@@ -40,7 +40,7 @@ public sealed class ClientHealingTests : IDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(db);
         await using (recorder)
         {
-            recording = recorder.RecordAsync(Tee(client.FeedAsync(["005930"], [Venue.Nxt], stop.Token)), stop.Token);
+            recording = recorder.RecordAsync(Tee(client.FeedAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: stop.Token)), stop.Token);
             await WaitUntilAsync(() => Count(FeedItemKind.Trade) >= 3, ct, "live trades");
             await sim.DropAllSessionsAsync(DropMode.Abort);
             await WaitUntilAsync(() => Count(FeedItemKind.GapHealed) == 1, ct, "the gap healed");

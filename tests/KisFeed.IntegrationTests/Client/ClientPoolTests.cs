@@ -18,7 +18,7 @@ public class ClientPoolTests
         Assert.Equal(82, pool.Capacity);
 
         string[] codes = [.. Enumerable.Range(100_000, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        await using PooledSubscription sub = await pool.SubscribeAsync(codes, VenueExtensions.All, deadline.Token); // 60 registrations
+        await using IKisSubscription<ProgramTrade> sub = await pool.SubscribeAsync(Registration.Of(codes, VenueExtensions.All), cancellationToken: deadline.Token); // 60 registrations
 
         Assert.Equal(60, pool.RegistrationCount);
         Assert.Equal(2, sim.ActiveSessionCount);
@@ -38,10 +38,13 @@ public class ClientPoolTests
 
         Assert.Equal(60, seen.Count);
 
-        // 23 more would need 83 slots: refused before anything is sent.
+        // 24 more need 84 slots of 82: 22 are held, the last 2 are over the pool's cap and never sent.
         string[] more = [.. Enumerable.Range(200_000, 8).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        await Assert.ThrowsAsync<KisSubscriptionLimitException>(() => pool.SubscribeAsync(more, VenueExtensions.All, deadline.Token));
-        Assert.Equal(60, pool.RegistrationCount);
+        await using IKisSubscription<ProgramTrade> extra = await pool.SubscribeAsync(Registration.Of(more, VenueExtensions.All), cancellationToken: deadline.Token);
+        Assert.Equal(22, extra.Registrations.Count(r => r.State == RegistrationState.Active));
+        Assert.Equal(2, extra.Registrations.Count(r => r.State == RegistrationState.OverLimit));
+        Assert.Equal(82, pool.RegistrationCount);
+        Assert.Equal(82, sim.Sessions.Sum(s => s.Registrations.Count));
     }
 
     [Fact]

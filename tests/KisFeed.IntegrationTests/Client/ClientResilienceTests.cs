@@ -26,7 +26,7 @@ public class ClientResilienceTests
         var received = new ConcurrentQueue<ProgramTrade>();
         var consumer = Task.Run(async () =>
         {
-            await foreach (ProgramTrade t in client.ProgramTradesAsync(["005930", "000660"], [Venue.Nxt, Venue.Krx], deadline.Token))
+            await foreach (ProgramTrade t in client.ProgramTradesAsync(Registration.Of(["005930", "000660"], [Venue.Nxt, Venue.Krx]), cancellationToken: deadline.Token))
             {
                 received.Enqueue(t);
             }
@@ -66,8 +66,8 @@ public class ClientResilienceTests
         }, deadline.Token);
         await using var a = new KisRealtimeClient(Options(sim));
         await using var b = new KisRealtimeClient(Options(sim) with { AppKey = "PSSECONDAPPKEY000000000000000000000A", AppSecret = new string('s', 180) });
-        await using ProgramTradeSubscription subA = await a.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
-        await using ProgramTradeSubscription subB = await b.SubscribeAsync(["000660"], [Venue.Unified], deadline.Token);
+        await using IKisSubscription<ProgramTrade> subA = await a.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
+        await using IKisSubscription<ProgramTrade> subB = await b.SubscribeAsync(Registration.Of(["000660"], [Venue.Unified]), cancellationToken: deadline.Token);
         Assert.Equal(2, sim.ActiveSessionCount);
 
         await sim.DropAllSessionsAsync(DropMode.Abort);
@@ -87,7 +87,7 @@ public class ClientResilienceTests
             PingTimeout = TimeSpan.FromMilliseconds(1000),
         }, deadline.Token);
         await using var client = new KisRealtimeClient(Options(sim));
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
 
         await WaitUntilAsync(() => sim.Sessions.Single().PongsReceived >= 15, deadline.Token, "15 PINGPONG echoes");
         Assert.Equal(0, client.GetStatistics().Reconnects);
@@ -110,8 +110,8 @@ public class ClientResilienceTests
         var drops = new ConcurrentQueue<RecordsDroppedEventArgs>();
         client.RecordsDropped += (_, e) => drops.Enqueue(e);
 
-        await using ProgramTradeSubscription stuck = await client.SubscribeAsync(["005930", "000660"], VenueExtensions.All, deadline.Token); // never read
-        await using ProgramTradeSubscription reader = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> stuck = await client.SubscribeAsync(Registration.Of(["005930", "000660"], VenueExtensions.All), cancellationToken: deadline.Token); // never read
+        await using IKisSubscription<ProgramTrade> reader = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
         List<ProgramTrade> read = await ReadUntilAsync(reader, s => s.Count >= 200, deadline.Token, "the other consumer keeps getting data");
 
         await WaitUntilAsync(() => sim.Sessions.Single().PongsReceived >= 10 && stuck.Dropped > 0 && !drops.IsEmpty, deadline.Token, "PINGPONG answered while a consumer is stuck");
@@ -131,7 +131,7 @@ public class ClientResilienceTests
         await using var client = new KisRealtimeClient(Options(sim));
         var rejected = new ConcurrentQueue<FrameRejectedEventArgs>();
         client.FrameRejected += (_, e) => rejected.Enqueue(e);
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
 
         byte[] invalidUtf8 = [.. Encoding.ASCII.GetBytes("0|H0NXPGM0|001|005930^092237^1^2^3^4^2^2^5^6^"), 0xFF, 0xFE];
         byte[][] bad =
@@ -175,7 +175,7 @@ public class ClientResilienceTests
         await using var client = new KisRealtimeClient(Options(sim) with { IdleTimeout = TimeSpan.FromMilliseconds(500) });
         var reasons = new ConcurrentQueue<string>();
         client.StateChanged += (_, e) => reasons.Enqueue(e.Reason);
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
         await ReadUntilAsync(sub, s => s.Count >= 3, deadline.Token, "data before the stall");
 
         sim.Stall(true);
@@ -192,7 +192,7 @@ public class ClientResilienceTests
         using CancellationTokenSource deadline = Deadline(30);
         await using KisSimulator sim = await KisSimulator.StartAsync(Sim, deadline.Token);
         await using var client = new KisRealtimeClient(Options(sim));
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
         long approvals = sim.ApprovalsIssued;
 
         sim.InvalidateApprovalKeys();
@@ -212,7 +212,7 @@ public class ClientResilienceTests
         var client = new KisRealtimeClient(Options(sim, logs) with { HttpHandler = issued });
         string? approvalKey = null;
         string? firstApprovalKey = null;
-        await using (ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token))
+        await using (IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token))
         {
             await ReadUntilAsync(sub, s => s.Count >= 3, deadline.Token, "data");
             firstApprovalKey = issued.Keys.Last();

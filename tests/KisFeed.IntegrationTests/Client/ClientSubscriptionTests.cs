@@ -15,7 +15,7 @@ public class ClientSubscriptionTests
         await using KisSimulator sim = await KisSimulator.StartAsync(Sim, deadline.Token);
         await using var client = new KisRealtimeClient(Options(sim));
 
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(Codes, VenueExtensions.All, deadline.Token);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(Codes, VenueExtensions.All), cancellationToken: deadline.Token);
         List<ProgramTrade> seen = await ReadUntilAsync(sub, s => s.Select(t => (t.Venue, t.Code)).Distinct().Count() == 6 && s.Count >= 60, deadline.Token, "all 6 registrations delivered");
 
         Assert.Equal(6, client.Registrations.Count);
@@ -61,7 +61,7 @@ public class ClientSubscriptionTests
         await using var client = new KisRealtimeClient(Options(sim));
 
         int received = 0;
-        await foreach (ProgramTrade t in client.ProgramTradesAsync(Codes, Venue.Nxt, deadline.Token))
+        await foreach (ProgramTrade t in client.ProgramTradesAsync(Registration.Of(Codes, Venue.Nxt), cancellationToken: deadline.Token))
         {
             Assert.Equal(Venue.Nxt, t.Venue);
             if (++received == 5)
@@ -73,7 +73,7 @@ public class ClientSubscriptionTests
         Assert.Empty(client.Registrations);
         await WaitUntilAsync(() => sim.Sessions.Single().Registrations.Count == 0, deadline.Token, "the simulator no longer holds registrations");
         long recordsAtUnsubscribe = sim.Sessions.Single().RecordsSent;
-        await using ProgramTradeSubscription other = await client.SubscribeAsync(["035420"], [Venue.Krx], deadline.Token);
+        await using IKisSubscription<ProgramTrade> other = await client.SubscribeAsync(Registration.Of(["035420"], [Venue.Krx]), cancellationToken: deadline.Token);
         List<ProgramTrade> after = await ReadUntilAsync(other, s => s.Count >= 10, deadline.Token, "10 records of the new subscription");
         Assert.All(after, t => Assert.Equal(("035420", Venue.Krx), (t.Code, t.Venue)));
         Assert.All(sim.GetLedger(sim.Sessions.Single().Id).Skip((int)recordsAtUnsubscribe), e => Assert.Equal("035420", e.Code));
@@ -86,8 +86,8 @@ public class ClientSubscriptionTests
         await using KisSimulator sim = await KisSimulator.StartAsync(Sim, deadline.Token);
         await using var client = new KisRealtimeClient(Options(sim));
 
-        await using ProgramTradeSubscription a = await client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
-        ProgramTradeSubscription b = await client.SubscribeAsync(["005930", "000660"], [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> a = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
+        IKisSubscription<ProgramTrade> b = await client.SubscribeAsync(Registration.Of(["005930", "000660"], [Venue.Nxt]), cancellationToken: deadline.Token);
         Assert.Equal(2, client.Registrations.Count);
         Assert.Equal(2, sim.Sessions.Single().Registrations.Count);
         await ReadUntilAsync(b, s => s.Any(t => t.Code == "000660") && s.Any(t => t.Code == "005930"), deadline.Token, "b sees both codes");
@@ -107,13 +107,15 @@ public class ClientSubscriptionTests
         await using var client = new KisRealtimeClient(Options(sim) with { MaxRegistrations = 100 });
 
         string[] codes = [.. Enumerable.Range(100_000, 41).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        await using ProgramTradeSubscription first = await client.SubscribeAsync(codes, [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> first = await client.SubscribeAsync(Registration.Of(codes, [Venue.Nxt]), cancellationToken: deadline.Token);
         Assert.Equal(41, sim.Sessions.Single().Registrations.Count);
 
-        KisControlException e = await Assert.ThrowsAsync<KisControlException>(() => client.SubscribeAsync(["200000"], [Venue.Nxt], deadline.Token));
-        Assert.Equal("OPSP0008", e.MsgCd);
-        Assert.Equal("MAX SUBSCRIBE OVER", e.Msg1);
-        Assert.Contains("41", e.Message);
+        await using IKisSubscription<ProgramTrade> more = await client.SubscribeAsync([new Registration(Venue.Nxt, "200000")], cancellationToken: deadline.Token);
+        RegistrationStatus over = Assert.Single(more.Registrations);
+        Assert.Equal(RegistrationState.OverLimit, over.State);
+        Assert.Equal("OPSP0008", over.ErrorCode);
+        Assert.Contains("MAX SUBSCRIBE OVER", over.Message);
+        Assert.Contains("41", over.Message);
         Assert.Equal(41, client.Registrations.Count);
         Assert.Equal(ConnectionState.Connected, client.State);
     }
@@ -126,13 +128,14 @@ public class ClientSubscriptionTests
         await using var client = new KisRealtimeClient(Options(sim));
 
         string[] codes = [.. Enumerable.Range(100_000, 14).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        await using ProgramTradeSubscription all = await client.SubscribeAsync(codes[..13], VenueExtensions.All, deadline.Token); // 39
-        KisSubscriptionLimitException e = await Assert.ThrowsAsync<KisSubscriptionLimitException>(() => client.SubscribeAsync([codes[13]], VenueExtensions.All, deadline.Token));
-        Assert.Equal((39, 3, 41), (e.Current, e.Requested, e.Limit));
-        Assert.Contains("41", e.Message);
-        Assert.Equal(39, sim.Sessions.Single().Registrations.Count);
-        await using ProgramTradeSubscription two = await client.SubscribeAsync([codes[13]], [Venue.Krx, Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> all = await client.SubscribeAsync(Registration.Of(codes[..13], VenueExtensions.All), cancellationToken: deadline.Token); // 39
+        // Three more would make 42: two fit, the third is reported over the cap and never sent.
+        await using IKisSubscription<ProgramTrade> three = await client.SubscribeAsync(Registration.Of([codes[13]], VenueExtensions.All), cancellationToken: deadline.Token);
+        Assert.Equal([RegistrationState.Active, RegistrationState.Active, RegistrationState.OverLimit], three.Registrations.Select(r => r.State));
+        Assert.Null(three.Registrations[2].ErrorCode);
+        Assert.Contains("over its 41 registrations", three.Registrations[2].Message);
         Assert.Equal(41, sim.Sessions.Single().Registrations.Count);
+        Assert.DoesNotContain(sim.Sessions.Single().Registrations, r => r.TrKey == codes[13] && r.TrId == "H0UNPGM0");
     }
 
     [Fact]
@@ -141,12 +144,14 @@ public class ClientSubscriptionTests
         using CancellationTokenSource deadline = Deadline();
         await using KisSimulator sim = await KisSimulator.StartAsync(Sim, deadline.Token);
         await using var first = new KisRealtimeClient(Options(sim));
-        await using ProgramTradeSubscription sub = await first.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
+        await using IKisSubscription<ProgramTrade> sub = await first.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token);
 
         await using var second = new KisRealtimeClient(Options(sim));
-        KisControlException e = await Assert.ThrowsAsync<KisControlException>(() => second.SubscribeAsync(["000660"], [Venue.Nxt], deadline.Token));
-        Assert.Equal("OPSP8996", e.MsgCd);
-        Assert.Equal("9", e.RtCd);
+        await using IKisSubscription<ProgramTrade> refused = await second.SubscribeAsync([new Registration(Venue.Nxt, "000660")], cancellationToken: deadline.Token);
+        RegistrationStatus e = Assert.Single(refused.Registrations);
+        Assert.Equal(RegistrationState.Refused, e.State);
+        Assert.Equal("OPSP8996", e.ErrorCode);
+        Assert.Equal("9", Assert.IsType<KisApiException>(e.Error).RtCd);
         Assert.Contains("one per app key", e.Message);
 
         // The first session is untouched.
@@ -161,7 +166,7 @@ public class ClientSubscriptionTests
         const string wrongSecret = "this-is-not-the-secret-0123456789abcdefghijklmnopqrstuvwxyz";
         await using var client = new KisRealtimeClient(Options(sim) with { AppSecret = wrongSecret });
 
-        KisApprovalException e = await Assert.ThrowsAsync<KisApprovalException>(() => client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token));
+        KisApiException e = await Assert.ThrowsAsync<KisApiException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token));
         Assert.NotNull(e.HttpStatus);
         Assert.True(e.IsCredentialError);
         Assert.Contains("KIS_APPSECRET", e.Message);
@@ -178,24 +183,42 @@ public class ClientSubscriptionTests
         const string badKey = "062f61cb-c756-4b8f-9fab-92113c6fbea4";
         await using var client = new KisRealtimeClient(Options(sim) with { AppKey = null, AppSecret = null, ApprovalKey = badKey });
 
-        KisControlException e = await Assert.ThrowsAsync<KisControlException>(() => client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token));
-        Assert.Equal("OPSP0011", e.MsgCd);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync([new Registration(Venue.Nxt, "005930")], cancellationToken: deadline.Token);
+        RegistrationStatus e = Assert.Single(sub.Registrations);
+        Assert.Equal((RegistrationState.Refused, "OPSP0011"), (e.State, e.ErrorCode));
         Assert.Contains("approval key", e.Message);
         Assert.DoesNotContain(badKey, e.Message);
+
+        // The streaming form ends with the same, as an exception.
+        KisSubscriptionException streamed = await Assert.ThrowsAsync<KisSubscriptionException>(async () =>
+        {
+            await foreach (ProgramTrade _ in client.ProgramTradesAsync([new Registration(Venue.Nxt, "005930")], cancellationToken: deadline.Token))
+            {
+            }
+        });
+        Assert.Equal("OPSP0011", Assert.Single(streamed.Registrations).ErrorCode);
+        Assert.DoesNotContain(badKey, streamed.Message);
     }
 
     [Fact]
-    public async Task AnUnknownCodeIsRefusedWithOpsp8992AndOthersOfTheCallAreReleased()
+    public async Task ARegistrationTheServerRefusesIsLeftOutAndTheOthersOfTheCallStream()
     {
         using CancellationTokenSource deadline = Deadline();
-        await using KisSimulator sim = await KisSimulator.StartAsync(Sim, deadline.Token);
+        // The server takes one registration: of the call's two, the second is refused (OPSP0008), the first streams on.
+        await using KisSimulator sim = await KisSimulator.StartAsync(Sim with { MaxRegistrations = 1 }, deadline.Token);
         await using var client = new KisRealtimeClient(Options(sim));
+        var failed = new System.Collections.Concurrent.ConcurrentQueue<SubscriptionFailedEventArgs>();
+        client.SubscriptionFailed += (_, e) => failed.Enqueue(e);
 
-        KisControlException e = await Assert.ThrowsAsync<KisControlException>(() => client.SubscribeAsync(["005930", "ZZZZZZZZZZ"], [Venue.Nxt], deadline.Token));
-        Assert.Equal("OPSP8992", e.MsgCd);
-        Assert.Equal("ZZZZZZZZZZ", e.TrKey);
-        Assert.Empty(client.Registrations);
-        await WaitUntilAsync(() => sim.Sessions.Single().Registrations.Count == 0, deadline.Token, "005930 released too");
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930", "000660"], Venue.Nxt), cancellationToken: deadline.Token);
+        Assert.Equal([RegistrationState.Active, RegistrationState.OverLimit], sub.Registrations.Select(r => r.State));
+        Assert.Equal("OPSP0008", sub.Registrations[1].ErrorCode);
+        Assert.Equal([new Registration(Venue.Nxt, "005930")], client.Registrations);
+        List<ProgramTrade> got = await ReadUntilAsync(sub, s => s.Count >= 3, deadline.Token, "the held code streams");
+        Assert.All(got, t => Assert.Equal("005930", t.Code));
+        await WaitUntilAsync(() => failed.Count == 1, deadline.Token, "the refusal is raised");
+        Assert.Equal("000660", failed.Single().Registration.Key);
+        Assert.Single(sim.Sessions.Single().Registrations);
     }
 
     [Fact]
@@ -212,7 +235,7 @@ public class ClientSubscriptionTests
             WebSocketUri = new Uri($"ws://127.0.0.1:{port}/tryitout"),
         });
 
-        KisConnectionException e = await Assert.ThrowsAsync<KisConnectionException>(() => client.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token));
+        KisException e = await Assert.ThrowsAsync<KisException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: deadline.Token));
         Assert.Contains($"127.0.0.1:{port}", e.Message);
         Assert.Equal(ConnectionState.Disconnected, client.State);
     }
@@ -221,9 +244,12 @@ public class ClientSubscriptionTests
     public void BadArgumentsFailBeforeAnythingConnects()
     {
         var client = new KisRealtimeClient(KisOptions.Default);
-        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync(["00593!"], Venue.Nxt, TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync([], Venue.Nxt, TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync(["005930"], Array.Empty<Venue>(), TestContext.Current.CancellationToken));
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync([new Registration(Venue.Nxt, "00593!")], cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync([new Registration(Venue.Nxt, "ZZZZZZZZZZ")], cancellationToken: ct)); // not a KIS stock code: never sent
+        Assert.Throws<ArgumentException>(() => client.ProgramTradesAsync([], cancellationToken: ct));
+        Assert.Throws<ArgumentException>(() => Registration.Of([], Venue.Nxt));
+        Assert.Throws<ArgumentException>(() => Registration.Of(["005930"], Array.Empty<Venue>()));
         Assert.Equal(ConnectionState.Disconnected, client.State);
     }
 }

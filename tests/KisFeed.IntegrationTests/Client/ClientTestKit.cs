@@ -47,7 +47,7 @@ internal static class ClientTestKit
     public static Task WaitUntilAsync(Func<bool> condition, CancellationToken ct, string what) => KisFeed.TestKit.Wait.UntilAsync(condition, ct, what);
 
     /// <summary>Reads from a subscription until <paramref name="until"/> holds for the records read so far.</summary>
-    public static async Task<List<ProgramTrade>> ReadUntilAsync(ProgramTradeSubscription sub, Func<List<ProgramTrade>, bool> until, CancellationToken ct, string what)
+    public static async Task<List<ProgramTrade>> ReadUntilAsync(IKisSubscription<ProgramTrade> sub, Func<List<ProgramTrade>, bool> until, CancellationToken ct, string what)
     {
         var seen = new List<ProgramTrade>();
         try

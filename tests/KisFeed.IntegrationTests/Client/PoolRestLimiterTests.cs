@@ -32,7 +32,7 @@ public sealed class PoolRestLimiterTests
         }
 
         string[] codes = [.. Enumerable.Range(100_000, 27).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        await using PooledSubscription sub = await pool.SubscribeAsync(codes, VenueExtensions.All, ct); // 81 registrations over 2 sessions
+        await using IKisSubscription<ProgramTrade> sub = await pool.SubscribeAsync(Registration.Of(codes, VenueExtensions.All), cancellationToken: ct); // 81 registrations over 2 sessions
         Assert.Equal(81, pool.RegistrationCount);
         await WaitUntilAsync(() => sim.RecordsSent > 200, ct, "live data on every session");
 

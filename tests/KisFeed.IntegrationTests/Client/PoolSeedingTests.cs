@@ -51,7 +51,7 @@ public sealed class PoolSeedingTests : IDisposable
         using var clock = new ClockPump(time);
 
         Venue[] venues = [Venue.Krx, Venue.Nxt];
-        await using PooledFeedSubscription feed = await pool.SubscribeFeedAsync(Codes, venues, new FeedOptions { FromStartOfDay = true }, ct);
+        await using IKisSubscription<FeedItem> feed = await pool.SubscribeFeedAsync(Registration.Of(Codes, venues), new FeedOptions { FromStartOfDay = true }, ct);
         Assert.Equal(50, pool.RegistrationCount);
         Assert.All(pool.Clients, c => Assert.NotEmpty(c.Registrations)); // both sessions hold some
 

@@ -76,7 +76,7 @@ internal static class NatsTestKit
     {
         DateTimeOffset at = receivedAt ?? TradeBase.AddMilliseconds(i);
         return new(
-            venue, code, FeedConsumer.KoreaDate(at), new TimeOnly(9, 0).Add(TimeSpan.FromSeconds(i % 20000)),
+            venue, code, KoreaTime.DateOf(at), new TimeOnly(9, 0).Add(TimeSpan.FromSeconds(i % 20000)),
             1000 + i, 10_000 * (long)i, 2000 + i, 20_000 * (long)i, 1000, 10_000 * (long)i, i % 7, i % 11, (i % 11) - (i % 7), at);
     }
 

@@ -18,7 +18,7 @@ public sealed class BurstTests
         // first frames hold 800 records each.
         await using KisSimulator sim = await KisSimulator.StartAsync(ClientTestKit.Sim with { UpdatesPerSecond = 0, SendQueueCapacity = 20_000, MixCodesInFrames = true }, ct);
         await using var client = new KisRealtimeClient(ClientTestKit.Options(sim));
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930", "000660"], [Venue.Krx], ct);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930", "000660"], [Venue.Krx]), cancellationToken: ct);
         var received = new ConcurrentQueue<ProgramTrade>();
         Task reader = Task.Run(async () =>
         {

@@ -25,7 +25,7 @@ public sealed class FaultRecoveryTests
         var gaps = new ConcurrentQueue<DataGapEventArgs>();
         client.StateChanged += (_, e) => connecting.Enqueue((DateTimeOffset.UtcNow, e));
         client.DataGap += (_, e) => gaps.Enqueue(e);
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], ct);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: ct);
         await ClientTestKit.ReadUntilAsync(sub, s => s.Count >= 3, ct, "data before the fault");
 
         connecting.Clear();
@@ -58,7 +58,7 @@ public sealed class FaultRecoveryTests
         await using var client = new KisRealtimeClient(ClientTestKit.Options(sim) with { IdleTimeout = TimeSpan.FromSeconds(1) });
         var gaps = new ConcurrentQueue<DataGapEventArgs>();
         client.DataGap += (_, e) => gaps.Enqueue(e);
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Krx], ct);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Krx]), cancellationToken: ct);
         await ClientTestKit.ReadUntilAsync(sub, s => s.Count >= 5, ct, "data before the stall");
 
         DateTimeOffset stalledAt = DateTimeOffset.UtcNow;
@@ -87,7 +87,7 @@ public sealed class FaultRecoveryTests
         var gaps = new ConcurrentQueue<DataGapEventArgs>();
         client.DataGap += (_, e) => gaps.Enqueue(e);
         Registration[] all = [new(Venue.Krx, "005930"), new(Venue.Krx, "000660"), new(Venue.Nxt, "005930")];
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930", "000660"], [Venue.Krx, Venue.Nxt], ct);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930", "000660"], [Venue.Krx, Venue.Nxt]), cancellationToken: ct);
         await ClientTestKit.ReadUntilAsync(sub, s => s.Count >= 3, ct, "data before");
 
         // Delay: 1 s, longer than the reply timeout. Drop/Duplicate: the first replies of the restore.
@@ -110,12 +110,14 @@ public sealed class FaultRecoveryTests
         await using var client = new KisRealtimeClient(ClientTestKit.Options(sim) with { ReplyTimeout = TimeSpan.FromMilliseconds(500) });
         await client.ConnectAsync(ct);
         sim.InjectControlReplyFault(ControlReplyFault.Drop);
-        KisTimeoutException ex = await Assert.ThrowsAsync<KisTimeoutException>(() => client.SubscribeAsync(["005930"], [Venue.Krx], ct));
+        KisException ex = await Assert.ThrowsAsync<KisException>(() => client.SubscribeAsync(Registration.Of(["005930"], [Venue.Krx]), cancellationToken: ct));
         Assert.Contains("H0STPGM0/005930", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.True(ex.IsTransient);
         Assert.Equal(ConnectionState.Connected, client.State);
 
         // The server did register it; the retry gets OPSP0002 ALREADY IN SUBSCRIBE, which is success.
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Krx], ct);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Krx]), cancellationToken: ct);
         await ClientTestKit.ReadUntilAsync(sub, s => s.Count >= 3, ct, "data after the retry");
     }
 
@@ -165,12 +167,13 @@ public sealed class FaultRecoveryTests
         {
             var gaps = new ConcurrentQueue<DataGapEventArgs>();
             client.DataGap += (_, e) => gaps.Enqueue(e);
-            await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], ct);
+            await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: ct);
 
             // A second client on the same app key: OPSP8996.
             await using (var second = new KisRealtimeClient(options))
             {
-                await Assert.ThrowsAnyAsync<KisException>(() => second.SubscribeAsync(["000660"], [Venue.Nxt], ct));
+                await using IKisSubscription<ProgramTrade> refused = await second.SubscribeAsync([new Registration(Venue.Nxt, "000660")], cancellationToken: ct);
+                Assert.Equal("OPSP8996", Assert.Single(refused.Registrations).ErrorCode);
             }
 
             // Invalid approval key (echoed in the server's msg1), lockout after an abort, a lost reply, a stall, malformed frames.

@@ -56,7 +56,7 @@ public sealed class NoSilentLossTests : IDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { BatchSize = 200 });
         using var stopRecording = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // The one gap path: the feed carries trades and gaps in order, and the recorder writes each gap as it arrives.
-        Task<long> recording = recorder.RecordAsync(Tee(client.FeedAsync(["005930", "000660"], [Venue.Krx, Venue.Nxt, Venue.Unified], stopRecording.Token)), stopRecording.Token);
+        Task<long> recording = recorder.RecordAsync(Tee(client.FeedAsync(Registration.Of(["005930", "000660"], [Venue.Krx, Venue.Nxt, Venue.Unified]), cancellationToken: stopRecording.Token)), stopRecording.Token);
         await ClientTestKit.WaitUntilAsync(() => client.Registrations.Count == 6, ct, "the feed's registrations");
 
         using var stopPublishing = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -32,7 +32,7 @@ public sealed class ScenarioTests
         await using var client = new KisRealtimeClient(ClientTestKit.Options(sim) with { IdleTimeout = TimeSpan.FromMilliseconds(600) });
         var gaps = new ConcurrentQueue<DataGapEventArgs>();
         client.DataGap += (_, e) => gaps.Enqueue(e);
-        await using ProgramTradeSubscription sub = await client.SubscribeAsync(["005930"], [Venue.Nxt], ct);
+        await using IKisSubscription<ProgramTrade> sub = await client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: ct);
         SimulatorScenario scenario = SimulatorScenario.Parse("""
             at 200ms drop abort          # Friday restart
             at 1500ms reply-fault duplicate 1

@@ -172,9 +172,10 @@ public sealed class RestClientTests : IDisposable
 
         using KisRestClient noRetry = _kit.Client(sim, rest: _kit.Rest with { RateLimitRetries = 0 });
         sim.InjectRestFault(RestFault.RateLimit, 1);
-        KisRateLimitException ex = await Assert.ThrowsAsync<KisRateLimitException>(() => noRetry.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
+        KisApiException ex = await Assert.ThrowsAsync<KisApiException>(() => noRetry.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
         Assert.Equal(("EGW00201", 500), (ex.ErrorCode, ex.HttpStatus));
         Assert.Equal("초당 거래건수를 초과하였습니다.", ex.ErrorMessage);
+        Assert.True(ex.IsRateLimited && ex.IsTransient);
     }
 
     [Fact]
@@ -183,22 +184,25 @@ public sealed class RestClientTests : IDisposable
         await using KisSimulator sim = await StartAsync();
         var wrong = SimulatorCredential.Demo with { AppSecret = "WRONG-SECRET-" + new string('x', 40) };
         using var badClient = new KisRestClient(RestTestKit.Options(sim, cred: wrong), _kit.Rest, null, _kit.Shared);
-        KisCredentialException cred = await Assert.ThrowsAsync<KisCredentialException>(() => badClient.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
+        KisApiException cred = await Assert.ThrowsAsync<KisApiException>(() => badClient.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
         Assert.Equal(("EGW00105", 403), (cred.ErrorCode, cred.HttpStatus));
+        Assert.True(cred.IsCredentialError);
+        Assert.False(cred.IsTransient);
         Assert.DoesNotContain(wrong.AppSecret, cred.ToString(), StringComparison.Ordinal);
 
         // Another program (no shared cache) asks for a token within the minute: EGW00133.
         using KisRestClient first = _kit.Client(sim, rest: _kit.Rest with { PersistToken = false });
         await first.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken);
         using KisRestClient other = _kit.Client(sim, rest: _kit.Rest with { PersistToken = false }, shared: new RestShared());
-        KisTokenRateLimitException tooSoon = await Assert.ThrowsAsync<KisTokenRateLimitException>(() => other.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
+        KisApiException tooSoon = await Assert.ThrowsAsync<KisApiException>(() => other.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
         Assert.Equal(("EGW00133", 403), (tooSoon.ErrorCode, tooSoon.HttpStatus));
         Assert.Equal(TimeSpan.FromMinutes(1), tooSoon.RetryAfter);
 
         sim.InjectRestFault(RestFault.Fail);
-        KisRestException gateway = await Assert.ThrowsAsync<KisRestException>(() => first.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
+        KisApiException gateway = await Assert.ThrowsAsync<KisApiException>(() => first.HistoryAsync("005930", Venue.Krx, TestContext.Current.CancellationToken));
         Assert.Equal((502, (string?)null), (gateway.HttpStatus, gateway.ErrorCode));
         Assert.Contains("502 Bad Gateway", gateway.Message, StringComparison.Ordinal);
+        Assert.True(gateway.IsTransient);
 
         Assert.Throws<ArgumentException>(() => first.HistoryAsync("ABC", Venue.Krx, TestContext.Current.CancellationToken).GetAwaiter().GetResult());
         Assert.Throws<ArgumentException>(() => new KisRestClient(KisOptions.Default with { ApprovalKey = "k" }));

@@ -174,7 +174,7 @@ public sealed class SeedingTests : IDisposable
         using var clock = new ClockPump(time);
 
         DateTimeOffset asked = time.GetUtcNow();
-        FeedSubscription feed = await client.SubscribeFeedAsync(Codes, [Venue.Krx], new FeedOptions { FromStartOfDay = true }, ct);
+        IKisSubscription<FeedItem> feed = await client.SubscribeFeedAsync(Registration.Of(Codes, [Venue.Krx]), new FeedOptions { FromStartOfDay = true }, ct);
         DateTimeOffset live = time.GetUtcNow();
         var items = new List<FeedItem>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -40,10 +40,10 @@ public sealed class SimulatorMarketModelTests
     {
         var at = new DateTimeOffset(new DateOnly(2026, 7, 8), TimeOnly.Parse(kstTime, CultureInfo.InvariantCulture), Kst); // Wednesday
         SimVenue v = Enum.Parse<SimVenue>(venue);
-        Assert.Equal(open, KoreaTime.IsOpen(MarketHours.Real, v, at));
-        Assert.Equal(open, KoreaTime.IsOpen(MarketHours.Real, v, at.ToUniversalTime())); // the offset of the input does not matter
-        Assert.False(KoreaTime.IsOpen(MarketHours.Real, v, at.AddDays(3))); // Saturday
-        Assert.True(KoreaTime.IsOpen(MarketHours.AlwaysOpen, v, at.AddDays(3)));
+        Assert.Equal(open, KisFeed.Simulator.KoreaTime.IsOpen(MarketHours.Real, v, at));
+        Assert.Equal(open, KisFeed.Simulator.KoreaTime.IsOpen(MarketHours.Real, v, at.ToUniversalTime())); // the offset of the input does not matter
+        Assert.False(KisFeed.Simulator.KoreaTime.IsOpen(MarketHours.Real, v, at.AddDays(3))); // Saturday
+        Assert.True(KisFeed.Simulator.KoreaTime.IsOpen(MarketHours.AlwaysOpen, v, at.AddDays(3)));
     }
 
     [Fact]

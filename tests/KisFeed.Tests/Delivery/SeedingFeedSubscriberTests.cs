@@ -18,7 +18,9 @@ public sealed class SeedingFeedSubscriberTests
     [Fact]
     public async Task Rows_from_the_first_live_second_on_are_cut_and_held_items_follow_the_seed_in_order()
     {
-        var s = new FeedSubscriber([Samsung, Hynix], 100, BoundedChannelFullMode.DropOldest, new DropReporter(TimeProvider.System, (_, _) => { }), seeding: true);
+        var s = new FeedSubscriber(100, BoundedChannelFullMode.DropOldest, new DropReporter(TimeProvider.System, (_, _) => { }), seeding: true);
+        s.Join(Samsung);
+        s.Join(Hynix);
         Assert.True(s.IsSeeding);
         s.Write(Trade(Samsung, 12, 59, 58, 500, TradeSource.WebSocket));
         var reconnect = new DataGap(9, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), [Samsung], "test");
@@ -44,7 +46,7 @@ public sealed class SeedingFeedSubscriberTests
         s.Complete();
 
         var items = new List<FeedItem>();
-        await foreach (FeedItem item in s.ReadAllAsync(TestContext.Current.CancellationToken))
+        await foreach (FeedItem item in s.ReaderFor(this).ReadAllAsync(TestContext.Current.CancellationToken))
         {
             items.Add(item);
         }
@@ -60,11 +62,12 @@ public sealed class SeedingFeedSubscriberTests
     [Fact]
     public async Task A_feed_that_does_not_seed_writes_straight_through()
     {
-        var s = new FeedSubscriber([Samsung], 10, BoundedChannelFullMode.DropOldest, new DropReporter(TimeProvider.System, (_, _) => { }));
+        var s = new FeedSubscriber(10, BoundedChannelFullMode.DropOldest, new DropReporter(TimeProvider.System, (_, _) => { }));
+        s.Join(Samsung);
         Assert.False(s.IsSeeding);
         s.Write(Trade(Samsung, 10, 0, 0, 1, TradeSource.WebSocket));
         s.Complete();
-        await foreach (FeedItem item in s.ReadAllAsync(TestContext.Current.CancellationToken))
+        await foreach (FeedItem item in s.ReaderFor(this).ReadAllAsync(TestContext.Current.CancellationToken))
         {
             Assert.Equal("WebSocket 005930 10:00:00", Describe(item));
         }

@@ -15,7 +15,7 @@ public class ConnectGateTests
     {
         var gate = new Gate();
         await using var rig = new SessionRig(o => o with { ConnectGate = gate.AskAsync });
-        (ProgramTradeSubscription sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         Assert.Equal(2, gate.Calls); // before the connect, before the subscribe was sent
 
         gate.Allow = false;
@@ -44,7 +44,7 @@ public class ConnectGateTests
     {
         var gate = new Gate();
         await using var rig = new SessionRig(o => o with { ConnectGate = gate.AskAsync });
-        (ProgramTradeSubscription sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
 
         // The connect is allowed, but by the time the session would restore, the key is no longer ours.
         gate.Answers.Enqueue(true);
@@ -66,11 +66,11 @@ public class ConnectGateTests
     {
         var gate = new Gate();
         await using var rig = new SessionRig(o => o with { ConnectGate = gate.AskAsync });
-        (ProgramTradeSubscription first, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> first, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         gate.Throw = true;
 
         // A second subscribe on the open connection: the gate fails, so the connection is closed with nothing sent.
-        Task<ProgramTradeSubscription> second = rig.Client.SubscribeAsync(["000660"], [Venue.Nxt], rig.Ct);
+        Task<IKisSubscription<ProgramTrade>> second = rig.Client.SubscribeAsync(Registration.Of(["000660"], [Venue.Nxt]), cancellationToken: rig.Ct);
         await rig.UntilAsync(() => server.ClientGone, "the connection is closed instead of registering");
         Assert.Single(rig.Script.Requests);
 

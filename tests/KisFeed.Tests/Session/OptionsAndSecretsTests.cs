@@ -1,5 +1,3 @@
-using KisFeed.Session;
-
 namespace KisFeed.Tests.Session;
 
 public class OptionsAndSecretsTests

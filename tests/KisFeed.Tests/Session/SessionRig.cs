@@ -69,9 +69,9 @@ internal sealed class SessionRig : IAsyncDisposable
     }
 
     /// <summary>Subscribes while playing the server's side of the first connection.</summary>
-    public async Task<(ProgramTradeSubscription Sub, InMemoryServerEnd Server)> SubscribeAsync(string[] codes, Venue venue = Venue.Nxt)
+    public async Task<(IKisSubscription<ProgramTrade> Sub, InMemoryServerEnd Server)> SubscribeAsync(string[] codes, Venue venue = Venue.Nxt)
     {
-        Task<ProgramTradeSubscription> pending = Client.SubscribeAsync(codes, [venue], Ct);
+        Task<IKisSubscription<ProgramTrade>> pending = Client.SubscribeAsync(Registration.Of(codes, [venue]), cancellationToken: Ct);
         InMemoryServerEnd server = await AcceptAsync();
         return (await pending, server);
     }

@@ -15,7 +15,7 @@ public class SessionTests
     public async Task AfterADropItReconnectsWithTheExactBackoffSequenceAndNeverSoonerThanTheMinimumGap()
     {
         await using var rig = new SessionRig();
-        (ProgramTradeSubscription sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         rig.Transport.Refuse = "connection refused";
         server.Drop();
 
@@ -100,7 +100,7 @@ public class SessionTests
     {
         var approvals = new FakeApprovalHandler { Refuse = (System.Net.HttpStatusCode.Forbidden, "EGW00201") };
         await using var rig = new SessionRig(o => o with { ApprovalKey = null, AppKey = "PSAPPKEY-TEST-000000000000000000001", AppSecret = new string('s', 180), HttpHandler = approvals, RestUri = new Uri("http://kis.test:9443"), HealGaps = false });
-        Task<ProgramTradeSubscription> pending = rig.Client.SubscribeAsync(["005930"], [Venue.Nxt], rig.Ct);
+        Task<IKisSubscription<ProgramTrade>> pending = rig.Client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: rig.Ct);
         await rig.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1.1), rig.Ct);
         Assert.Equal(0, rig.Transport.Attempts); // no connection without a key
         rig.Time.Advance(TimeSpan.FromSeconds(1.1));
@@ -160,28 +160,30 @@ public class SessionTests
     {
         await using var rig = new SessionRig(o => o with { ReplyTimeout = TimeSpan.FromSeconds(10) });
         rig.Script.Answer = _ => null; // KIS never answers
-        Task<ProgramTradeSubscription> pending = rig.Client.SubscribeAsync(["005930"], [Venue.Nxt], rig.Ct);
+        Task<IKisSubscription<ProgramTrade>> pending = rig.Client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: rig.Ct);
         _ = await rig.AcceptAsync();
         await rig.Time.WaitForTimerAsync(TimeSpan.FromSeconds(10), rig.Ct);
         rig.Time.Advance(TimeSpan.FromSeconds(9.999));
         await Task.Yield();
         Assert.False(pending.IsCompleted);
         rig.Time.Advance(TimeSpan.FromMilliseconds(1));
-        KisTimeoutException ex = await Assert.ThrowsAsync<KisTimeoutException>(() => pending);
+        KisException ex = await Assert.ThrowsAsync<KisException>(() => pending);
         Assert.Contains("H0NXPGM0/005930", ex.Message, StringComparison.Ordinal);
-        Assert.Empty(rig.Client.Registrations); // all or nothing
+        Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.True(ex.IsTransient);
+        Assert.Empty(rig.Client.Registrations); // a session failure fails the call as a whole
     }
 
     [Fact]
     public async Task SubscribeAndUnsubscribeWhileReconnectingLeaveExactlyWhatIsWanted()
     {
         await using var rig = new SessionRig();
-        (ProgramTradeSubscription a, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> a, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         server.Drop();
         await rig.UntilAsync(() => rig.Client.State == ConnectionState.Reconnecting, "down");
 
         // While down: a new consumer comes, the old one leaves. Neither waits for the connection.
-        ProgramTradeSubscription b = await rig.Client.SubscribeAsync(["000660"], [Venue.Nxt], rig.Ct);
+        IKisSubscription<ProgramTrade> b = await rig.Client.SubscribeAsync(Registration.Of(["000660"], [Venue.Nxt]), cancellationToken: rig.Ct);
         await a.DisposeAsync();
         Assert.Equal([new Registration(Venue.Nxt, "000660")], rig.Client.Registrations);
 
@@ -207,7 +209,7 @@ public class SessionTests
     public async Task AConsumerThatNeverReadsLosesOldUpdatesButNeverStallsTheSessionOrItsHeartbeat()
     {
         await using var rig = new SessionRig(o => o with { ConsumerBufferCapacity = 10 });
-        (ProgramTradeSubscription sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         for (int i = 0; i < 100; i++)
         {
             server.Send(KisScript.Frame(Nxt, KisScript.Record("005930", "093000", i)));
@@ -231,7 +233,7 @@ public class SessionTests
     public async Task TheFullModeMeansWhatTheBclSays(BoundedChannelFullMode mode, long[] kept)
     {
         await using var rig = new SessionRig(o => o with { ConsumerBufferCapacity = 2, ConsumerFullMode = mode });
-        (ProgramTradeSubscription sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         server.Send(KisScript.Frame(Nxt, KisScript.Record("005930", "093000", 1), KisScript.Record("005930", "093001", 2), KisScript.Record("005930", "093002", 3)));
         await rig.UntilAsync(() => rig.Client.GetStatistics().RecordsReceived == 3, "three records");
         Assert.Equal(1, sub.Dropped);
@@ -254,7 +256,7 @@ public class SessionTests
         const string Key2 = "ZYXWVUTSRQZYXWVUTSRQZYXWVUTSRQ98", Iv2 = "fedcba0987654321";
         await using var rig = new SessionRig();
         rig.Script.Answer = r => KisScript.Json.Subscribed(r.TrId, r.TrKey, Iv1, Key1);
-        (ProgramTradeSubscription sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         server.Send("1|H0NXPGM0|001|" + Encrypt("005930^093000^1^70000^2^140000^1^70000^5^7^2", Key1, Iv1));
         Assert.Equal(1, (await sub.Reader.ReadAsync(rig.Ct)).SellVolume);
 
@@ -275,7 +277,7 @@ public class SessionTests
     public async Task ARecordWithOneDamagedNumberIsDeliveredWithThatFieldFlaggedAndTheFrameIsReported()
     {
         await using var rig = new SessionRig();
-        (ProgramTradeSubscription sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
+        (IKisSubscription<ProgramTrade> sub, InMemoryServerEnd server) = await rig.SubscribeAsync(["005930"]);
         byte[] frame = [.. "0|H0NXPGM0|001|005930^093000^10^700000^20^1400000^10^700000^5^65072^47436"u8, 0xFF];
         server.Send(frame);
         ProgramTrade t = await sub.Reader.ReadAsync(rig.Ct);
@@ -302,7 +304,7 @@ public class SessionTests
     public async Task AFeedCarriesTheGapInOrderAndNeverDropsIt()
     {
         await using var rig = new SessionRig(o => o with { ConsumerBufferCapacity = 4 });
-        var feed = rig.Client.FeedAsync(["005930"], [Venue.Nxt], rig.Ct).GetAsyncEnumerator(rig.Ct);
+        var feed = rig.Client.FeedAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: rig.Ct).GetAsyncEnumerator(rig.Ct);
         Task<bool> first = feed.MoveNextAsync().AsTask();
         InMemoryServerEnd server = await rig.AcceptAsync();
         server.Send(KisScript.Frame(Nxt, KisScript.Record("005930", "093000", 1)));
@@ -358,7 +360,7 @@ public class SessionTests
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> SubscribeAndForget(SessionRig rig)
     {
-        ProgramTradeSubscription forgotten = await rig.Client.SubscribeAsync(["005930"], [Venue.Nxt], rig.Ct);
+        IKisSubscription<ProgramTrade> forgotten = await rig.Client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: rig.Ct);
         Assert.Single(forgotten.Registrations);
         return new WeakReference(forgotten);
     }
@@ -381,24 +383,25 @@ public class SessionTests
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static async Task<ChannelReader<ProgramTrade>> ReaderOnly(SessionRig rig) => (await rig.Client.SubscribeAsync(["005930"], [Venue.Nxt], rig.Ct)).Reader;
+    private static async Task<ChannelReader<ProgramTrade>> ReaderOnly(SessionRig rig) => (await rig.Client.SubscribeAsync(Registration.Of(["005930"], [Venue.Nxt]), cancellationToken: rig.Ct)).Reader;
 
     [Fact]
-    public async Task APooledSubscriptionEndsWithAPartsError()
+    public async Task APooledSubscriptionEndsWithASessionsError()
     {
         var t1 = new InMemoryTransport();
         var time = new ManualTime(SessionRig.Start);
         KisOptions options = KisOptions.Default with { ApprovalKey = "k1-000000", TimeProvider = time, Transport = t1, WebSocketUri = new Uri("ws://kis.test:21000") };
         await using var pool = new KisClientPool([options]);
         using CancellationTokenSource deadline = Wait.Deadline(TestContext.Current.CancellationToken);
-        Task<PooledSubscription> pending = pool.SubscribeAsync(["005930"], [Venue.Nxt], deadline.Token);
+        Task<IKisSubscription<ProgramTrade>> pending = pool.SubscribeAsync(Registration.Of(["005930"], Venue.Nxt), cancellationToken: deadline.Token);
         var script = new KisScript();
         _ = script.ServeAsync(await t1.AcceptAsync(deadline.Token), deadline.Token);
-        PooledSubscription sub = await pending;
+        IKisSubscription<ProgramTrade> sub = await pending;
 
-        var failure = new KisConnectionException("the session stopped");
-        sub.Parts[0].Subscriber.Complete(failure);
-        KisConnectionException seen = await Assert.ThrowsAsync<KisConnectionException>(() => sub.Reader.Completion);
+        // What the supervisor does when it stops for good: every consumer of the session ends with the error.
+        var failure = new KisException("the session stopped", isTransient: true);
+        Assert.Single(pool.Clients[0].Session.Table.Subscribers).Complete(failure);
+        KisException seen = await Assert.ThrowsAsync<KisException>(() => sub.Reader.Completion);
         Assert.Same(failure, seen);
     }
 
@@ -407,9 +410,13 @@ public class SessionTests
     {
         KisOptions options = KisOptions.Default with { ApprovalKey = "k1-000000" };
         var pool = new KisClientPool([options]);
-        Assert.Throws<ArgumentNullException>(() => pool.ProgramTradesAsync(null!, [Venue.Nxt], TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentException>(() => pool.ProgramTradesAsync(["005930"], [], TestContext.Current.CancellationToken));
-        Assert.Throws<ArgumentException>(() => pool.FeedAsync(["not a code"], [Venue.Nxt], TestContext.Current.CancellationToken));
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        // Thrown by the call itself, before any task or enumeration (nothing connects).
+        Assert.Throws<ArgumentNullException>(() => { _ = pool.ProgramTradesAsync(null!, cancellationToken: ct); });
+        Assert.Throws<ArgumentException>(() => { _ = pool.SubscribeAsync([], cancellationToken: ct); });
+        Assert.Throws<ArgumentException>(() => { _ = pool.FeedAsync([new Registration(Venue.Nxt, "not a code")], cancellationToken: ct); });
+        Assert.Throws<ArgumentException>(() => { _ = pool.SubscribeFeedAsync([new Registration(Venue.Nxt, "005930")], new FeedOptions { BufferCapacity = 0 }, ct); });
+        Assert.Equal(0, pool.RegistrationCount);
     }
 
     private static string Encrypt(string plain, string key, string iv)

@@ -8,6 +8,8 @@ using static KisFeed.Tests.Transport.Frames;
 
 namespace KisFeed.Tests.Transport;
 
+// Why one file of this size: these are the RFC 6455 client's cases, one per rule of the protocol (framing, fragments,
+// control frames, masking, the close handshake both ways), each short and reading the same scripted streams.
 public class WebSocketConnectionTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
