@@ -101,6 +101,11 @@ internal sealed partial class MarketFeed
                 {
                     SeriesCursor c = v == Venue.Krx ? ck : cn;
                     c.MoveTo(date, t);
+                    if (!c.Changes(k, count))
+                    {
+                        continue;
+                    }
+
                     ProgramFields state = c.Natural(k, count);
                     string stamp = Stamp(t);
                     Emit(result, code, v, state, stamp, v == Venue.Krx ? krx : nxt, uni, v == Venue.Krx ? cn : ck, date, t);

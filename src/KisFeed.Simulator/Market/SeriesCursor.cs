@@ -61,6 +61,15 @@ internal sealed class SeriesCursor(MarketFeed feed, SimulatedStock stock, Venue 
         return Current;
     }
 
+    /// <summary>
+    /// Whether natural update <paramref name="k"/> of <paramref name="count"/> changes anything against update k − 1
+    /// (or the second's starting state). KIS pushes a program-trading record when a program trade changes the figures;
+    /// two updates of one second whose shares of the change round to the same whole numbers would be one record sent
+    /// twice. Decided from the market alone, so simulators started at different moments skip the same updates.
+    /// </summary>
+    public bool Changes(int k, int count) =>
+        ProgramFields.Interpolate(_from, _to, k / (double)count) != ProgramFields.Interpolate(_from, _to, (k - 1) / (double)count);
+
     /// <summary>A forced update of the current second.</summary>
     public ProgramFields Force()
     {

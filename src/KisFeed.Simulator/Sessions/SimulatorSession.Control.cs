@@ -146,9 +146,12 @@ internal sealed partial class SimulatorSession
             {
                 outcome = exists && _registrations.Remove(reg) ? ControlReply.UnsubscribeSuccess : ControlReply.UnsubscribeNotFound;
             }
+
+            // Queued under the same lock the ticks take to read the registrations: the reply is on the wire before the
+            // first record of a new registration, as KIS sends them (a tick between the two would send data first).
+            Reply(outcome, trType, trId, trKey, outcome.MsgCd == "OPSP0000" ? _cipher : null);
         }
 
-        Reply(outcome, trType, trId, trKey, outcome.MsgCd == "OPSP0000" ? _cipher : null);
         if (!pgm && !index && outcome.MsgCd == "OPSP0000")
         {
             // KIS-like: the subscription succeeds; but nothing will ever come, so say so (once per TR, not per code).

@@ -72,7 +72,7 @@ public sealed class GenerateCommandTests : IDisposable
         (int exit, _, string err) = await RunAsync("generate", "--db", _dir.File("sat.duckdb"), "--records", "10", "--date", "2026-11-28");
         Assert.Equal(2, exit);
         Assert.Contains("Saturday", err, StringComparison.Ordinal);
-        Assert.Contains("Pick a weekday", err, StringComparison.Ordinal);
+        Assert.Contains("Pick a trading day, e.g. 2026-11-27", err, StringComparison.Ordinal);
         Assert.False(File.Exists(_dir.File("sat.duckdb")));
     }
 }

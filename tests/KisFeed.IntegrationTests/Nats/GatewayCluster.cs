@@ -248,7 +248,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public List<DataGapEventArgs> Gaps => [.. Stream.Where(i => i.Item.Kind == FeedItemKind.Gap).Select(i => i.Item.Gap!).Select(g => new DataGapEventArgs(g))];
 
-    public LedgerCheck.Result Check() => LedgerCheck.Compare(Simulator.GetLedger(), Trades, Gaps);
+    public LedgerCheck.Result Check() => LedgerCheck.Compare(LedgerCheck.Distinct(Simulator.GetLedger()), Trades, Gaps);
 
     public string Describe() =>
         $"ledger {Simulator.GetLedger().Count}, stream {Stream.Count}, OPSP8996 {Simulator.AlreadyInUseReplies}\n" +

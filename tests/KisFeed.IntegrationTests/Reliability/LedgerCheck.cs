@@ -13,6 +13,13 @@ internal static class LedgerCheck
     public static string Key(ProgramTrade t) => string.Create(CultureInfo.InvariantCulture,
         $"{t.TrId}|{t.Code}|{t.Time:HHmmss}|{t.SellVolume}|{t.SellValue}|{t.BuyVolume}|{t.BuyValue}|{t.NetBuyVolume}|{t.NetBuyValue}|{t.AskResidual}|{t.BidResidual}|{t.NetBidResidual}");
 
+    /// <summary>
+    /// The ledger as a JetStream stream keeps it: one entry per record content. Two sessions carrying one registration
+    /// while a key moves send the same record of the same second (the market is a function of the second), and the
+    /// stream stores it once, its Nats-Msg-Id being the record's content.
+    /// </summary>
+    public static IReadOnlyList<SimulatorLedgerEntry> Distinct(IReadOnlyList<SimulatorLedgerEntry> ledger) => [.. ledger.DistinctBy(Key)];
+
     public static string Key(SimulatorLedgerEntry e)
     {
         // Normalise numbers the way a reader would (e.g. "-0" or leading zeros), keep code/time as text.

@@ -69,13 +69,14 @@ public sealed class SimulatorDeterminismTests
             {
                 // Every second B saw whole (from 10:00:08 on) is the same, record for record.
                 string[] fromA = Records(ledgerA, tr, code), fromB = Records(ledgerB, tr, code);
-                Assert.True(fromA.Length > 150, $"{tr} {code}: {fromA.Length} records");
+                // About 20 updates a second over 12 whole seconds, less those that change nothing (not sent, as at KIS).
+                Assert.True(fromA.Length > 60, $"{tr} {code}: {fromA.Length} records");
                 Assert.Equal(fromA, fromB);
                 compared += fromA.Length;
             }
         }
 
-        Assert.True(compared > 1500, $"{compared} records compared");
+        Assert.True(compared > 800, $"{compared} records compared");
 
         // Unified = KRX + NXT: the last record of each second, field by field, in both simulators.
         foreach (IReadOnlyList<SimulatorLedgerEntry> ledger in (IReadOnlyList<SimulatorLedgerEntry>[])[ledgerA, ledgerB])
