@@ -41,7 +41,7 @@ internal static partial class CliApp
                 client.SubscribeFeedAsync(Registration.Of(list, venues), new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) }, token), logging, "the other codes go on");
             // The feed, not only its trades: the board needs the gaps and healing outcomes to know which windows are covered.
             IAsyncEnumerable<FeedItem> stream = CliStreams.Reporting(feed.ReadAllAsync(token), r => logging.Notice(CliStreams.SeedText(r)), token);
-            await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
+            await ShowAsync(console, stream, lines, order, () => source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
@@ -228,7 +228,7 @@ internal static partial class CliApp
 
     /// <summary>Shows trades (a replay: no gaps) on the live board or as lines.</summary>
     private static Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct) =>
-        ShowAsync(console, AsFeed(stream, ct), lines, sort, simulated, clock, status, ct);
+        ShowAsync(console, AsFeed(stream, ct), lines, sort, () => simulated, clock, status, ct);
 
     private static async IAsyncEnumerable<FeedItem> AsFeed(IAsyncEnumerable<ProgramTrade> trades, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
@@ -238,8 +238,11 @@ internal static partial class CliApp
         }
     }
 
-    /// <summary>Shows a feed on the live board (terminal) or its trades as lines; returns when the feed ends or is cancelled.</summary>
-    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<FeedItem> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct)
+    /// <summary>
+    /// Shows a feed on the live board (terminal) or its trades as lines; returns when the feed ends or is cancelled.
+    /// Lines get the <c>simulated</c> of <paramref name="simulated"/>, asked per line (null when the source does not say).
+    /// </summary>
+    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<FeedItem> stream, LineFormat? lines, BoardSort sort, Func<bool?> simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct)
     {
         if (lines is { } format)
         {

@@ -167,7 +167,9 @@ internal sealed partial class ServeHost : IAsyncDisposable
             dbPath = Path.Combine(temp, "serve.duckdb");
         }
 
-        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
+        // The file says whether its rows are simulated, so a replay of it says so too.
+        RecordingSource origin = simulated ? RecordingSource.Simulated(options.WebSocketUri.ToString()) : RecordingSource.Live(options.WebSocketUri.ToString());
+        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory, Source = origin });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
         (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web);
@@ -247,12 +249,20 @@ internal sealed partial class ServeHost : IAsyncDisposable
     /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>
     public static async Task<ServeHost> StartReplayAsync(string dbPath, DateOnly? date, WebBoardOptions web, CancellationToken cancellationToken)
     {
+        RecordingSource? origin = await ProgramTradeCatalog.GetSourceAsync(dbPath, cancellationToken);
         ProgramTradeQueries queries = ProgramTradeQueries.Open(dbPath);
         try
         {
             DateOnly day = date ?? await queries.LatestDateAsync(cancellationToken) ?? throw new CliException($"'{dbPath}' holds no records yet.");
-            string description = $"Replay of {day:yyyy-MM-dd} from {queries.Path} (recorded data)";
-            var status = new FixedFeedStatus(new FeedStatus("Replay", 0, 0, false, description));
+            string what = origin switch
+            {
+                { IsSimulated: true } => $"SIMULATED data from {origin.Endpoint}, not the market",
+                { IsSimulated: false } => $"live data from {origin.Endpoint}",
+                { } => $"source unknown: read from {origin.Endpoint}, which does not say whether its data is simulated or live",
+                null => "source unknown: recorded before KisFeed stored whether data is simulated",
+            };
+            string description = $"Replay of {day:yyyy-MM-dd} from {queries.Path} (recorded data; {what})";
+            var status = new FixedFeedStatus(new FeedStatus("Replay", 0, 0, origin?.IsSimulated, description));
             KisFeedWebServer server = await KisFeedWebServer.StartAsync(web with { Replay = true, Date = day }, status, queries, cancellationToken: cancellationToken);
             ServeHost host = new(server, description);
             host._owned.Add(new DisposeAction(queries.Dispose));

@@ -14,7 +14,7 @@ internal sealed record GapDto(
     long? MissingFrom, long? MissingTo);
 
 /// <summary>A page's status strip.</summary>
-internal sealed record StatusDto(string Mode, string State, long Reconnects, long Gaps, long Drops, bool Simulated, string Source, long ServerTime);
+internal sealed record StatusDto(string Mode, string State, long Reconnects, long Gaps, long Drops, bool? Simulated, string Source, long ServerTime);
 
 /// <summary>The first event of a page's stream (or after a resume that reached too far back): every row and gap.</summary>
 internal sealed record SnapshotDto(long Seq, string Date, IReadOnlyList<RowDto> Rows, IReadOnlyList<GapDto> Gaps, StatusDto Status);

@@ -42,7 +42,8 @@ export interface Status {
   reconnects: number;
   gaps: number;
   drops: number;
-  simulated: boolean;
+  /** True: from a simulator; false: the market; null: the source does not say (shown as unknown, never as live). */
+  simulated: boolean | null;
   source: string;
   serverTime: number;
 }
