@@ -44,7 +44,7 @@ internal sealed class DataSource : IAsyncDisposable
             return new DataSource(options, null, $"Live: {options.WebSocketUri} ({key}, from {credentials.Origin})", RecordingSource.Live(options.WebSocketUri.ToString()));
         }
 
-        SimulatorOptions simOptions = SimulatorOptions.Default with { LoggerFactory = loggers, UpdatesPerSecond = 2, TimeProvider = clock };
+        SimulatorOptions simOptions = SimulatorOptions.Demo with { LoggerFactory = loggers, UpdatesPerSecond = 2, TimeProvider = clock };
         KisSimulator simulator = await KisSimulator.StartAsync(simOptions, cancellationToken).ConfigureAwait(false);
         KisOptions demo = KisOptions.Default with
         {

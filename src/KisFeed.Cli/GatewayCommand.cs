@@ -238,7 +238,9 @@ internal static partial class CliApp
         IReadOnlyList<SimulatorCredential> demo = DemoCredentials(demoKeys);
 
         // Always open, like the watch demo: a demo shows data at any hour (the market's hours are `kisfeed simulate`'s default).
-        KisSimulator simulator = await KisSimulator.StartAsync(SimulatorOptions.Default with
+        // The demo options (history from the start of the day) and the seed are the watch demo's, so every demo process
+        // serves the same market.
+        KisSimulator simulator = await KisSimulator.StartAsync(SimulatorOptions.Demo with
         {
             Credentials = demo,
             Hours = MarketHours.AlwaysOpen,

@@ -13,7 +13,7 @@ internal static partial class CliApp
     {
         Option<string> db = new("--db") { Description = "The new DuckDB file to write (it must not exist yet).", Required = true };
         Option<long> records = new("--records") { Description = "How many records, across the three venues. Default 1,000,000.", DefaultValueFactory = _ => 1_000_000 };
-        Option<string?> date = new("--date") { Description = "The trading date (yyyy-MM-dd, a weekday). Default: the latest weekday up to today (KST)." };
+        Option<string?> date = new("--date") { Description = "The trading date (yyyy-MM-dd, a KRX trading day). Default: the latest trading day up to today (KST)." };
         Option<int> codeCount = new("--large-caps") { Description = "With no --codes: how many codes, the simulator's large caps first. Default 41 (one KIS session's worth).", DefaultValueFactory = _ => 41 };
         Option<string[]> codes = CodesOption();
         Option<int?> seed = new("--seed") { Description = "The market model's seed (default: the simulator's)." };
@@ -40,7 +40,7 @@ internal static partial class CliApp
                 throw CliException.Usage("--records must be at least 1.");
             }
 
-            DateOnly day = ParseDate(parse.GetValue(date)) ?? LatestWeekday(KoreaTime.Today());
+            DateOnly day = ParseDate(parse.GetValue(date)) ?? SimulatedDay.LatestTradingDay(KoreaTime.Today());
             string[] picked = parse.GetValue(codes) is { Length: > 0 } given ? given : DefaultCodes(Math.Max(1, parse.GetValue(codeCount)));
             IEnumerable<SimulatedRecord> generated;
             try
@@ -77,19 +77,8 @@ internal static partial class CliApp
         return command;
     }
 
-    // The simulator's large caps first, then made-up codes (900000, 900001, …), which it prices by a hash.
-    private static string[] DefaultCodes(int count) =>
-        [.. SimulatedDay.LargeCapCodes.Concat(Enumerable.Range(900_000, count).Select(i => i.ToString(CultureInfo.InvariantCulture))).Take(count)];
-
-    private static DateOnly LatestWeekday(DateOnly d)
-    {
-        while (d.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
-        {
-            d = d.AddDays(-1);
-        }
-
-        return d;
-    }
+    // The simulator's large caps first (real names), then its generated stocks (named as such): every code has a name.
+    private static string[] DefaultCodes(int count) => [.. SimulatedDay.DefaultCodes(count)];
 
     private static ProgramTrade ToTrade(in SimulatedRecord r, DateOnly day)
     {

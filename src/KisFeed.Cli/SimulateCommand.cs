@@ -228,7 +228,7 @@ internal static partial class CliApp
                 throw new CliException($"--demo-keys must be between 1 and 1000 (got {demoKeys}).");
             }
 
-            return SimulatorOptions.Default with
+            return SimulatorOptions.Demo with
             {
                 Credentials = DemoCredentials(demoKeys),
                 Port = parse.GetValue(Port),

@@ -215,12 +215,21 @@ public sealed class KisRestClient : IDisposable
                 continue;
             }
 
+            long net = L(r.NetBuyValue), field = L(r.NetBuyValueChange);
             rows.Add(new ProgramTradeDailyRow(
                 venue, code, d, L(r.ClosePrice), L(r.Change), Sign(r.ChangeSign), D(r.ChangePercent), L(r.AccumulatedVolume),
-                L(r.SellVolume), L(r.SellValue), L(r.BuyVolume), L(r.BuyValue), L(r.NetBuyVolume), L(r.NetBuyValue)));
+                L(r.SellVolume), L(r.SellValue), L(r.BuyVolume), L(r.BuyValue), L(r.NetBuyVolume), net)
+            {
+                NetBuyValueChange = r.NetBuyValueChange is null || (field == net && net != 0) ? null : field,
+            });
         }
 
         rows.Sort(static (a, b) => a.Date.CompareTo(b.Date));
+        for (int i = 1; i < rows.Count; i++)
+        {
+            rows[i] = rows[i] with { NetBuyValueChange = rows[i].NetBuyValue - rows[i - 1].NetBuyValue };
+        }
+
         return rows;
     }
 

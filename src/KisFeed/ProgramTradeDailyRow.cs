@@ -29,4 +29,13 @@ public sealed record ProgramTradeDailyRow(
     long BuyVolume,
     long BuyValue,
     long NetBuyVolume,
-    long NetBuyValue);
+    long NetBuyValue)
+{
+    /// <summary>
+    /// The change of <see cref="NetBuyValue"/> against the previous trading day (<c>whol_ntby_tr_pbmn_icdc2</c>),
+    /// computed from the two rows when the previous day is in the same reply: on some days KIS sends the day's net itself
+    /// in that field (notes §14). For the oldest row of a reply, KIS's field, unless it equals the day's net (then null:
+    /// the increase is not known).
+    /// </summary>
+    public long? NetBuyValueChange { get; init; }
+}

@@ -109,9 +109,6 @@ internal abstract class ProgramRowDto
 
     [JsonPropertyName("whol_ntby_vol_icdc")]
     public string? NetBuyVolumeChange { get; init; }
-
-    [JsonPropertyName("whol_ntby_tr_pbmn_icdc")]
-    public string? NetBuyValueChange { get; init; }
 }
 
 internal sealed class IntradayRowDto : ProgramRowDto
@@ -121,6 +118,9 @@ internal sealed class IntradayRowDto : ProgramRowDto
 
     [JsonPropertyName("stck_prpr")]
     public string? Price { get; init; }
+
+    [JsonPropertyName("whol_ntby_tr_pbmn_icdc")]
+    public string? NetBuyValueChange { get; init; }
 }
 
 internal sealed class DailyRowDto : ProgramRowDto
@@ -130,6 +130,10 @@ internal sealed class DailyRowDto : ProgramRowDto
 
     [JsonPropertyName("stck_clpr")]
     public string? ClosePrice { get; init; }
+
+    /// <summary>The daily reply's name has a trailing 2 (the official sample's column list; notes §14).</summary>
+    [JsonPropertyName("whol_ntby_tr_pbmn_icdc2")]
+    public string? NetBuyValueChange { get; init; }
 }
 
 /// <summary>The token as kept in the cache file (never the app secret).</summary>

@@ -27,8 +27,9 @@ public sealed class RestClientTests : IDisposable
         Assert.Equal(rows.OrderBy(r => r.Timestamp), rows);
         ProgramTradeHistoryRow last = rows[^1];
         Assert.Equal((Venue.Nxt, "005930", new DateOnly(2026, 11, 24), new TimeOnly(10, 0, 0)), (last.Venue, last.Code, last.TradingDate, last.Time));
-        Assert.Equal(last.Price - 100_000, last.Change);
-        Assert.Equal(Math.Round(last.Change * 100m / 100_000, 2), last.ChangePercent);
+        long previousClose = sim.Market.StateAt("005930", SimulatorVenue.Nxt, time.GetUtcNow()).PreviousClose;
+        Assert.Equal(last.Price - previousClose, last.Change);
+        Assert.Equal(Math.Round(last.Change * 100m / previousClose, 2), last.ChangePercent);
         Assert.Equal(last.Change > 0 ? PriceChangeSign.Up : last.Change < 0 ? PriceChangeSign.Down : PriceChangeSign.Unchanged, last.ChangeSign);
         Assert.Equal(last.BuyVolume - last.SellVolume, last.NetBuyVolume);
         Assert.Equal(last.BuyValue - last.SellValue, last.NetBuyValue);

@@ -136,8 +136,8 @@ public sealed class SimulatorAsOtherClientsMeetItTests
         Assert.Single(warnings, w => w.Contains("H0STCNT0 subscribed", StringComparison.Ordinal));
         Assert.Single(warnings, w => w.Contains("H0STASP0 subscribed", StringComparison.Ordinal));
         Assert.All(warnings, w => Assert.StartsWith("Warning ", w, StringComparison.Ordinal));
-        Assert.All(warnings, w => Assert.Contains("H0STPGM0, H0NXPGM0, H0UNPGM0", w, StringComparison.Ordinal));
-        Assert.Equal(["H0STPGM0", "H0NXPGM0", "H0UNPGM0"], KisSimulator.ServedTrIds);
+        Assert.All(warnings, w => Assert.Contains("H0STPGM0, H0NXPGM0, H0UNPGM0, H0UPPGM0", w, StringComparison.Ordinal));
+        Assert.Equal(["H0STPGM0", "H0NXPGM0", "H0UNPGM0", "H0UPPGM0"], KisSimulator.ServedTrIds);
     }
 
     [Fact]

@@ -49,16 +49,16 @@ public sealed class SimulatorMarketModelTests
     [Fact]
     public void Ten_thousand_updates_keep_every_invariant()
     {
-        var model = new MarketModel(42, MarketHours.AlwaysOpen);
+        var feed = new MarketFeed(new MarketModel(42, MarketHours.AlwaysOpen, SimulatorUniverse.Default), new StepPlan(42, 0));
         var wanted = new HashSet<(SimVenue, string)>
         {
-            (SimVenue.Krx, "005930"), (SimVenue.Nxt, "005930"), (SimVenue.Unified, "005930"), (SimVenue.Krx, "000660"), (SimVenue.Nxt, "123456"),
+            (SimVenue.Krx, "005930"), (SimVenue.Nxt, "005930"), (SimVenue.Unified, "005930"), (SimVenue.Krx, "000660"), (SimVenue.Nxt, "100123"),
         };
         var last = new Dictionary<(SimVenue, string), long[]>();
         var start = new DateTimeOffset(2026, 7, 8, 9, 30, 0, Kst);
         for (int tick = 0; tick < 2000; tick++)
         {
-            Dictionary<(SimVenue Venue, string Code), List<string[]>> produced = model.Tick(start.AddMilliseconds(100 * tick), wanted, 0, 1);
+            Dictionary<(SimVenue Venue, string Code), List<string[]>> produced = feed.Tick(start.AddMilliseconds(100 * tick), wanted, 1);
             foreach (((SimVenue venue, string code), List<string[]> records) in produced)
             {
                 foreach (string[] r in records)
@@ -74,9 +74,9 @@ public sealed class SimulatorMarketModelTests
                         Assert.True(v[0] >= p[0] && v[1] >= p[1] && v[2] >= p[2] && v[3] >= p[3]);
                         long dq = v[0] - p[0] + v[2] - p[2];
                         long dv = v[1] - p[1] + v[3] - p[3];
-                        if (dq > 0 && code == "005930")
+                        if (dq > 1000 && code == "005930")
                         {
-                            Assert.InRange((double)dv / dq, 50_000, 110_000); // value grows by volume × a plausible price
+                            Assert.InRange((double)dv / dq, 80_000, 125_000); // value grows by volume × a price near the 100,000 level
                         }
                     }
 
@@ -92,14 +92,13 @@ public sealed class SimulatorMarketModelTests
     [Fact]
     public void Price_levels_are_plausible_KRX_prices()
     {
-        // Known large caps trade near their level in data/large-caps.csv (embedded in the simulator).
-        Assert.Equal(100_000, MarketModel.PriceLevel("005930"));
-        Assert.Equal(550_000, MarketModel.PriceLevel("000660"));
-        foreach (string code in (string[])["032640", "010950", "123450", "Q500001"])
+        // Known large caps start from their level in data/large-caps.csv (embedded in the simulator).
+        Assert.Equal(100_000, SimulatorUniverse.Default.Stocks.Single(s => s.Code == "005930").PriceLevel);
+        Assert.Equal(550_000, SimulatorUniverse.Default.Stocks.Single(s => s.Code == "000660").PriceLevel);
+        foreach (SimulatedStock s in SimulatorUniverse.Default.Stocks)
         {
-            long p = MarketModel.PriceLevel(code);
-            Assert.InRange(p, 1_000, 600_000);
-            Assert.Equal(p, MarketModel.RoundToTick(p));
+            Assert.InRange(s.PriceLevel, 500, 1_500_000);
+            Assert.Equal(s.PriceLevel, TickGrid.Round(s.PriceLevel));
         }
     }
 }

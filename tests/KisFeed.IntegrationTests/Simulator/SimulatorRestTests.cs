@@ -20,7 +20,7 @@ public sealed class SimulatorRestTests
     /// <summary>Tuesday 2026-11-24 10:00 KST.</summary>
     internal static readonly DateTimeOffset T0 = new(2026, 11, 24, 1, 0, 0, TimeSpan.Zero);
 
-    private static readonly SimulatorCredential Demo = SimulatorCredential.Demo;
+    internal static readonly SimulatorCredential Demo = SimulatorCredential.Demo;
 
     internal static async Task<KisSimulator> StartAsync(FakeTimeProvider time, SimulatorRestOptions? rest = null) =>
         await KisSimulator.StartAsync(SimTestKit.Quiet with { TimeProvider = time, Rest = rest ?? SimulatorRestOptions.Default }, TestContext.Current.CancellationToken);
@@ -61,7 +61,7 @@ public sealed class SimulatorRestTests
         return (res.StatusCode, JsonDocument.Parse(await res.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
     }
 
-    private static void AssertApiError(HttpStatusCode status, JsonDocument body, string msgCd, string msg1)
+    internal static void AssertApiError(HttpStatusCode status, JsonDocument body, string msgCd, string msg1)
     {
         Assert.Equal(HttpStatusCode.InternalServerError, status);
         Assert.Equal("1", body.RootElement.GetProperty("rt_cd").GetString());
@@ -69,74 +69,7 @@ public sealed class SimulatorRestTests
         Assert.Equal(msg1, body.RootElement.GetProperty("msg1").GetString());
     }
 
-    private static long L(JsonElement row, string name) => long.Parse(row.GetProperty(name).GetString()!, CultureInfo.InvariantCulture);
-
-    [Fact]
-    public async Task TokenP_answers_as_KIS_does()
-    {
-        var time = new FakeTimeProvider(T0);
-        await using KisSimulator sim = await StartAsync(time);
-        using HttpClient http = Http(sim);
-        using HttpResponseMessage res = await PostTokenAsync(http);
-        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
-        using JsonDocument doc = JsonDocument.Parse(await res.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        JsonElement r = doc.RootElement;
-        Assert.Equal("Bearer", r.GetProperty("token_type").GetString());
-        Assert.Equal(86400, r.GetProperty("expires_in").GetInt64());
-        Assert.Equal("2026-11-25 10:00:00", r.GetProperty("access_token_token_expired").GetString()); // KST, yyyy-MM-dd HH:mm:ss
-        Assert.True(r.GetProperty("access_token").GetString()!.Length > 100);
-
-        using HttpResponseMessage bad = await PostTokenAsync(http, grant: "password");
-        Assert.Equal(HttpStatusCode.Forbidden, bad.StatusCode);
-        using HttpResponseMessage wrongSecret = await PostTokenAsync(http, Demo with { AppSecret = "x" });
-        Assert.Equal("EGW00105", JsonDocument.Parse(await wrongSecret.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error_code").GetString());
-    }
-
-    [Fact]
-    public async Task A_second_token_request_within_a_minute_is_EGW00133_and_within_six_hours_the_token_is_the_same()
-    {
-        var time = new FakeTimeProvider(T0);
-        await using KisSimulator sim = await StartAsync(time);
-        using HttpClient http = Http(sim);
-        string first = await TokenAsync(http);
-
-        time.Advance(TimeSpan.FromSeconds(59));
-        using HttpResponseMessage refused = await PostTokenAsync(http);
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Equal(
-            "{\"error_description\":\"접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)\",\"error_code\":\"EGW00133\"}",
-            await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-
-        time.Advance(TimeSpan.FromSeconds(61));
-        Assert.Equal(first, await TokenAsync(http));
-        Assert.Equal(1, sim.TokensIssued);
-
-        time.Advance(TimeSpan.FromHours(6));
-        string renewed = await TokenAsync(http);
-        Assert.NotEqual(first, renewed);
-        Assert.Equal(2, sim.TokensIssued);
-        Assert.Equal(4, sim.TokenRequests);
-    }
-
-    [Fact]
-    public async Task An_expired_token_gets_EGW00123_and_an_unknown_one_EGW00121()
-    {
-        var time = new FakeTimeProvider(T0);
-        await using KisSimulator sim = await StartAsync(time);
-        using HttpClient http = Http(sim);
-        string token = await TokenAsync(http);
-        (HttpStatusCode ok, JsonDocument body) = await GetAsync(http, token, "J", "005930");
-        Assert.Equal(HttpStatusCode.OK, ok);
-        Assert.Equal("0", body.RootElement.GetProperty("rt_cd").GetString());
-
-        (HttpStatusCode s1, JsonDocument b1) = await GetAsync(http, "not-a-token", "J", "005930");
-        AssertApiError(s1, b1, "EGW00121", "유효하지 않은 token 입니다.");
-
-        time.Advance(TimeSpan.FromDays(1));
-        (HttpStatusCode s2, JsonDocument b2) = await GetAsync(http, token, "J", "005930");
-        AssertApiError(s2, b2, "EGW00123", "기간이 만료된 token 입니다.");
-        Assert.NotEqual(token, await TokenAsync(http));
-    }
+    internal static long L(JsonElement row, string name) => long.Parse(row.GetProperty(name).GetString()!, CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Calls_over_the_rate_limit_get_EGW00201()
@@ -223,7 +156,7 @@ public sealed class SimulatorRestTests
         await using KisSimulator sim = await StartAsync(time);
         using HttpClient http = Http(sim);
         string token = await TokenAsync(http);
-        await GetAsync(http, token, "J", "000660"); // the stock is now known to the market model and trades on every tick
+        await GetAsync(http, token, "J", "000660"); // the stock is now known to the market and moves with every forced tick
         for (int i = 0; i < 30; i++)
         {
             sim.PublishNow(3);
@@ -233,19 +166,22 @@ public sealed class SimulatorRestTests
         (_, JsonDocument body) = await GetAsync(http, token, "J", "000660");
         JsonElement[] rows = [.. body.RootElement.GetProperty("output").EnumerateArray()];
         Assert.True(rows.Length > 30);
+        long previousClose = sim.Market.StateAt("000660", SimulatorVenue.Krx, time.GetUtcNow()).PreviousClose;
+        Assert.InRange(previousClose, 550_000 * 0.85, 550_000 * 1.15); // data/large-caps.csv: 000660 at 550,000
         foreach (JsonElement r in rows)
         {
             long price = L(r, "stck_prpr");
-            Assert.InRange(price, 550_000 * 0.9, 550_000 * 1.1); // data/large-caps.csv: 000660 at 550,000
-            Assert.Equal(price - 550_000, L(r, "prdy_vrss"));
-            Assert.Equal(price > 550_000 ? "2" : price < 550_000 ? "5" : "3", r.GetProperty("prdy_vrss_sign").GetString());
+            Assert.InRange(price, 550_000 * 0.85, 550_000 * 1.15);
+            Assert.Equal(0, price % 1_000); // the KRX tick at this level
+            Assert.Equal(price - previousClose, L(r, "prdy_vrss"));
+            Assert.Equal(price > previousClose ? "2" : price < previousClose ? "5" : "3", r.GetProperty("prdy_vrss_sign").GetString());
             double avgSell = (double)L(r, "whol_smtn_seln_tr_pbmn") / L(r, "whol_smtn_seln_vol");
-            Assert.InRange(avgSell, price * 0.9, price * 1.1); // value ≈ volume × price
+            Assert.InRange(avgSell, price * 0.95, price * 1.05); // value ≈ volume × the same price path
             Assert.True(L(r, "acml_vol") >= L(r, "whol_smtn_seln_vol") + L(r, "whol_smtn_shnu_vol"));
         }
 
-        Assert.True(LargeCaps.TryGet("005930", out LargeCaps.Entry samsung));
-        Assert.Equal(("삼성전자", 100_000L), (samsung.Name, samsung.Price));
+        Assert.True(LargeCaps.TryGet("005930", out SimulatedStock samsung));
+        Assert.Equal(("삼성전자", 100_000L), (samsung.Name, samsung.PriceLevel));
         string csv = Path.Combine(RepoRoot(), "data", "large-caps.csv");
         int listed = File.ReadAllLines(csv).Count(l => l.Length > 0 && l[0] != '#') - 1;
         Assert.Equal(listed, LargeCaps.All.Count);
@@ -425,25 +361,6 @@ public sealed class SimulatorRestTests
         SimulatorScenario scenario = SimulatorScenario.Parse("at 1s rest-fault partial 3\nevery 10s rest-fault fail\nat 2s rest-fault rate-limit");
         Assert.Equal(3, scenario.Steps.Count);
         Assert.Throws<FormatException>(() => SimulatorScenario.Parse("at 1s rest-fault explode"));
-    }
-
-    [Fact]
-    public async Task RevokeP_ends_the_token()
-    {
-        var time = new FakeTimeProvider(T0);
-        await using KisSimulator sim = await StartAsync(time);
-        using HttpClient http = Http(sim);
-        string token = await TokenAsync(http);
-        using HttpResponseMessage res = await http.PostAsJsonAsync(
-            "/oauth2/revokeP", new Dictionary<string, string> { ["appkey"] = Demo.AppKey, ["appsecret"] = Demo.AppSecret, ["token"] = token }, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
-        using JsonDocument doc = JsonDocument.Parse(await res.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        Assert.Equal(200, doc.RootElement.GetProperty("code").GetInt32());
-
-        (HttpStatusCode s, JsonDocument b) = await GetAsync(http, token, "J", "005930");
-        AssertApiError(s, b, "EGW00121", "유효하지 않은 token 입니다.");
-        time.Advance(TimeSpan.FromMinutes(1));
-        Assert.NotEqual(token, await TokenAsync(http));
     }
 
     private static string KoreaTimeText(DateTimeOffset t) => t.ToOffset(TimeSpan.FromHours(9)).ToString("HHmmss", CultureInfo.InvariantCulture);
