@@ -84,7 +84,7 @@ internal static partial class CliApp
 
                 await ShowAsync(console, Counted(), lines, order, () => current, null, ended => new BoardStatus(
                     consumer.Simulated == true ? $"SIMULATED data (marked by the gateways), not the market · {description}" : description,
-                    ended ? "Stopped" : connection.Connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage, Ended: ended), token);
+                    ended ? "Stopped" : connection.Connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage, Ended: ended), null, token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });

@@ -172,7 +172,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory, Source = origin });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
-        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web);
+        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web.LoggerFactory, simulated);
         KisFeedWebServer server;
         IKisSubscription<FeedItem>? subscription = null;
         string? refused;
@@ -230,10 +230,10 @@ internal sealed partial class ServeHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// The board's prices from REST when the options allow it (an app key and secret; always in demo mode): KRX's price
-    /// when KRX is followed, else the first venue's; the derived price until REST answered. Null: derived prices only.
+    /// The board's prices from REST inquire-price when the options allow it (an app key and secret; always in demo mode):
+    /// KRX's price when KRX is followed, else the first venue's. Null: no price (shown as –, the page says why).
     /// </summary>
-    private static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, WebBoardOptions web)
+    internal static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, ILoggerFactory? loggers, bool simulated)
     {
         if (string.IsNullOrEmpty(options.AppKey) || string.IsNullOrEmpty(options.AppSecret))
         {
@@ -242,8 +242,8 @@ internal sealed partial class ServeHost : IAsyncDisposable
 
         var rest = new KisRestClient(options, options.Rest);
         Venue venue = venues.Contains(Venue.Krx) ? Venue.Krx : venues[0];
-        ILogger? logger = web.LoggerFactory?.CreateLogger("KisFeed.Web.RestPriceSource");
-        return (rest, new RestPriceSource(rest, codes, venue, new ProgramTradePriceSource(), null, options.TimeProvider, logger));
+        ILogger? logger = loggers?.CreateLogger("KisFeed.Web.RestPriceSource");
+        return (rest, new RestPriceSource(rest, codes, venue, null, options.TimeProvider, logger, simulated ? "simulator" : "KIS"));
     }
 
     /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>

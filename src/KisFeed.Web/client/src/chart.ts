@@ -36,6 +36,9 @@ export interface ChartProbe {
   breaks: number;
   healedMarks: number;
   updates: number;
+  /** Points of the price line, and its last price (null: none). */
+  pricePoints: number;
+  lastPrice: number | null;
 }
 
 export class DayChart {
@@ -85,7 +88,7 @@ export class DayChart {
     this.chart.panes()[1]?.setStretchFactor(0.35);
     this.probe = {
       code: null, venue, points: { krx: 0, nxt: 0, unified: 0 }, lastNet: { krx: null, nxt: null, unified: null },
-      lastBar: null, breaks: 0, healedMarks: 0, updates: 0,
+      lastBar: null, breaks: 0, healedMarks: 0, updates: 0, pricePoints: 0, lastPrice: null,
     };
   }
 
@@ -176,14 +179,12 @@ export class DayChart {
     this.bars.setData(bars.map(b => ({ time: t(b.ts), value: eok(b.flow), color: b.flow >= 0 ? BUY : SELL })));
     this.barsLast = bars.length ? bars[bars.length - 1].ts : 0;
     this.probe.lastBar = bars.length ? bars[bars.length - 1].flow : null;
-    let lastPrice: number | null = null;
-    const priceData: (LineData<Time> | WhitespaceData<Time>)[] = [];
-    for (const p of day.curve[bv]) {
-      if (p.price !== null) lastPrice = p.price;
-      if (lastPrice !== null) priceData.push({ time: t(p.ts), value: lastPrice });
-    }
+    // The price line: the price source's prices (inquire-price stck_prpr), not anything derived from program trades.
+    const priceData: LineData<Time>[] = day.price.map(p => ({ time: t(p.ts), value: p.price }));
     this.price.setData(priceData);
     this.priceLast = priceData.length ? (priceData[priceData.length - 1].time as number) : 0;
+    this.probe.pricePoints = priceData.length;
+    this.probe.lastPrice = day.price.length ? day.price[day.price.length - 1].price : null;
     if (this.fit) {
       this.fit = false;
       // After layout: autoSize measures the element asynchronously.
@@ -210,7 +211,7 @@ export class DayChart {
     vs.minuteCloses.set(minute, r.net);
     vs.lastMinute = minute;
     const curve = this.day.curve[r.venue];
-    const point = { ts: r.ts, net: r.net, buy: r.buy, sell: r.sell, flow: 0, price: r.price };
+    const point = { ts: r.ts, net: r.net, buy: r.buy, sell: r.sell, flow: 0 };
     if (curve.length > 0 && curve[curve.length - 1].ts === r.ts) curve[curve.length - 1] = point; else curve.push(point);
     const flow = r.net - previousClose;
     const bars = this.day.bars[r.venue];
@@ -222,10 +223,15 @@ export class DayChart {
         this.barsLast = minute;
         this.probe.lastBar = flow;
       }
-      if (r.price !== null && r.ts >= this.priceLast) {
-        this.price.update({ time: t(r.ts), value: r.price });
-        this.priceLast = r.ts;
-      }
+    }
+    // A new quote comes with the row sent again: the price line moves on at the row's time (never back).
+    if (r.price !== null && r.price !== this.probe.lastPrice) {
+      const at = Math.max(r.ts, this.priceLast);
+      this.price.update({ time: t(at), value: r.price });
+      this.day.price.push({ ts: at, price: r.price });
+      this.priceLast = at;
+      this.probe.pricePoints++;
+      this.probe.lastPrice = r.price;
     }
   }
 
