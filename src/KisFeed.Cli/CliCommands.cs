@@ -48,7 +48,6 @@ internal static partial class CliApp
             {
                 await using (prices)
                 {
-                    prices?.Start();
                     await ShowAsync(console, stream, lines, order, () => source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), prices, token);
                 }
             }
@@ -287,6 +286,7 @@ internal static partial class CliApp
                     board.SetQuote(code, quote.Price, quote.ChangePercent);
                 }
             };
+            (prices as RestPriceSource)?.Start(); // after the board listens, so no first answer is missed
         }
         Task consume = Task.Run(async () =>
         {

@@ -32,9 +32,11 @@ internal static class PageChecks
         Assert.True(box.X >= 0 && box.Y >= 0 && box.X + box.Width <= size.Width + 0.5 && box.Y + box.Height <= size.Height + 0.5,
             $"{what} ({selector}) at {Describe(box)} is not inside the {size.Width}×{size.Height} viewport");
         // Not covered by another element at its centre (the pinned header, a chart, an overlay).
+        string x = (box.X + (box.Width / 2)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string y = (box.Y + (box.Height / 2)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         bool onTop = await page.EvaluateAsync<bool>(
-            "([s, x, y]) => { const e = document.querySelector(s); const hit = document.elementFromPoint(x, y); return !!e && !!hit && (e === hit || e.contains(hit)); }",
-            new object[] { selector, box.X + (box.Width / 2), box.Y + (box.Height / 2) });
+            $"s => {{ const e = document.querySelector(s); const hit = document.elementFromPoint({x}, {y}); return !!e && !!hit && (e === hit || e.contains(hit)); }}",
+            selector);
         Assert.True(onTop, $"{what} ({selector}) is covered by another element at its centre");
         return box;
     }
