@@ -41,7 +41,7 @@ public sealed class BoardStateTests
         RowDto[] rows = [.. board.Snapshot().Rows];
         Assert.Equal(2, rows.Length);
         Assert.All(rows, r => Assert.Equal(70_100, r.Price));
-        Assert.All(rows, r => Assert.Equal(100 * 100.0 / 70_000, r.Chg!.Value, 6));
+        Assert.All(rows, r => Assert.Equal(Math.Round(100 * 100.0 / 70_000, 2), r.Chg!.Value, 6)); // sent with 2 decimals
         Assert.True(board.Seq >= seq + 2, "the rows were sent again"); // so open pages get the price at once
     }
 
