@@ -57,6 +57,7 @@ internal sealed class NatsAuthOptions
     /// <summary>The connection options for <paramref name="credentials"/>; a bad combination or a missing file is a usage error.</summary>
     public static NatsOpts Opts(NatsCredentials credentials, string url, string name, ILoggerFactory? loggerFactory = null)
     {
+        CheckUrls(url);
         NatsOpts opts = NatsOpts.Default with { Url = url, Name = name };
         if (loggerFactory is not null)
         {
@@ -70,6 +71,27 @@ internal sealed class NatsAuthOptions
         catch (ArgumentException ex)
         {
             throw CliException.Usage(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// A NATS URL (or a comma-separated list for a cluster) must name a NATS server: <c>nats://</c>, <c>tls://</c>,
+    /// <c>ws://</c>, <c>wss://</c> or a bare <c>host:port</c>. Anything else (<c>http://</c>, a file path) is a usage
+    /// error here, not a connection that retries for ever against the wrong thing.
+    /// </summary>
+    public static void CheckUrls(string url)
+    {
+        string[] parts = url.Split(',', StringSplitOptions.TrimEntries);
+        foreach (string part in parts)
+        {
+            int scheme = part.IndexOf("://", StringComparison.Ordinal);
+            string rest = scheme < 0 ? part : part[(scheme + 3)..];
+            bool known = scheme < 0 || part[..scheme].ToLowerInvariant() is "nats" or "tls" or "ws" or "wss";
+            if (part.Length == 0 || !known || rest.Length == 0 || rest.StartsWith('/') || rest.StartsWith(':'))
+            {
+                throw CliException.Usage(
+                    $"'{NatsCredentials.Redact(part)}' is not a NATS server URL: use nats://host:port (tls://, ws:// and wss:// work too; a cluster is a comma-separated list).");
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 using NATS.Client.KeyValueStore;
 
 namespace KisFeed.Nats;
@@ -89,11 +90,13 @@ public sealed class AppKeyLeaseStore
     private readonly INatsKVStore _leases;
     private readonly INatsKVStore _gateways;
     private readonly INatsJSContext _reads;
+    private readonly INatsJSStream _leaseStream;
     private readonly NatsFeedOptions _options;
 
-    private AppKeyLeaseStore(INatsKVStore leases, INatsKVStore gateways, INatsJSContext reads, NatsFeedOptions options)
+    private AppKeyLeaseStore(INatsKVStore leases, INatsKVStore gateways, INatsJSContext reads, INatsJSStream leaseStream, NatsFeedOptions options)
     {
         _leases = leases;
+        _leaseStream = leaseStream;
         _gateways = gateways;
         _reads = reads;
         _options = options;
@@ -128,9 +131,9 @@ public sealed class AppKeyLeaseStore
             NumberOfReplicas = options.Replicas,
             Description = "KisFeed live gateways (presence, renewed every LeaseRenewInterval).",
         }, token).AsTask(), $"KV bucket {options.GatewayBucket}", options, log, cancellationToken, notFoundIsTransient: true).ConfigureAwait(false);
-        await NatsStart.StreamReadyAsync(js, KvKeys.StreamOf(options.LeaseBucket), $"KV bucket {options.LeaseBucket}", options, log, cancellationToken).ConfigureAwait(false);
+        INatsJSStream leaseStream = await NatsStart.StreamReadyAsync(js, KvKeys.StreamOf(options.LeaseBucket), $"KV bucket {options.LeaseBucket}", options, log, cancellationToken).ConfigureAwait(false);
         await NatsStart.StreamReadyAsync(js, KvKeys.StreamOf(options.GatewayBucket), $"KV bucket {options.GatewayBucket}", options, log, cancellationToken).ConfigureAwait(false);
-        return new AppKeyLeaseStore(leases, gateways, NatsStart.ShortTimeoutContext(js, options.ApiTimeout), options);
+        return new AppKeyLeaseStore(leases, gateways, NatsStart.ShortTimeoutContext(js, options.ApiTimeout), leaseStream, options);
     }
 
     /// <summary>The lease bucket.</summary>
@@ -139,12 +142,32 @@ public sealed class AppKeyLeaseStore
     /// <summary>The clock whose timestamps stamp send times and decide validity (the gateway's; the system's by default).</summary>
     internal TimeProvider Time { get; set; } = TimeProvider.System;
 
-    /// <summary>Tries to take the lease of <paramref name="keyId"/>: null when someone holds it.</summary>
+    /// <summary>
+    /// Tries to take the lease of <paramref name="keyId"/>: null when someone holds it. A create that succeeded is
+    /// confirmed by reading the key's last record from the bucket's stream leader: nats-server before 2.9.21 checks a
+    /// compare-and-swap before, not inside, the cluster's consensus, so two creates sent at the same moment to a
+    /// replicated bucket can both be acknowledged (nats-server issue 4320; Debian ships 2.9.10). Only the later one
+    /// holds the key, so the earlier one, seeing a later record than its own, is no lease.
+    /// </summary>
     public async Task<AppKeyLease?> TryAcquireAsync(string keyId, string owner, CancellationToken cancellationToken = default)
     {
         long sentAt = Time.GetTimestamp();
         var result = await _leases.TryCreateAsync(keyId, Encoding.UTF8.GetBytes(owner), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return result.Success ? new AppKeyLease(keyId, owner, result.Value, sentAt, _options.LeaseHoldWindow, Time) : null;
+        if (!result.Success)
+        {
+            return null;
+        }
+
+        if (_options.Replicas > 1)
+        {
+            StreamMsgGetResponse last = await _leaseStream.GetAsync(new StreamMsgGetRequest { LastBySubj = $"$KV.{_options.LeaseBucket}.{keyId}" }, cancellationToken).ConfigureAwait(false);
+            if (last.Message.Seq != result.Value)
+            {
+                return null;
+            }
+        }
+
+        return new AppKeyLease(keyId, owner, result.Value, sentAt, _options.LeaseHoldWindow, Time);
     }
 
     /// <summary>

@@ -209,7 +209,8 @@ public sealed class CliUsageTests : IDisposable
             ["watch", "005930", "--demo", "--no-such-option"],
             ["replay", "--db", "x.duckdb", "--date", "yesterday"],
             ["export", "--db", "x.duckdb", "--format", "xls"],
-            [.. new[] { "watch", "--demo", "--venue", "all" }, .. Enumerable.Range(100_000, 14).Select(i => i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture))], // 42 registrations
+            // 42 registrations on one session are not a usage error: the one over the cap is named and the rest
+            // watched (RegistrationsOverTheSessionsCapAreNamedAndTheRestIsWatched).
         })
         {
             (int exit, _, string stderr) = await RunAsync(args);
@@ -395,6 +396,29 @@ public sealed class CliUsageTests : IDisposable
         var logging = new CliLogging(err, Microsoft.Extensions.Logging.LogLevel.Warning, time: clock);
         logging.Write(Microsoft.Extensions.Logging.LogLevel.Warning, gap!);
         Assert.Equal("warn: 09:12:03 KST data gap 09:12:03–09:12:09 KST (6 s) for 3 registration(s): server closed the connection" + Environment.NewLine, err.ToString());
+    }
+
+    [Theory]
+    [InlineData("watch", "http://127.0.0.1:8222")]
+    [InlineData("record", "/tmp/feed.duckdb")]
+    [InlineData("serve", "nats://127.0.0.1:4222,https://example")]
+    [InlineData("gateway", "http://user:hunter2@127.0.0.1:4222")]
+    public async Task ANatsUrlThatIsNotOneIsAUsageErrorAtOnce(string command, string url)
+    {
+        string db = Path.Combine(_dir, "nats-url.duckdb");
+        string[] args = command switch
+        {
+            "gateway" => ["gateway", "--nats", url, "--duration", "5s"],
+            "record" => ["record", "all", "--from", url, "--db", db, "--duration", "5s"],
+            "serve" => ["serve", "--from", url, "--db", db, "--port", "0", "--duration", "5s"],
+            _ => ["watch", "all", "--from", url, "--format", "jsonl", "--duration", "5s"],
+        };
+        (int exit, _, string stderr) = await RunAsync(args);
+        Assert.Equal(2, exit);
+        Assert.Contains("is not a NATS server URL", stderr);
+        Assert.Contains("nats://host:port", stderr);
+        Assert.DoesNotContain("hunter2", stderr); // a password in the URL is never printed
+        AssertOneLine(stderr);
     }
 
     [Fact]
