@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 
 using KisFeed.Storage;
+using KisFeed.Web;
 
 using Spectre.Console;
 
@@ -41,7 +42,16 @@ internal static partial class CliApp
                 client.SubscribeFeedAsync(Registration.Of(list, venues), new FeedOptions { FromStartOfDay = parse.GetValue(fromStart) }, token), logging, "the other codes go on");
             // The feed, not only its trades: the board needs the gaps and healing outcomes to know which windows are covered.
             IAsyncEnumerable<FeedItem> stream = CliStreams.Reporting(feed.ReadAllAsync(token), r => logging.Notice(CliStreams.SeedText(r)), token);
-            await ShowAsync(console, stream, lines, order, source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), token);
+            // The board's price and 등락% columns: inquire-price for the shown codes, as on the web board (not for lines).
+            (KisRestClient? rest, RestPriceSource? prices) = lines is null ? ServeHost.RestPrices(source.Options, list, venues, logging.Factory, source.IsDemo) : (null, null);
+            using (rest)
+            {
+                await using (prices)
+                {
+                    await ShowAsync(console, stream, lines, order, () => source.IsDemo, TimeProvider.System, ended => Status(client, source, logging, ended), prices, token);
+                }
+            }
+
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
@@ -228,7 +238,7 @@ internal static partial class CliApp
 
     /// <summary>Shows trades (a replay: no gaps) on the live board or as lines.</summary>
     private static Task ShowAsync(CliConsole console, IAsyncEnumerable<ProgramTrade> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct) =>
-        ShowAsync(console, AsFeed(stream, ct), lines, sort, simulated, clock, status, ct);
+        ShowAsync(console, AsFeed(stream, ct), lines, sort, () => simulated, clock, status, null, ct);
 
     private static async IAsyncEnumerable<FeedItem> AsFeed(IAsyncEnumerable<ProgramTrade> trades, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
@@ -238,8 +248,12 @@ internal static partial class CliApp
         }
     }
 
-    /// <summary>Shows a feed on the live board (terminal) or its trades as lines; returns when the feed ends or is cancelled.</summary>
-    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<FeedItem> stream, LineFormat? lines, BoardSort sort, bool? simulated, TimeProvider? clock, Func<bool, BoardStatus> status, CancellationToken ct)
+    /// <summary>
+    /// Shows a feed on the live board (terminal) or its trades as lines; returns when the feed ends or is cancelled.
+    /// Lines get the <c>simulated</c> of <paramref name="simulated"/>, asked per line (null when the source does not say);
+    /// the board's price column follows <paramref name="prices"/> when given.
+    /// </summary>
+    private static async Task ShowAsync(CliConsole console, IAsyncEnumerable<FeedItem> stream, LineFormat? lines, BoardSort sort, Func<bool?> simulated, TimeProvider? clock, Func<bool, BoardStatus> status, IPriceSource? prices, CancellationToken ct)
     {
         if (lines is { } format)
         {
@@ -263,6 +277,17 @@ internal static partial class CliApp
         }
 
         var board = new ProgramTradeBoard(sort, BoardNames.Default, clock);
+        if (prices is not null)
+        {
+            prices.Changed += code =>
+            {
+                if (prices.Get(code) is { } quote)
+                {
+                    board.SetQuote(code, quote.Price, quote.ChangePercent);
+                }
+            };
+            (prices as RestPriceSource)?.Start(); // after the board listens, so no first answer is missed
+        }
         Task consume = Task.Run(async () =>
         {
             await foreach (FeedItem item in stream.WithCancellation(ct))

@@ -75,6 +75,8 @@ internal static partial class CliApp
                     {
                         Feed = feed,
                         Session = session with { LoggerFactory = logging.Factory },
+                        // Every message says whether it is simulated: the built-in simulator, or keys valid only on one.
+                        Simulated = simulator is not null || keys.All(k => IsDemoKey(k.AppKey)),
                         MaxKeys = parse.GetValue(maxKeys),
                         StopTimeout = stopAfter,
                         TimeProvider = console.Time,

@@ -18,9 +18,15 @@ internal enum LineFormat
 /// Writes updates as lines (text for people, JSONL and CSV for programs). JSONL and CSV use the columns and the
 /// timestamp format of <c>kisfeed export</c> (<see cref="StorageSchema.ExportColumns"/>, docs/storage.md): <c>seq</c>
 /// numbers the lines of this output, <c>simulated</c> says whether the data came from a simulator (empty when unknown).
+/// <paramref name="simulated"/> is asked per line (a NATS stream says it per message).
 /// </summary>
-internal sealed class LineWriter(TextWriter output, LineFormat format, bool? simulated)
+internal sealed class LineWriter(TextWriter output, LineFormat format, Func<bool?> simulated)
 {
+    public LineWriter(TextWriter output, LineFormat format, bool? simulated)
+        : this(output, format, () => simulated)
+    {
+    }
+
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private readonly ProgramTradeFlow _flow = new();
     private bool _headerWritten;
@@ -88,7 +94,7 @@ internal sealed class LineWriter(TextWriter output, LineFormat format, bool? sim
     [
         _seq, t.TradingDate.ToString("yyyy-MM-dd", Inv), t.Venue.Name(), t.TrId, t.Code, t.Time.ToString("HH:mm:ss", Inv), ReceivedAt(t),
         t.SellVolume, t.SellValue, t.BuyVolume, t.BuyValue, t.NetBuyVolume, t.NetBuyValue, t.AskResidual, t.BidResidual, t.NetBidResidual, (int)t.Missing,
-        StorageSchema.SourceText(t.Source), simulated,
+        StorageSchema.SourceText(t.Source), simulated(),
     ];
 
     private string Json(in ProgramTrade t)

@@ -189,9 +189,9 @@ internal sealed class NatsFeedStatus : IFeedStatusSource
 
     public void Count() => Interlocked.Increment(ref _messages);
 
-    // The gateways know whether their data is simulated; the stream does not say, so the strip names the stream.
+    // The gateways mark their messages simulated or live (FeedCodec version 3): unknown until the first was read.
     public FeedStatus Current => new(
-        _connection.ConnectionState.ToString(), Math.Max(0, Interlocked.Read(ref _opened) - 1), 0, false,
+        _connection.ConnectionState.ToString(), Math.Max(0, Interlocked.Read(ref _opened) - 1), 0, _consumer.Simulated,
         $"{_source}; {Interlocked.Read(ref _messages):N0} message(s) read{Rejected(_consumer.Statistics.Rejected)}");
 
     /// <summary>", N rejected (bad or forged, skipped: see the log)" when any was.</summary>

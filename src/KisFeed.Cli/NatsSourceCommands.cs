@@ -68,16 +68,23 @@ internal static partial class CliApp
                 Announce(console, lines, description);
                 await ConnectNatsAsync(connection.Connection, url, token);
                 long count = 0;
-                async IAsyncEnumerable<ProgramTrade> Counted()
+                bool current = false; // whether the trade just handed on is simulated, as its gateway marked it
+                async IAsyncEnumerable<FeedItem> Counted()
                 {
-                    await foreach (ProgramTrade t in consumer.ProgramTradesAsync(filter, venues, FeedStart.StartOfDay(), token))
+                    await foreach (NatsFeedItem item in consumer.ReadAsync(filter, venues, FeedStart.StartOfDay(), token))
                     {
-                        Interlocked.Increment(ref count);
-                        yield return t;
+                        if (item.Rejected is null && item.Item.Kind == FeedItemKind.Trade)
+                        {
+                            Interlocked.Increment(ref count);
+                            current = item.Simulated;
+                            yield return item.Item; // written before the next is read, so its line gets its own mark
+                        }
                     }
                 }
 
-                await ShowAsync(console, Counted(), lines, order, null, null, ended => new BoardStatus(description, ended ? "Stopped" : connection.Connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage, Ended: ended), token);
+                await ShowAsync(console, Counted(), lines, order, () => current, null, ended => new BoardStatus(
+                    consumer.Simulated == true ? $"SIMULATED data (marked by the gateways), not the market · {description}" : description,
+                    ended ? "Stopped" : connection.Connection.ConnectionState.ToString(), Interlocked.Read(ref count), 0, 0, consumer.Statistics.Rejected, logging.LastMessage, Ended: ended), null, token);
                 return 0;
             }, parse.GetValue<TimeSpan?>("--duration"), ct);
         });

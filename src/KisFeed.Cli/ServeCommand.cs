@@ -167,10 +167,12 @@ internal sealed partial class ServeHost : IAsyncDisposable
             dbPath = Path.Combine(temp, "serve.duckdb");
         }
 
-        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory });
+        // The file says whether its rows are simulated, so a replay of it says so too.
+        RecordingSource origin = simulated ? RecordingSource.Simulated(options.WebSocketUri.ToString()) : RecordingSource.Live(options.WebSocketUri.ToString());
+        ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory, Source = origin });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
-        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web);
+        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web.LoggerFactory, simulated);
         KisFeedWebServer server;
         IKisSubscription<FeedItem>? subscription = null;
         string? refused;
@@ -228,10 +230,10 @@ internal sealed partial class ServeHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// The board's prices from REST when the options allow it (an app key and secret; always in demo mode): KRX's price
-    /// when KRX is followed, else the first venue's; the derived price until REST answered. Null: derived prices only.
+    /// The board's prices from REST inquire-price when the options allow it (an app key and secret; always in demo mode):
+    /// KRX's price when KRX is followed, else the first venue's. Null: no price (shown as –, the page says why).
     /// </summary>
-    private static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, WebBoardOptions web)
+    internal static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, ILoggerFactory? loggers, bool simulated)
     {
         if (string.IsNullOrEmpty(options.AppKey) || string.IsNullOrEmpty(options.AppSecret))
         {
@@ -240,19 +242,27 @@ internal sealed partial class ServeHost : IAsyncDisposable
 
         var rest = new KisRestClient(options, options.Rest);
         Venue venue = venues.Contains(Venue.Krx) ? Venue.Krx : venues[0];
-        ILogger? logger = web.LoggerFactory?.CreateLogger("KisFeed.Web.RestPriceSource");
-        return (rest, new RestPriceSource(rest, codes, venue, new ProgramTradePriceSource(), null, options.TimeProvider, logger));
+        ILogger? logger = loggers?.CreateLogger("KisFeed.Web.RestPriceSource");
+        return (rest, new RestPriceSource(rest, codes, venue, null, options.TimeProvider, logger, simulated ? "simulator" : "KIS"));
     }
 
     /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>
     public static async Task<ServeHost> StartReplayAsync(string dbPath, DateOnly? date, WebBoardOptions web, CancellationToken cancellationToken)
     {
+        RecordingSource? origin = await ProgramTradeCatalog.GetSourceAsync(dbPath, cancellationToken);
         ProgramTradeQueries queries = ProgramTradeQueries.Open(dbPath);
         try
         {
             DateOnly day = date ?? await queries.LatestDateAsync(cancellationToken) ?? throw new CliException($"'{dbPath}' holds no records yet.");
-            string description = $"Replay of {day:yyyy-MM-dd} from {queries.Path} (recorded data)";
-            var status = new FixedFeedStatus(new FeedStatus("Replay", 0, 0, false, description));
+            string what = origin switch
+            {
+                { IsSimulated: true } => $"SIMULATED data from {origin.Endpoint}, not the market",
+                { IsSimulated: false } => $"live data from {origin.Endpoint}",
+                { } => $"source unknown: read from {origin.Endpoint}, which does not say whether its data is simulated or live",
+                null => "source unknown: recorded before KisFeed stored whether data is simulated",
+            };
+            string description = $"Replay of {day:yyyy-MM-dd} from {queries.Path} (recorded data; {what})";
+            var status = new FixedFeedStatus(new FeedStatus("Replay", 0, 0, origin?.IsSimulated, description));
             KisFeedWebServer server = await KisFeedWebServer.StartAsync(web with { Replay = true, Date = day }, status, queries, cancellationToken: cancellationToken);
             ServeHost host = new(server, description);
             host._owned.Add(new DisposeAction(queries.Dispose));

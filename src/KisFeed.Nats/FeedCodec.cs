@@ -29,6 +29,10 @@ namespace KisFeed.Nats;
 /// ticks, u16 detail length, detail UTF-8. Trades and gaps are still written as version 1, byte for byte: readers of
 /// version 1 keep reading them, and their <c>Nats-Msg-Id</c>s (hashes of the payload) do not change; such a reader skips a
 /// healing message as a version it does not know.</para>
+/// <para>Version 3 is data from a simulator (a gateway on the built-in simulator, on <c>kisfeed simulate</c> or on demo
+/// keys): the layout of versions 1 and 2, every kind, with bit 7 of header byte 3 set (<see cref="SimulatedFlag"/>;
+/// <see cref="MarkSimulated"/>, <see cref="IsSimulated"/>). Live data stays version 1 and 2 byte for byte. A reader that
+/// predates version 3 rejects it as an unknown version, counted, so it can never show simulated data as the market.</para>
 /// <para>A reader rejects a version it does not know, and any payload that fails the checks of <see cref="TryDecode"/>
 /// (new fields mean a new version: a version-1 payload with bytes after its last field is rejected).</para>
 /// </remarks>
@@ -39,6 +43,12 @@ public static class FeedCodec
 
     /// <summary>The payload version of healing outcomes, and the highest version this code reads.</summary>
     public const byte HealingVersion = 2;
+
+    /// <summary>The payload version of simulated data (any kind): version 1/2's layout, <see cref="SimulatedFlag"/> set.</summary>
+    public const byte SimulatedVersion = 3;
+
+    /// <summary>Bit 7 of header byte 3 (the trade's source, the gap's flags, 0 for healing): set in version 3 only.</summary>
+    public const byte SimulatedFlag = 0x80;
 
     /// <summary>Kind byte of a trade.</summary>
     public const byte TradeKind = 1;
@@ -130,6 +140,24 @@ public static class FeedCodec
         Encoding.UTF8.GetBytes(detail, d[HealingFixedSize..]);
         return bytes;
     }
+
+    /// <summary>
+    /// Marks an encoded payload (any kind) as data from a simulator: version 3, <see cref="SimulatedFlag"/> set. A
+    /// gateway does this to every payload of a simulator's session; the message id is then taken of the marked payload.
+    /// </summary>
+    public static void MarkSimulated(Span<byte> payload)
+    {
+        if (payload.Length < HeaderSize || payload[0] is not (Version or HealingVersion))
+        {
+            throw new ArgumentException("Not an encoded version 1 or 2 payload.", nameof(payload));
+        }
+
+        payload[0] = SimulatedVersion;
+        payload[3] |= SimulatedFlag;
+    }
+
+    /// <summary>Whether a payload (already read by <see cref="TryDecode"/>) is marked as data from a simulator (version 3).</summary>
+    public static bool IsSimulated(ReadOnlySpan<byte> payload) => payload.Length > 3 && payload[0] == SimulatedVersion && (payload[3] & SimulatedFlag) != 0;
 
     /// <summary>The largest volume or residual (shares) a record may carry: 10^12, far above any stock's day.</summary>
     public const long MaxVolume = 1_000_000_000_000;

@@ -31,6 +31,8 @@ public sealed class FeedConsumer
     private readonly RejectionReporter _reporter;
     private readonly long[] _byReason = new long[Enum.GetValues<FeedRejectReason>().Length];
     private long _read;
+    private long _simulatedRead;
+    private long _liveRead;
     private long _restarts;
 
     /// <summary>A consumer of the stream named in <paramref name="options"/> (default <see cref="NatsFeedOptions.Default"/>).</summary>
@@ -54,6 +56,12 @@ public sealed class FeedConsumer
     /// Default false: only good items.
     /// </summary>
     public bool YieldRejected { get; init; }
+
+    /// <summary>
+    /// Whether what this consumer read so far is simulated, as the gateways marked it (<see cref="NatsFeedItem.Simulated"/>):
+    /// true once any message from a simulator was read, false when every message read was live, null before the first.
+    /// </summary>
+    public bool? Simulated => Interlocked.Read(ref _simulatedRead) > 0 ? true : Interlocked.Read(ref _liveRead) > 0 ? false : null;
 
     /// <summary>Counters of every read of this consumer so far.</summary>
     public FeedConsumerStatistics Statistics
@@ -239,7 +247,9 @@ public sealed class FeedConsumer
             }
 
             Interlocked.Increment(ref _read);
-            return new NatsFeedItem(item, seq) { HealedGap = healedGap };
+            bool simulated = FeedCodec.IsSimulated(data);
+            Interlocked.Increment(ref simulated ? ref _simulatedRead : ref _liveRead);
+            return new NatsFeedItem(item, seq) { HealedGap = healedGap, Simulated = simulated };
         }
 
         if (!WantedSubject(msg.Subject, codes, venues))

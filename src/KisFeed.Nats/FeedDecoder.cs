@@ -40,7 +40,7 @@ internal static class FeedDecoder
         reason = kind switch
         {
             FeedCodec.TradeKind => Trade(payload, body, venue, code, storedAt, out item, out detail),
-            FeedCodec.GapKind => Gap(payload[3], body, venue, code, storedAt, out item, out detail),
+            FeedCodec.GapKind => Gap(SourceByte(payload), body, venue, code, storedAt, out item, out detail),
             _ => Healing(body, venue, code, out item, out healedGap, out detail),
         };
         return reason == FeedRejectReason.None;
@@ -58,9 +58,9 @@ internal static class FeedDecoder
             return FeedRejectReason.Empty;
         }
 
-        if (p[0] is not (FeedCodec.Version or FeedCodec.HealingVersion))
+        if (p[0] is not (FeedCodec.Version or FeedCodec.HealingVersion or FeedCodec.SimulatedVersion))
         {
-            detail = $"payload version {p[0]}; this reader knows 1 to {FeedCodec.HealingVersion}";
+            detail = $"payload version {p[0]}; this reader knows 1 to {FeedCodec.SimulatedVersion}";
             return FeedRejectReason.UnknownVersion;
         }
 
@@ -109,7 +109,13 @@ internal static class FeedDecoder
 
         code = Encoding.ASCII.GetString(ascii);
         ushort missing = BinaryPrimitives.ReadUInt16LittleEndian(p[4..]);
-        byte source = p[3];
+        if (p[0] == FeedCodec.SimulatedVersion && (p[3] & FeedCodec.SimulatedFlag) == 0)
+        {
+            detail = $"version {FeedCodec.SimulatedVersion} (simulated data) without the simulated flag in byte 3 (0x{p[3]:x2})";
+            return FeedRejectReason.BadHeader;
+        }
+
+        byte source = SourceByte(p);
         bool headerOk = kind switch
         {
             FeedCodec.TradeKind => source <= (byte)TradeSource.Rest && (missing & ~KnownFields) == 0,
@@ -124,6 +130,9 @@ internal static class FeedDecoder
 
         return FeedRejectReason.None;
     }
+
+    // Header byte 3 without the simulated flag (set, and only set, in version 3).
+    private static byte SourceByte(ReadOnlySpan<byte> p) => p[0] == FeedCodec.SimulatedVersion ? (byte)(p[3] & ~FeedCodec.SimulatedFlag) : p[3];
 
     private static bool SubjectMatches(string subject, byte kind, Venue venue, string code, out string detail)
     {
@@ -217,7 +226,7 @@ internal static class FeedDecoder
             return range;
         }
 
-        item = FeedItem.FromTrade(new ProgramTrade(venue, code, date, new TimeOnly(ticks), v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], receivedAt, missing, (TradeSource)p[3]));
+        item = FeedItem.FromTrade(new ProgramTrade(venue, code, date, new TimeOnly(ticks), v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], receivedAt, missing, (TradeSource)SourceByte(p)));
         return FeedRejectReason.None;
     }
 

@@ -54,6 +54,12 @@ public sealed class FeedPublisher : IAsyncDisposable
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
+    /// <summary>
+    /// Marks every payload as data from a simulator (<see cref="FeedCodec.MarkSimulated"/>, version 3). Set it when the
+    /// records come from a simulator, never for the market. Default false.
+    /// </summary>
+    public bool Simulated { get; init; }
+
     /// <summary>Counters so far.</summary>
     public FeedPublisherStatistics Statistics
     {
@@ -281,7 +287,7 @@ public sealed class FeedPublisher : IAsyncDisposable
         if (item.Kind == FeedItemKind.Trade)
         {
             ProgramTrade t = item.Trade;
-            byte[] payload = FeedCodec.EncodeTrade(t);
+            byte[] payload = Marked(FeedCodec.EncodeTrade(t));
             yield return new Pending(this, (t.Venue, t.Code), TradeTag, FeedSubjects.Trade(prefix, t.Venue, t.Code), payload, FeedCodec.TradeMessageId(t, payload));
         }
         else if (item.Gap is { } gap)
@@ -294,7 +300,7 @@ public sealed class FeedPublisher : IAsyncDisposable
             foreach (Registration r in gap.Registrations)
             {
                 _gaps[(gap.Id, r)] = (gap.From, gap.To);
-                yield return new Pending(this, (r.Venue, r.Code), GapTag, FeedSubjects.Gap(prefix, r.Venue, r.Code), FeedCodec.EncodeGap(gap, r), FeedCodec.GapMessageId(gap, r));
+                yield return new Pending(this, (r.Venue, r.Code), GapTag, FeedSubjects.Gap(prefix, r.Venue, r.Code), Marked(FeedCodec.EncodeGap(gap, r)), FeedCodec.GapMessageId(gap, r));
             }
         }
         else if (item.Healing is { } report)
@@ -303,8 +309,18 @@ public sealed class FeedPublisher : IAsyncDisposable
             (DateTimeOffset from, DateTimeOffset to) = _gaps.Remove((report.GapId, r), out var bounds)
                 ? bounds
                 : (report.StillMissingFrom ?? default, report.StillMissingTo ?? default);
-            yield return new Pending(this, (r.Venue, r.Code), HealTag, FeedSubjects.Healing(prefix, r.Venue, r.Code), FeedCodec.EncodeHealing(report, from, to), FeedCodec.HealingMessageId(r, from, to));
+            yield return new Pending(this, (r.Venue, r.Code), HealTag, FeedSubjects.Healing(prefix, r.Venue, r.Code), Marked(FeedCodec.EncodeHealing(report, from, to)), FeedCodec.HealingMessageId(r, from, to));
         }
+    }
+
+    private byte[] Marked(byte[] payload)
+    {
+        if (Simulated)
+        {
+            FeedCodec.MarkSimulated(payload);
+        }
+
+        return payload;
     }
 
     // The gaps queued so far, per registration, until their healing outcome is published (only the publish loop uses it).

@@ -18,6 +18,13 @@ public sealed record GatewayOptions
     /// </summary>
     public KisOptions Session { get; init; } = KisOptions.Default;
 
+    /// <summary>
+    /// Whether <see cref="Session"/> is a simulator (the built-in one, <c>kisfeed simulate</c>, demo keys) rather than the
+    /// market: then every message this gateway publishes is marked simulated (<see cref="FeedCodec.SimulatedVersion"/>),
+    /// so every reader shows it as simulated. <c>kisfeed gateway</c> sets it from its session. Default false (live KIS).
+    /// </summary>
+    public bool Simulated { get; init; }
+
     /// <summary>At most this many keys held at once (null: a fair share of the keys with work, by live gateways).</summary>
     public int? MaxKeys { get; init; }
 

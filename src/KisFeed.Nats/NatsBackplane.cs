@@ -8,8 +8,11 @@ using NATS.Client.JetStream.Models;
 
 namespace KisFeed.Nats;
 
-/// <summary>The gateway's <see cref="IGatewayBackplane"/> on JetStream: the stream, the KV buckets and a <see cref="FeedPublisher"/>.</summary>
-internal sealed class NatsBackplane(INatsConnection nats, NatsFeedOptions feed, TimeProvider time, ILoggerFactory loggerFactory) : IGatewayBackplane
+/// <summary>
+/// The gateway's <see cref="IGatewayBackplane"/> on JetStream: the stream, the KV buckets and a <see cref="FeedPublisher"/>
+/// (which marks every payload simulated when <paramref name="simulated"/>: <see cref="GatewayOptions.Simulated"/>).
+/// </summary>
+internal sealed class NatsBackplane(INatsConnection nats, NatsFeedOptions feed, TimeProvider time, ILoggerFactory loggerFactory, bool simulated = false) : IGatewayBackplane
 {
     private readonly NatsJSContext _js = new(nats);
     private INatsJSStream? _stream;
@@ -29,7 +32,7 @@ internal sealed class NatsBackplane(INatsConnection nats, NatsFeedOptions feed, 
         leases.Time = time;
         _leases = leases;
         _desired = await DesiredRegistrations.OpenAsync(_js, feed, cancellationToken).ConfigureAwait(false);
-        _publisher = new FeedPublisher(_js, feed, loggerFactory);
+        _publisher = new FeedPublisher(_js, feed, loggerFactory) { Simulated = simulated };
     }
 
     public Task<AppKeyLease?> TryAcquireAsync(string keyId, string owner, CancellationToken cancellationToken) =>

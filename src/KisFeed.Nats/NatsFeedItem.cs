@@ -9,6 +9,12 @@ public readonly record struct NatsFeedItem(FeedItem Item, ulong StreamSequence)
     public DataGap? HealedGap { get; init; }
 
     /// <summary>
+    /// True when the gateway that published it ran on a simulator (the payload is marked, <see cref="FeedCodec.SimulatedVersion"/>),
+    /// false for data from the market. Gateways before that mark wrote live and simulated data alike as version 1, read as false.
+    /// </summary>
+    public bool Simulated { get; init; }
+
+    /// <summary>
     /// A message the consumer rejected (bad, damaged or forged), with its raw copy; then <see cref="Item"/> is default.
     /// Only readers that set <see cref="FeedConsumer.YieldRejected"/> see these (a recorder keeps the copy and moves its
     /// position past it); every other reader only sees good items.

@@ -93,7 +93,7 @@ public sealed partial class NatsGateway : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(nats);
         GatewayOptions o = options ?? GatewayOptions.Default;
-        return new NatsBackplane(nats, o.Feed, o.TimeProvider, loggerFactory ?? NullLoggerFactory.Instance);
+        return new NatsBackplane(nats, o.Feed, o.TimeProvider, loggerFactory ?? NullLoggerFactory.Instance, o.Simulated);
     }
 
     /// <summary>

@@ -33,6 +33,16 @@ internal sealed class BoardState
         _mask = capacity - 1;
         _prices = prices;
         Date = date;
+        prices.Changed += OnPriceChanged;
+    }
+
+    // A new quote reaches the page at once: the code's rows are sent again with it (their figures unchanged).
+    private void OnPriceChanged(string code)
+    {
+        lock (_lock)
+        {
+            RepushLocked(VenueExtensions.All.Select(v => new Registration(v, code)));
+        }
     }
 
     /// <summary>The trading date shown (the latest update's).</summary>
@@ -120,7 +130,6 @@ internal sealed class BoardState
 
     public void Apply(in ProgramTrade trade)
     {
-        _prices.Observe(trade);
         PriceQuote? quote = _prices.Get(trade.Code);
         lock (_lock)
         {

@@ -131,7 +131,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
 
     /// <summary>
     /// Starts the server. <paramref name="queries"/> gives the day's curves (null: the chart starts empty and grows from
-    /// the live feed); <paramref name="prices"/> defaults to <see cref="ProgramTradePriceSource"/>.
+    /// the live feed); <paramref name="prices"/> defaults to none (<see cref="NoPriceSource"/>: program trades carry no price).
     /// </summary>
     public static async Task<KisFeedWebServer> StartAsync(
         WebBoardOptions options, IFeedStatusSource status, ProgramTradeQueries? queries = null, IPriceSource? prices = null, CancellationToken cancellationToken = default)
@@ -155,7 +155,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
 
         builder.WebHost.UseKestrel(k => k.Listen(address, options.Port));
         WebApplication app = builder.Build();
-        KisFeedWebServer server = new(app, options, status, queries, prices ?? new ProgramTradePriceSource(), date);
+        KisFeedWebServer server = new(app, options, status, queries, prices ?? new NoPriceSource(options.Replay ? NoPriceSource.Recorded : "none: no REST credentials for a price"), date);
         app.Use(server.GuardAsync);
         server.Map(app);
         if (queries is not null)
@@ -187,23 +187,6 @@ public sealed class KisFeedWebServer : IAsyncDisposable
     {
         ProgramTradeQueries q = _queries!;
         IReadOnlyList<RankingRow> ranking = await q.RankingAsync(date, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (_prices is ProgramTradePriceSource derived)
-        {
-            foreach (string code in ranking.Select(r => r.Code).Distinct(StringComparer.Ordinal))
-            {
-                // Price from the recorded minute bars: the last one with trades, against the first.
-                // The venue traded last (unified first on a tie: it carries every trade).
-                Venue venue = ranking.Where(r => r.Code == code).OrderByDescending(r => r.Time).ThenByDescending(r => r.Venue).First().Venue;
-                IReadOnlyList<ProgramTradeBucket> bars = await q.MinuteBarsAsync(date, code, venue, cancellationToken).ConfigureAwait(false);
-                long? first = bars.FirstOrDefault(b => b.Price is not null).Price;
-                long? last = bars.LastOrDefault(b => b.Price is not null).Price;
-                if (first is { } f && last is { } l)
-                {
-                    derived.Seed(code, date, l, f);
-                }
-            }
-        }
-
         Board.Seed(ranking, date);
         Board.SeedGaps(await q.GapsAsync(date, cancellationToken).ConfigureAwait(false), await q.GapHealingAsync(date, cancellationToken).ConfigureAwait(false));
     }
@@ -363,7 +346,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
             Board.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             [.. codes.Select(c => new CodeDto(c, StockNames.Of(c)))],
             [.. _options.Venues.Select(ChartTime.VenueName)],
-            _prices is ProgramTradePriceSource ? ProgramTradePriceSource.Description : _prices.GetType().Name), Json);
+            _prices.Label), Json);
     }
 
     private StatusDto Status()
@@ -403,7 +386,7 @@ public sealed class KisFeedWebServer : IAsyncDisposable
         {
             string name = ChartTime.VenueName(venue);
             IReadOnlyList<ProgramTradeBucket> points = byVenue.GetValueOrDefault(venue) ?? [];
-            curve[name] = [.. points.Select(p => new PointDto(ChartTime.Of(day, p.Time), p.NetBuyValue, p.BuyValue, p.SellValue, p.NetFlow, p.Price))];
+            curve[name] = [.. points.Select(p => new PointDto(ChartTime.Of(day, p.Time), p.NetBuyValue, p.BuyValue, p.SellValue, p.NetFlow))];
             List<BarDto> minutes = [];
             long previousClose = 0;
             for (int i = 0; i < points.Count; i++)
@@ -421,7 +404,27 @@ public sealed class KisFeedWebServer : IAsyncDisposable
             bars[name] = minutes;
         }
 
-        return TypedResults.Json(new DayDto(code, StockNames.Of(code), day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), curve, bars, gaps, ChartTime.Sessions(day)), Json);
+        // The price line: the prices the price source read today (inquire-price stck_prpr), one point per second at most.
+        List<PricePointDto> prices = [];
+        foreach (PriceSample sample in _prices.Samples(code))
+        {
+            long ts = ChartTime.Of(sample.At);
+            if (KoreaTime.DateOf(sample.At) != day)
+            {
+                continue;
+            }
+
+            if (prices.Count > 0 && prices[^1].Ts == ts)
+            {
+                prices[^1] = new PricePointDto(ts, sample.Price);
+            }
+            else
+            {
+                prices.Add(new PricePointDto(ts, sample.Price));
+            }
+        }
+
+        return TypedResults.Json(new DayDto(code, StockNames.Of(code), day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), curve, bars, gaps, ChartTime.Sessions(day), prices), Json);
     }
 
     private async Task<IResult> RankingAsync(string? asOf, CancellationToken ct)

@@ -1,104 +1,59 @@
-using System.Collections.Concurrent;
-
 namespace KisFeed.Web;
 
 /// <summary>A stock's price as the board shows it.</summary>
 /// <param name="Price">The price, KRW.</param>
-/// <param name="Reference">The price the change is measured from (e.g. the previous close), KRW; null when unknown.</param>
-/// <param name="Source">What the price is, in a few words (shown as a tooltip), e.g. "program trades (avg of last trade)".</param>
+/// <param name="Reference">The price the change is measured from (the previous close), KRW; null when unknown.</param>
+/// <param name="Source">What the price is and where it comes from, in words a person reads (never a type name).</param>
 public readonly record struct PriceQuote(long Price, long? Reference, string Source)
 {
     /// <summary>Change from <see cref="Reference"/> in percent, or null.</summary>
     public double? ChangePercent => Reference is > 0 and long r ? (Price - r) * 100.0 / r : null;
 }
 
+/// <summary>One price of the day, for the chart's price line.</summary>
+/// <param name="At">When the price was read.</param>
+/// <param name="Price">The price, KRW.</param>
+public readonly record struct PriceSample(DateTimeOffset At, long Price);
+
 /// <summary>
-/// Prices for the ranking's price and change columns and the chart's price line. The board asks for a code's quote
-/// when it sends that code's row. Plug in a REST quote source (current price, previous close) here; the default,
-/// <see cref="ProgramTradePriceSource"/>, derives a price from the program-trading updates themselves.
+/// Prices for the ranking's price and change columns and the chart's price line: a real price (KIS
+/// <c>inquire-price</c>, <see cref="RestPriceSource"/>), or none (<see cref="NoPriceSource"/>). Program-trading records
+/// carry no price, so none is derived from them.
 /// </summary>
 public interface IPriceSource
 {
-    /// <summary>Called for every live update (in feed order), so a source may derive prices from them.</summary>
-    void Observe(in ProgramTrade trade);
+    /// <summary>What the prices are and where they come from, as the page shows it (e.g. "KIS inquire-price (stck_prpr)").</summary>
+    string Label { get; }
 
-    /// <summary>The quote for <paramref name="code"/>, or null when none is known yet.</summary>
+    /// <summary>The quote for <paramref name="code"/>, or null when none is known (yet).</summary>
     PriceQuote? Get(string code);
+
+    /// <summary>The prices read for <paramref name="code"/> today, oldest first (empty when none).</summary>
+    IReadOnlyList<PriceSample> Samples(string code);
+
+    /// <summary>Raised with a code whose quote changed (off the caller's thread; handlers must be quick).</summary>
+    event Action<string>? Changed;
 }
 
-/// <summary>
-/// Derives a price from cumulative program-trading values: the value traded between two updates divided by the
-/// shares traded between them is the average price of those program trades. The reference is the first such price of
-/// the day (so the change column reads "since the first program trade", not since the previous close: KIS's
-/// program-trading TRs carry no close). A REST source that knows the previous close should replace this.
-/// </summary>
-public sealed class ProgramTradePriceSource : IPriceSource
+/// <summary>No price: a replayed recording (program-trading records carry none) or a board without REST credentials.</summary>
+public sealed class NoPriceSource(string why) : IPriceSource
 {
-    /// <summary>The <see cref="PriceQuote.Source"/> text of these quotes.</summary>
-    public const string Description = "avg price of the latest program trades; change vs the day's first";
-
-    private readonly ConcurrentDictionary<string, State> _byCode = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, Venue), (long Value, long Volume, DateOnly Day)> _last = new();
-
-    private sealed class State
-    {
-        public long Price;
-        public long Reference;
-        public DateOnly Day;
-    }
+    /// <summary>The label of a recorded day.</summary>
+    public const string Recorded = "none: a recording of program trades carries no price";
 
     /// <inheritdoc/>
-    public void Observe(in ProgramTrade trade)
-    {
-        long value = trade.BuyValue + trade.SellValue;
-        long volume = trade.BuyVolume + trade.SellVolume;
-        (string, Venue) key = (trade.Code, trade.Venue);
-        bool hasPrevious = _last.TryGetValue(key, out (long Value, long Volume, DateOnly Day) previous) && previous.Day == trade.TradingDate;
-        _last[key] = (value, volume, trade.TradingDate);
-        long dValue = hasPrevious ? value - previous.Value : value;
-        long dVolume = hasPrevious ? volume - previous.Volume : volume;
-        if (dVolume <= 0 || dValue <= 0)
-        {
-            return;
-        }
-
-        long price = (long)Math.Round((double)dValue / dVolume);
-        State state = _byCode.GetOrAdd(trade.Code, _ => new State());
-        lock (state)
-        {
-            if (state.Day != trade.TradingDate)
-            {
-                state.Day = trade.TradingDate;
-                state.Reference = price;
-            }
-
-            state.Price = price;
-        }
-    }
-
-    /// <summary>Sets a code's price and reference directly (seeding from a recording).</summary>
-    public void Seed(string code, DateOnly day, long price, long reference)
-    {
-        State state = _byCode.GetOrAdd(code, _ => new State());
-        lock (state)
-        {
-            state.Day = day;
-            state.Price = price;
-            state.Reference = reference;
-        }
-    }
+    public string Label { get; } = why;
 
     /// <inheritdoc/>
-    public PriceQuote? Get(string code)
-    {
-        if (!_byCode.TryGetValue(code, out State? state))
-        {
-            return null;
-        }
+    public PriceQuote? Get(string code) => null;
 
-        lock (state)
-        {
-            return state.Price > 0 ? new PriceQuote(state.Price, state.Reference, Description) : null;
-        }
+    /// <inheritdoc/>
+    public IReadOnlyList<PriceSample> Samples(string code) => [];
+
+    /// <inheritdoc/>
+    public event Action<string>? Changed
+    {
+        add { }
+        remove { }
     }
 }

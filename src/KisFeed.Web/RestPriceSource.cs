@@ -6,19 +6,21 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace KisFeed.Web;
 
 /// <summary>
-/// Prices from KIS REST: each code's latest intraday program-trading row (<c>program-trade-by-stock</c>): the price
-/// <c>stck_prpr</c>, and as the reference the previous close, price − <c>prdy_vrss</c>, so the change column reads "since
-/// yesterday's close". Codes are asked one at a time, spread evenly over <see cref="Refresh"/> (each code once per
-/// period, never a burst), through the app key's shared REST limiter. Until a code's first answer, and for a code whose
-/// answer failed or was empty, the <see cref="Fallback"/> quote is used.
+/// Prices from KIS REST 주식현재가 시세 (<c>inquire-price</c>, FHKST01010100, <see cref="KisRestClient.PriceAsync"/>): the
+/// price <c>stck_prpr</c>, the change against the previous close (<c>stck_sdpr</c>), for the shown codes only. Codes
+/// are asked one at a time, spread evenly over <see cref="Refresh"/> but never closer than <see cref="MinSpacing"/>
+/// (so a board takes at most a quarter of a key's default 20 calls/s), through the app key's shared REST limiter.
+/// A code whose answer failed keeps its previous quote; before the first answer it has none (shown as –).
 /// </summary>
 public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
 {
-    /// <summary>The <see cref="PriceQuote.Source"/> text of these quotes.</summary>
-    public const string Description = "KIS REST price (stck_prpr of the latest program-trading row); change vs the previous close";
-
     /// <summary>How often each code is asked by default.</summary>
-    public static readonly TimeSpan DefaultRefresh = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultRefresh = TimeSpan.FromSeconds(5);
+
+    /// <summary>The least time between two calls of one source.</summary>
+    public static readonly TimeSpan MinSpacing = TimeSpan.FromMilliseconds(200);
+
+    private const int MaxSamples = 20_000; // a day at one price a second per code is 23,400: the oldest go first
 
     private readonly KisRestClient _rest;
     private readonly IReadOnlyList<string> _codes;
@@ -26,6 +28,7 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, PriceQuote> _quotes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<PriceSample>> _samples = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask; // set once by Start
     private long _answers; // Interlocked
@@ -33,39 +36,45 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
 
     /// <summary>Creates the source; nothing is asked until <see cref="Start"/>.</summary>
     /// <param name="rest">The REST client (its limiter is shared by every client of the app key).</param>
-    /// <param name="codes">The codes to quote.</param>
+    /// <param name="codes">The codes to quote (the shown ones).</param>
     /// <param name="venue">The market whose price is shown (KRX's is the reference price of a listed stock).</param>
-    /// <param name="fallback">Quotes until REST answered; default a <see cref="ProgramTradePriceSource"/>.</param>
     /// <param name="refresh">How often each code is asked; default <see cref="DefaultRefresh"/>, at least 1 s.</param>
     /// <param name="time">The clock of the pacing; default the system clock.</param>
-    /// <param name="logger">Where failed calls are logged (at debug; the fallback covers them).</param>
-    public RestPriceSource(KisRestClient rest, IEnumerable<string> codes, Venue venue, IPriceSource? fallback = null, TimeSpan? refresh = null, TimeProvider? time = null, ILogger? logger = null)
+    /// <param name="logger">Where failed calls are logged (at debug; the previous quote stays).</param>
+    /// <param name="server">Who answers, as the label names it: "KIS" (default) or e.g. "the simulator".</param>
+    public RestPriceSource(KisRestClient rest, IEnumerable<string> codes, Venue venue, TimeSpan? refresh = null, TimeProvider? time = null, ILogger? logger = null, string server = "KIS")
     {
         ArgumentNullException.ThrowIfNull(rest);
         ArgumentNullException.ThrowIfNull(codes);
         _rest = rest;
         _codes = [.. codes.Distinct(StringComparer.Ordinal)];
         _venue = venue;
-        Fallback = fallback ?? new ProgramTradePriceSource();
         Refresh = refresh ?? DefaultRefresh;
         ArgumentOutOfRangeException.ThrowIfLessThan(Refresh, TimeSpan.FromSeconds(1), nameof(refresh));
         _time = time ?? TimeProvider.System;
         _log = logger ?? NullLogger.Instance;
+        Label = $"{server} 현재가 inquire-price (stck_prpr, {venue.Name()}), each code every {Interval.TotalSeconds:0.#} s; change vs the previous close";
     }
 
-    /// <summary>The quotes used until REST answered for a code.</summary>
-    public IPriceSource Fallback { get; }
+    /// <inheritdoc/>
+    public string Label { get; }
 
-    /// <summary>How often each code is asked.</summary>
+    /// <inheritdoc/>
+    public event Action<string>? Changed;
+
+    /// <summary>How often each code is asked, at most.</summary>
     public TimeSpan Refresh { get; }
+
+    /// <summary>How often each code is actually asked: <see cref="Refresh"/>, or longer when many codes meet <see cref="MinSpacing"/>.</summary>
+    public TimeSpan Interval => _codes.Count == 0 ? Refresh : TimeSpan.FromTicks(Math.Max(Refresh.Ticks, MinSpacing.Ticks * _codes.Count));
 
     /// <summary>REST answers that gave a price.</summary>
     public long Answers => Interlocked.Read(ref _answers);
 
-    /// <summary>REST calls that failed (the fallback or the previous quote stays).</summary>
+    /// <summary>REST calls that failed (the previous quote stays).</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
-    /// <summary>Starts asking: the first code at once, then one code every <see cref="Refresh"/> ÷ codes.</summary>
+    /// <summary>Starts asking: the first code at once, then one code every <see cref="Interval"/> ÷ codes.</summary>
     public void Start()
     {
         if (_loop.IsCompleted && !_stop.IsCancellationRequested && _codes.Count > 0)
@@ -75,10 +84,21 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public void Observe(in ProgramTrade trade) => Fallback.Observe(trade);
+    public PriceQuote? Get(string code) => _quotes.TryGetValue(code, out PriceQuote quote) ? quote : null;
 
     /// <inheritdoc/>
-    public PriceQuote? Get(string code) => _quotes.TryGetValue(code, out PriceQuote quote) ? quote : Fallback.Get(code);
+    public IReadOnlyList<PriceSample> Samples(string code)
+    {
+        if (!_samples.TryGetValue(code, out List<PriceSample>? list))
+        {
+            return [];
+        }
+
+        lock (list)
+        {
+            return [.. list];
+        }
+    }
 
     /// <summary>Stops asking and waits for the call in flight.</summary>
     public async ValueTask DisposeAsync()
@@ -90,7 +110,7 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
 
     private async Task RunAsync(CancellationToken ct)
     {
-        TimeSpan step = Refresh / _codes.Count;
+        TimeSpan step = Interval / _codes.Count;
         try
         {
             while (true)
@@ -111,14 +131,26 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
     {
         try
         {
-            IReadOnlyList<ProgramTradeHistoryRow> rows = await _rest.HistoryAsync(code, _venue, ct).ConfigureAwait(false);
-            ProgramTradeHistoryRow? latest = rows.Count == 0 ? null : rows.MaxBy(r => r.Timestamp);
-            if (latest is { Price: > 0 })
+            StockQuote q = await _rest.PriceAsync(code, _venue, ct).ConfigureAwait(false);
+            _quotes[code] = new PriceQuote(q.Price, q.ReferencePrice > 0 ? q.ReferencePrice : null, Label);
+            List<PriceSample> list = _samples.GetOrAdd(code, _ => []);
+            lock (list)
             {
-                long reference = latest.Price - latest.Change;
-                _quotes[code] = new PriceQuote(latest.Price, reference > 0 ? reference : null, Description);
-                Interlocked.Increment(ref _answers);
+                if (list.Count > 0 && KoreaTime.DateOf(list[^1].At) != KoreaTime.DateOf(q.ReceivedAt))
+                {
+                    list.Clear(); // a new day
+                }
+
+                if (list.Count >= MaxSamples)
+                {
+                    list.RemoveRange(0, MaxSamples / 10);
+                }
+
+                list.Add(new PriceSample(q.ReceivedAt, q.Price));
             }
+
+            Interlocked.Increment(ref _answers);
+            Changed?.Invoke(code);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {

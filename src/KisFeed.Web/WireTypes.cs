@@ -14,7 +14,7 @@ internal sealed record GapDto(
     long? MissingFrom, long? MissingTo);
 
 /// <summary>A page's status strip.</summary>
-internal sealed record StatusDto(string Mode, string State, long Reconnects, long Gaps, long Drops, bool Simulated, string Source, long ServerTime);
+internal sealed record StatusDto(string Mode, string State, long Reconnects, long Gaps, long Drops, bool? Simulated, string Source, long ServerTime);
 
 /// <summary>The first event of a page's stream (or after a resume that reached too far back): every row and gap.</summary>
 internal sealed record SnapshotDto(long Seq, string Date, IReadOnlyList<RowDto> Rows, IReadOnlyList<GapDto> Gaps, StatusDto Status);
@@ -22,8 +22,11 @@ internal sealed record SnapshotDto(long Seq, string Date, IReadOnlyList<RowDto> 
 /// <summary>Updates since the previous event: the latest update per row and minute, and changed gaps.</summary>
 internal sealed record BatchDto(long Seq, IReadOnlyList<RowDto> Rows, IReadOnlyList<GapDto> Gaps, long Sent);
 
-/// <summary>One point of a venue's day: cumulative net buy value at the end of a bucket, flow within it, price.</summary>
-internal sealed record PointDto(long Ts, long Net, long Buy, long Sell, long Flow, long? Price);
+/// <summary>One point of a venue's day: cumulative net buy value at the end of a bucket, flow within it.</summary>
+internal sealed record PointDto(long Ts, long Net, long Buy, long Sell, long Flow);
+
+/// <summary>One price of the day's price line (the price source's, e.g. inquire-price stck_prpr).</summary>
+internal sealed record PricePointDto(long Ts, long Price);
 
 /// <summary>One minute bar of net flow.</summary>
 internal sealed record BarDto(long Ts, long Flow);
@@ -31,7 +34,8 @@ internal sealed record BarDto(long Ts, long Flow);
 /// <summary>The day of one stock: per venue the curve and minute bars, the gaps, and the session bands.</summary>
 internal sealed record DayDto(
     string Code, string Name, string Date, IReadOnlyDictionary<string, IReadOnlyList<PointDto>> Curve,
-    IReadOnlyDictionary<string, IReadOnlyList<BarDto>> Bars, IReadOnlyList<GapDto> Gaps, IReadOnlyList<SessionDto> Sessions);
+    IReadOnlyDictionary<string, IReadOnlyList<BarDto>> Bars, IReadOnlyList<GapDto> Gaps, IReadOnlyList<SessionDto> Sessions,
+    IReadOnlyList<PricePointDto> Price);
 
 /// <summary>A trading session band on the chart.</summary>
 internal sealed record SessionDto(string Name, long From, long To);

@@ -15,7 +15,7 @@ namespace KisFeed;
 /// <summary>
 /// The KIS REST calls KisFeed needs: the access token (<c>POST /oauth2/tokenP</c>) and the program-trading history of a
 /// stock, intraday (<c>program-trade-by-stock</c>, FHPPG04650101) and daily (<c>program-trade-by-stock-daily</c>,
-/// FHPPG04650201).
+/// FHPPG04650201), and a stock's current price (<c>inquire-price</c>, FHKST01010100).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -39,6 +39,8 @@ public sealed class KisRestClient : IDisposable
     private const string DailyPath = "/uapi/domestic-stock/v1/quotations/program-trade-by-stock-daily";
     private const string IntradayTrId = "FHPPG04650101";
     private const string DailyTrId = "FHPPG04650201";
+    private const string PricePath = "/uapi/domestic-stock/v1/quotations/inquire-price";
+    private const string PriceTrId = "FHKST01010100";
 
     private readonly KisOptions _options;
     private readonly KisRestOptions _rest;
@@ -231,6 +233,31 @@ public sealed class KisRestClient : IDisposable
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The current price of <paramref name="code"/> on <paramref name="venue"/> (주식현재가 시세, <c>inquire-price</c>,
+    /// FHKST01010100): one call through the app key's shared limiter.
+    /// </summary>
+    /// <exception cref="KisApiException">KIS refused the call (e.g. an unknown code), naming its message code.</exception>
+    /// <exception cref="KisException">The answer has no <c>output.stck_prpr</c>, or the server could not be reached.</exception>
+    public async Task<StockQuote> PriceAsync(string code, Venue venue, CancellationToken cancellationToken = default)
+    {
+        CheckCode(code);
+        string operation = $"inquire-price {code} {venue.ToString().ToLowerInvariant()}";
+        var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
+        (PriceReplyDto reply, _) = await CallAsync(PricePath + query, PriceTrId, string.Empty, operation, RestJsonContext.Default.PriceReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        PriceDto o = reply.Output ?? throw new KisException($"KIS answered {operation} without an 'output' object.");
+        long price = L(o.Price);
+        if (price <= 0)
+        {
+            throw new KisException($"KIS answered {operation} without a price (stck_prpr '{o.Price}').");
+        }
+
+        long change = L(o.Change);
+        long reference = L(o.ReferencePrice) is > 0 and long sdpr ? sdpr : price - change;
+        return new StockQuote(venue, code, price, change, Sign(o.ChangeSign), D(o.ChangePercent), L(o.AccumulatedVolume), L(o.AccumulatedValue),
+            L(o.Open), L(o.High), L(o.Low), reference, _options.TimeProvider.GetUtcNow());
     }
 
     /// <summary>

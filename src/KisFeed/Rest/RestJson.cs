@@ -137,6 +137,56 @@ internal sealed class DailyRowDto : ProgramRowDto
 }
 
 /// <summary>The token as kept in the cache file (never the app secret).</summary>
+/// <summary>The reply of inquire-price (FHKST01010100): one <c>output</c> object (every number a string).</summary>
+internal sealed class PriceReplyDto
+{
+    [JsonPropertyName("rt_cd")]
+    public string? RtCd { get; init; }
+
+    [JsonPropertyName("msg_cd")]
+    public string? MsgCd { get; init; }
+
+    [JsonPropertyName("msg1")]
+    public string? Msg1 { get; init; }
+
+    [JsonPropertyName("output")]
+    public PriceDto? Output { get; init; }
+}
+
+/// <summary>The inquire-price fields KisFeed reads (the official list has about 80).</summary>
+internal sealed class PriceDto
+{
+    [JsonPropertyName("stck_prpr")]
+    public string? Price { get; init; }
+
+    [JsonPropertyName("prdy_vrss")]
+    public string? Change { get; init; }
+
+    [JsonPropertyName("prdy_vrss_sign")]
+    public string? ChangeSign { get; init; }
+
+    [JsonPropertyName("prdy_ctrt")]
+    public string? ChangePercent { get; init; }
+
+    [JsonPropertyName("acml_vol")]
+    public string? AccumulatedVolume { get; init; }
+
+    [JsonPropertyName("acml_tr_pbmn")]
+    public string? AccumulatedValue { get; init; }
+
+    [JsonPropertyName("stck_oprc")]
+    public string? Open { get; init; }
+
+    [JsonPropertyName("stck_hgpr")]
+    public string? High { get; init; }
+
+    [JsonPropertyName("stck_lwpr")]
+    public string? Low { get; init; }
+
+    [JsonPropertyName("stck_sdpr")]
+    public string? ReferencePrice { get; init; }
+}
+
 internal sealed class TokenFileDto
 {
     [JsonPropertyName("access_token")]
@@ -161,5 +211,6 @@ internal sealed class TokenFileDto
 [JsonSerializable(typeof(KisReplyDto))]
 [JsonSerializable(typeof(HistoryReplyDto<IntradayRowDto>), TypeInfoPropertyName = "IntradayReplyDto")]
 [JsonSerializable(typeof(HistoryReplyDto<DailyRowDto>), TypeInfoPropertyName = "DailyReplyDto")]
+[JsonSerializable(typeof(PriceReplyDto))]
 [JsonSerializable(typeof(TokenFileDto))]
 internal sealed partial class RestJsonContext : JsonSerializerContext;

@@ -121,7 +121,7 @@ public sealed class GatewayCliTests : IDisposable
         Assert.Equal(FeedCodec.TradeMessageId(t, a), FeedCodec.TradeMessageId(later, FeedCodec.EncodeTrade(later)));
         ProgramTrade other = t with { NetBidResidual = t.NetBidResidual + 1 };
         Assert.NotEqual(FeedCodec.TradeMessageId(t, a), FeedCodec.TradeMessageId(other, FeedCodec.EncodeTrade(other)));
-        a[0] = FeedCodec.HealingVersion + 1; // a version this reader does not know
+        a[0] = FeedCodec.SimulatedVersion + 1; // a version this reader does not know
         Assert.Throws<FormatException>(() => FeedCodec.Decode(a));
     }
 }

@@ -52,7 +52,7 @@ public sealed class HealingOverNatsTests
         byte[] asV1 = [.. healing];
         asV1[0] = 1;
         Assert.Throws<FormatException>(() => FeedCodec.Decode(asV1));
-        healing[0] = 3;
+        healing[0] = 9;
         Assert.Throws<FormatException>(() => FeedCodec.Decode(healing));
     }
 

@@ -2,7 +2,7 @@ using KisFeed.Web;
 
 namespace KisFeed.IntegrationTests.Web;
 
-/// <summary>The board's rows (changes over 1 and 5 minutes, price) and the derived price source, without a server.</summary>
+/// <summary>The board's rows (changes over 1 and 5 minutes, price from a price source), without a server.</summary>
 public sealed class BoardStateTests
 {
     private static readonly DateOnly Day = new(2026, 11, 24);
@@ -14,7 +14,7 @@ public sealed class BoardStateTests
     [Fact]
     public void Rows_carry_the_change_of_net_over_the_last_one_and_five_minutes()
     {
-        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        BoardState board = new(64, new NoPriceSource("none"), Day);
         board.Apply(T("09:00:00", 10, 1_000));
         board.Apply(T("09:03:00", 20, 2_000));
         board.Apply(T("09:04:30", 30, 3_000));
@@ -28,24 +28,46 @@ public sealed class BoardStateTests
     }
 
     [Fact]
-    public void The_derived_price_is_the_average_price_of_the_trades_between_two_updates_and_the_change_is_against_the_days_first()
+    public void A_new_quote_sends_the_codes_rows_again_with_its_price_and_change_and_nothing_is_derived_from_trades()
     {
-        ProgramTradePriceSource prices = new();
-        Assert.Null(prices.Get("005930"));
-        prices.Observe(T("09:00:00", 10, 1_000));                    // 100
-        prices.Observe(T("09:00:05", 10, 1_000, 10, 1_100));         // sell 10 @ 110
-        Assert.Equal(new PriceQuote(110, 100, ProgramTradePriceSource.Description), prices.Get("005930"));
-        Assert.Equal(10.0, prices.Get("005930")!.Value.ChangePercent);
-        prices.Observe(T("09:00:06", 10, 1_000, 10, 1_100));         // nothing traded: price unchanged
-        Assert.Equal(110, prices.Get("005930")!.Value.Price);
-        prices.Observe(T("09:00:00", 5, 600, day: Day.AddDays(1)));  // a new day starts a new reference
-        Assert.Equal(new PriceQuote(120, 120, ProgramTradePriceSource.Description), prices.Get("005930"));
+        var prices = new SettablePrices();
+        BoardState board = new(64, prices, Day);
+        board.Apply(T("09:00:00", 10, 1_000));
+        board.Apply(T("09:00:05", 10, 1_000, 10, 1_100, Venue.Nxt));
+        Assert.All(board.Snapshot().Rows, r => Assert.Null(r.Price)); // program trades carry no price: none is made up
+        long seq = board.Seq;
+
+        prices.Set("005930", 70_100, 70_000);
+        RowDto[] rows = [.. board.Snapshot().Rows];
+        Assert.Equal(2, rows.Length);
+        Assert.All(rows, r => Assert.Equal(70_100, r.Price));
+        Assert.All(rows, r => Assert.Equal(Math.Round(100 * 100.0 / 70_000, 2), r.Chg!.Value, 6)); // sent with 2 decimals
+        Assert.True(board.Seq >= seq + 2, "the rows were sent again"); // so open pages get the price at once
+    }
+
+    private sealed class SettablePrices : IPriceSource
+    {
+        private readonly Dictionary<string, PriceQuote> _quotes = [];
+
+        public string Label => "test prices";
+
+        public event Action<string>? Changed;
+
+        public void Set(string code, long price, long reference)
+        {
+            _quotes[code] = new PriceQuote(price, reference, Label);
+            Changed?.Invoke(code);
+        }
+
+        public PriceQuote? Get(string code) => _quotes.TryGetValue(code, out PriceQuote q) ? q : null;
+
+        public IReadOnlyList<PriceSample> Samples(string code) => [];
     }
 
     [Fact]
     public void A_gap_is_missing_until_every_registration_is_healed_and_partly_healed_in_between()
     {
-        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        BoardState board = new(64, new NoPriceSource("none"), Day);
         DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9));
         Registration krx = new(Venue.Krx, "005930"), nxt = new(Venue.Nxt, "005930");
         board.Apply(FeedItem.FromGap(new DataGap(7, from, from.AddMinutes(2), [krx, nxt], "reconnect")));
@@ -70,7 +92,7 @@ public sealed class BoardStateTests
     public void An_outcome_goes_to_the_gap_that_hit_its_registration_when_two_gateways_use_the_same_gap_id()
     {
         // A board fed from NATS: two gateways each number their gaps from 1.
-        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        BoardState board = new(64, new NoPriceSource("none"), Day);
         DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9));
         Registration a = new(Venue.Krx, "005930"), b = new(Venue.Krx, "000660");
         board.Apply(FeedItem.FromGap(new DataGap(1, from, from.AddMinutes(1), [a], "gateway 1 reconnect")));
@@ -87,7 +109,7 @@ public sealed class BoardStateTests
     [Fact]
     public void Gaps_seeded_from_a_recording_carry_how_each_was_healed()
     {
-        BoardState board = new(64, new ProgramTradePriceSource(), Day);
+        BoardState board = new(64, new NoPriceSource("none"), Day);
         DateTimeOffset from = new(2026, 11, 24, 10, 0, 0, TimeSpan.FromHours(9)), to = from.AddMinutes(2);
         Registration krx = new(Venue.Krx, "005930"), nxt = new(Venue.Nxt, "005930"), other = new(Venue.Krx, "000660");
         board.SeedGaps(
@@ -109,7 +131,7 @@ public sealed class BoardStateTests
         Assert.Equal((null, null), (gaps[0].MissingFrom, gaps[0].MissingTo));
 
         // One of two registrations healed: partly.
-        BoardState half = new(64, new ProgramTradePriceSource(), Day);
+        BoardState half = new(64, new NoPriceSource("none"), Day);
         half.SeedGaps([new KisFeed.Storage.RecordingGap(from, to, Venue.Krx, ["005930", "000660"], "reconnect")],
             [new KisFeed.Storage.RecordedGapHealing(from, to, krx, GapHealing.Healed, 12, null, null, "REST covered it")]);
         Assert.Equal("partly", Assert.Single(half.Snapshot().Gaps).Healing);

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
+
+using KisFeed.Cli;
 
 using KisFeed.IntegrationTests.Client;
 using KisFeed.IntegrationTests.Rest;
@@ -7,40 +10,109 @@ using KisFeed.Simulator;
 using KisFeed.TestKit;
 using KisFeed.Web;
 
+using Microsoft.Playwright;
+
+using Spectre.Console.Testing;
+
 namespace KisFeed.IntegrationTests.Web;
 
-/// <summary>The board's price column from REST (<see cref="RestPriceSource"/>): the simulator's REST price, paced.</summary>
-public sealed class RestPriceTests : IDisposable
+/// <summary>
+/// The board's price from REST inquire-price (<see cref="RestPriceSource"/>, FHKST01010100): the simulator's
+/// <c>stck_prpr</c> in the ranking's price column, the chart's price line and the terminal board, paced.
+/// </summary>
+public sealed class RestPriceTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
 {
     private readonly RestTestKit _kit = new();
 
     public void Dispose() => _kit.Dispose();
 
-    [Fact]
-    public async Task The_served_boards_price_is_the_simulators_REST_price_with_the_change_since_the_previous_close()
+    /// <summary>The simulator's price of <paramref name="code"/> (its truth) at each second in [from, to].</summary>
+    private static HashSet<long> TruthBetween(KisFeed.Simulator.SimulatedMarket market, string code, DateTimeOffset from, DateTimeOffset to)
     {
-        using CancellationTokenSource deadline = ClientTestKit.Deadline(60);
+        HashSet<long> prices = [];
+        for (DateTimeOffset t = from.AddSeconds(-1); t <= to.AddSeconds(1); t = t.AddMilliseconds(500))
+        {
+            prices.Add(market.StateAt(code, SimulatorVenue.Krx, t).Price);
+        }
+
+        return prices;
+    }
+
+    [Fact]
+    public async Task The_pages_price_column_and_price_line_are_the_simulators_inquire_price_stck_prpr_named_in_words()
+    {
+        using CancellationTokenSource deadline = ClientTestKit.Deadline(90);
         CancellationToken ct = deadline.Token;
         await using LiveBoard board = await LiveBoard.StartAsync(ct);
         RestPriceSource prices = Assert.IsType<RestPriceSource>(board.Host.Prices);
-        await ClientTestKit.WaitUntilAsync(() => prices.Answers >= 1, ct, "the first REST price");
+        await ClientTestKit.WaitUntilAsync(() => LiveBoard.Codes.All(c => prices.Get(c) is not null), ct, "a REST price for every code");
+        await board.PublishAsync(ct);
+        board.Host.Recorder!.Flush();
 
-        // What the simulator's REST side says now (nothing is published in between, so its price has not moved).
-        // The board's own options, so the process's token for this app key is reused (a second one would be EGW00133).
-        using var rest = new KisRestClient(ClientTestKit.Options(board.Sim));
-        ProgramTradeHistoryRow latest = (await rest.HistoryAsync(LiveBoard.Codes[0], Venue.Krx, ct))[^1];
-        long previousClose = latest.Price - latest.Change;
+        await using IBrowserContext context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        IPage page = await context.NewPageAsync();
+        await page.GotoAsync(board.Host.Url.ToString());
+        await PageChecks.WaitForAsync(page, "window.__kisBoard?.ready === true && window.__kisBoard.chart.code === '005930'", "the page and the first stock's day");
 
-        await board.PublishAsync(ct); // the board sends the code's rows, each with the quote of its price source
-        var rows = board.Host.Server.Board.Snapshot().Rows.Where(r => r.Code == LiveBoard.Codes[0]).ToList();
-        Assert.NotEmpty(rows);
-        Assert.All(rows, r => Assert.Equal(latest.Price, r.Price));
-        Assert.All(rows, r => Assert.Equal((latest.Price - previousClose) * 100.0 / previousClose, r.Chg!.Value, 6));
-        Assert.Equal(new PriceQuote(latest.Price, previousClose, RestPriceSource.Description), prices.Get(LiveBoard.Codes[0]));
+        foreach (string code in LiveBoard.Codes)
+        {
+            // The price the page shows is the one the source read, and that is the simulator's stck_prpr of its moment.
+            await PageChecks.WaitForAsync(page, $"document.querySelector(\"tr[data-code='{code}'] td[data-field='price']\")?.dataset.value === '{prices.Get(code)!.Value.Price}' || " +
+                $"document.querySelector(\"tr[data-code='{code}'] td[data-field='price']\")?.dataset.value === String({prices.Get(code)!.Value.Price})", $"the price of {code}");
+            long shown = long.Parse(await page.GetAttributeAsync($"tr[data-code='{code}'] td[data-field='price']", "data-value") ?? "0", CultureInfo.InvariantCulture);
+            PriceSample sample = prices.Samples(code).Last(s => s.Price == shown);
+            Assert.Contains(shown, TruthBetween(board.Sim.Market, code, sample.At.AddSeconds(-2), sample.At));
+            long tick = shown switch { < 2_000 => 1, < 5_000 => 5, < 20_000 => 10, < 50_000 => 50, < 200_000 => 100, < 500_000 => 500, _ => 1_000 };
+            Assert.Equal(0, shown % tick); // on the KRX tick grid, not an average
+            string text = await page.InnerTextAsync($"tr[data-code='{code}'] td[data-field='price']");
+            Assert.Equal(shown.ToString("N0", CultureInfo.InvariantCulture), text);
+        }
 
+        // The chart's price line is the source's prices too (the derived average is gone).
+        JsonElement chart = await page.EvaluateAsync<JsonElement>("window.__kisBoard.chart");
+        Assert.True(chart.GetProperty("pricePoints").GetInt32() >= 1, chart.ToString());
+        Assert.Contains(chart.GetProperty("lastPrice").GetInt64(), prices.Samples("005930").Select(s => s.Price));
         using var http = new HttpClient { BaseAddress = board.Host.Url };
-        using JsonDocument meta = JsonDocument.Parse(await http.GetStringAsync("api/meta", ct));
-        Assert.Equal(nameof(RestPriceSource), meta.RootElement.GetProperty("priceSource").GetString());
+        using JsonDocument day = JsonDocument.Parse(await http.GetStringAsync("api/day?code=005930", ct));
+        Assert.All(day.RootElement.GetProperty("price").EnumerateArray(), p => Assert.Contains(p.GetProperty("price").GetInt64(), prices.Samples("005930").Select(s => s.Price)));
+        Assert.False(day.RootElement.GetProperty("curve").GetProperty("krx")[0].TryGetProperty("price", out _), "no derived price in the curve");
+
+        // The source in words, never a class name.
+        string note = await page.InnerTextAsync("#price-note");
+        Assert.Contains("inquire-price", note, StringComparison.Ordinal);
+        Assert.Contains("stck_prpr", note, StringComparison.Ordinal);
+        Assert.Contains("simulator", note, StringComparison.Ordinal);
+        string all = await page.InnerTextAsync("body");
+        Assert.DoesNotContain("PriceSource", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("avg", all, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_terminal_boards_price_column_is_the_simulators_inquire_price()
+    {
+        var terminal = new TestConsole();
+        terminal.Profile.Width = 120;
+        terminal.Profile.Height = 30;
+        var console = new CliConsole(terminal, new StringWriter(), new StringWriter(), IsTerminal: true, _ => null);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        int exit = await CliApp.RunAsync(["watch", "005930", "000660", "--venue", "krx", "--duration", "12s"], console, TestContext.Current.CancellationToken);
+        DateTimeOffset ended = DateTimeOffset.UtcNow;
+        Assert.True(exit == 0, console.Error.ToString() + terminal.Output);
+        string last = terminal.Output[terminal.Output.LastIndexOf('╭')..];
+        string[] lines = last.Split('\n');
+        string header = Assert.Single(lines, l => l.Contains("가격", StringComparison.Ordinal));
+        Assert.Contains("등락%", header, StringComparison.Ordinal);
+
+        // The demo's market is a function of its seed and the time: its truth over the run holds the price shown.
+        var market = KisFeed.Simulator.SimulatedMarket.Create(SimulatorOptions.Demo with { UpdatesPerSecond = 2 });
+        foreach (string code in new[] { "005930", "000660" })
+        {
+            string name = BoardNames.Default.Of(code) ?? code;
+            string row = Assert.Single(lines, l => l.Contains(name, StringComparison.Ordinal) || l.Contains(code, StringComparison.Ordinal));
+            HashSet<long> truth = TruthBetween(market, code, started, ended);
+            long[] numbers = [.. System.Text.RegularExpressions.Regex.Matches(row, @"\d{1,3}(,\d{3})+|\d{4,}").Select(m => long.Parse(m.Value.Replace(",", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture))];
+            Assert.True(numbers.Any(truth.Contains), $"{code}: no price of the simulator ({string.Join(", ", truth)}) in the row: {row}\n{console.Error}");
+        }
     }
 
     [Fact]
@@ -77,7 +149,8 @@ public sealed class RestPriceTests : IDisposable
             time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
-        Assert.All(codes, c => Assert.Equal(RestPriceSource.Description, prices.Get(c)!.Value.Source));
+        Assert.All(codes, c => Assert.Equal(prices.Label, prices.Get(c)!.Value.Source));
+        Assert.Contains("inquire-price", prices.Label, StringComparison.Ordinal);
         Assert.Equal(0, prices.Failures);
     }
 }

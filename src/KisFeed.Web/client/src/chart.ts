@@ -1,6 +1,7 @@
-// The selected stock's day, drawn with TradingView Lightweight Charts (attribution logo kept on, as its licence asks).
+// The selected stock's day, drawn with TradingView Lightweight Charts. Its attribution is a line with a link under the
+// chart (index.html), as the licence allows, so no logo sits on the per-minute bars.
 import {
-  createChart, createSeriesMarkers, HistogramSeries, LineSeries,
+  createChart, createSeriesMarkers, HistogramSeries, LineSeries, TickMarkType,
   type IChartApi, type ISeriesApi, type ISeriesMarkersPluginApi, type LineData, type HistogramData,
   type SeriesMarker, type Time, type UTCTimestamp, type WhitespaceData,
 } from 'lightweight-charts';
@@ -15,6 +16,18 @@ const BUY = '#d32f2f';
 const SELL = '#1565c0';
 
 const t = (s: number): UTCTimestamp => s as UTCTimestamp;
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * Time-axis labels (chart times are KST written as UTC): HH:MM on a whole minute, HH:MM:SS otherwise, so two ticks
+ * never read the same (the library's default drops the seconds whatever the tick, and repeated "20:16 20:16 20:16").
+ */
+function tickLabel(time: Time, type: TickMarkType): string {
+  const d = new Date((time as number) * 1000);
+  if (type === TickMarkType.Year || type === TickMarkType.Month || type === TickMarkType.DayOfMonth) return `${d.getUTCMonth() + 1}/${d.getUTCDate()}`;
+  const hm = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  return d.getUTCSeconds() === 0 ? hm : `${hm}:${two(d.getUTCSeconds())}`;
+}
 
 interface VenueSeries {
   net: ISeriesApi<'Line'>;
@@ -36,6 +49,11 @@ export interface ChartProbe {
   breaks: number;
   healedMarks: number;
   updates: number;
+  /** Points of the price line, and its last price (null: none). */
+  pricePoints: number;
+  lastPrice: number | null;
+  /** The time-axis label the chart asked for, per tick time (tests check that no two times share a label). */
+  axisLabels: Record<string, string>;
 }
 
 export class DayChart {
@@ -54,11 +72,22 @@ export class DayChart {
 
   constructor(el: HTMLElement, venue: VenueChoice) {
     this.venue = venue;
+    this.probe = {
+      code: null, venue, points: { krx: 0, nxt: 0, unified: 0 }, lastNet: { krx: null, nxt: null, unified: null },
+      lastBar: null, breaks: 0, healedMarks: 0, updates: 0, pricePoints: 0, lastPrice: null, axisLabels: {},
+    };
     this.chart = createChart(el, {
       autoSize: true,
-      layout: { attributionLogo: true, background: { color: '#ffffff' }, textColor: '#333', panes: { separatorColor: '#e3e5ea' } },
+      layout: { attributionLogo: false, background: { color: '#ffffff' }, textColor: '#333', panes: { separatorColor: '#e3e5ea' } },
       grid: { vertLines: { color: '#f1f2f6' }, horzLines: { color: '#f1f2f6' } },
-      timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4, minBarSpacing: 0.01 },
+      timeScale: {
+        timeVisible: true, secondsVisible: false, rightOffset: 4, minBarSpacing: 0.01,
+        tickMarkFormatter: (time: Time, type: TickMarkType): string => {
+          const label = tickLabel(time, type);
+          this.probe.axisLabels[String(time)] = label;
+          return label;
+        },
+      },
       rightPriceScale: { visible: true, borderVisible: false },
       leftPriceScale: { visible: true, borderVisible: false },
       localization: { priceFormatter: (v: number) => v.toLocaleString('ko-KR', { maximumFractionDigits: 1 }) },
@@ -83,10 +112,6 @@ export class DayChart {
       priceLineVisible: false, lastValueVisible: false, priceFormat: { type: 'price', precision: 1, minMove: 0.1 },
     }, 1);
     this.chart.panes()[1]?.setStretchFactor(0.35);
-    this.probe = {
-      code: null, venue, points: { krx: 0, nxt: 0, unified: 0 }, lastNet: { krx: null, nxt: null, unified: null },
-      lastBar: null, breaks: 0, healedMarks: 0, updates: 0,
-    };
   }
 
   /** The venue whose bars and price are drawn: the chosen one, or with "all" the unified market (else KRX). */
@@ -176,14 +201,12 @@ export class DayChart {
     this.bars.setData(bars.map(b => ({ time: t(b.ts), value: eok(b.flow), color: b.flow >= 0 ? BUY : SELL })));
     this.barsLast = bars.length ? bars[bars.length - 1].ts : 0;
     this.probe.lastBar = bars.length ? bars[bars.length - 1].flow : null;
-    let lastPrice: number | null = null;
-    const priceData: (LineData<Time> | WhitespaceData<Time>)[] = [];
-    for (const p of day.curve[bv]) {
-      if (p.price !== null) lastPrice = p.price;
-      if (lastPrice !== null) priceData.push({ time: t(p.ts), value: lastPrice });
-    }
+    // The price line: the price source's prices (inquire-price stck_prpr), not anything derived from program trades.
+    const priceData: LineData<Time>[] = day.price.map(p => ({ time: t(p.ts), value: p.price }));
     this.price.setData(priceData);
     this.priceLast = priceData.length ? (priceData[priceData.length - 1].time as number) : 0;
+    this.probe.pricePoints = priceData.length;
+    this.probe.lastPrice = day.price.length ? day.price[day.price.length - 1].price : null;
     if (this.fit) {
       this.fit = false;
       // After layout: autoSize measures the element asynchronously.
@@ -210,7 +233,7 @@ export class DayChart {
     vs.minuteCloses.set(minute, r.net);
     vs.lastMinute = minute;
     const curve = this.day.curve[r.venue];
-    const point = { ts: r.ts, net: r.net, buy: r.buy, sell: r.sell, flow: 0, price: r.price };
+    const point = { ts: r.ts, net: r.net, buy: r.buy, sell: r.sell, flow: 0 };
     if (curve.length > 0 && curve[curve.length - 1].ts === r.ts) curve[curve.length - 1] = point; else curve.push(point);
     const flow = r.net - previousClose;
     const bars = this.day.bars[r.venue];
@@ -222,10 +245,15 @@ export class DayChart {
         this.barsLast = minute;
         this.probe.lastBar = flow;
       }
-      if (r.price !== null && r.ts >= this.priceLast) {
-        this.price.update({ time: t(r.ts), value: r.price });
-        this.priceLast = r.ts;
-      }
+    }
+    // A new quote comes with the row sent again: the price line moves on at the row's time (never back).
+    if (r.price !== null && r.price !== this.probe.lastPrice) {
+      const at = Math.max(r.ts, this.priceLast);
+      this.price.update({ time: t(at), value: r.price });
+      this.day.price.push({ ts: at, price: r.price });
+      this.priceLast = at;
+      this.probe.pricePoints++;
+      this.probe.lastPrice = r.price;
     }
   }
 

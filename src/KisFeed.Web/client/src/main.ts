@@ -31,6 +31,20 @@ async function getJson<T>(url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** The status badge: simulated data always says so, live or replayed; a source that does not say is unknown, never LIVE. */
+function modeBadge(s: Status): { text: string; title: string; kind: string } {
+  const replay = s.mode === 'replay';
+  if (s.simulated === true) {
+    return { text: replay ? 'SIMULATED 모의 데이터 · REPLAY 기록' : 'SIMULATED 모의 데이터', title: 'simulated data, not the market', kind: 'simulated' };
+  }
+  if (s.simulated === null) {
+    return { text: replay ? 'REPLAY 기록 · source unknown 출처 미상' : 'source unknown 출처 미상', title: 'the source does not say whether its data is simulated or live', kind: 'unknown' };
+  }
+  return replay
+    ? { text: 'REPLAY 기록 · live data', title: 'recorded from the market', kind: 'replay' }
+    : { text: 'LIVE 실시간', title: 'data from the market', kind: 'live' };
+}
+
 async function start(): Promise<void> {
   const meta = await getJson<Meta>('api/meta');
   $('price-note').textContent = `가격 price: ${meta.priceSource}`;
@@ -101,8 +115,10 @@ async function start(): Promise<void> {
   function showStatus(s: Status): void {
     probe.status = s;
     const mode = $('st-mode');
-    mode.textContent = s.mode === 'replay' ? 'REPLAY 기록' : s.simulated ? 'SIMULATED 모의 데이터' : 'LIVE 실시간';
-    mode.className = `badge ${s.mode === 'replay' ? 'replay' : s.simulated ? 'simulated' : 'live'}`;
+    const badge = modeBadge(s);
+    mode.textContent = badge.text;
+    mode.title = badge.title;
+    mode.className = `badge ${badge.kind}`;
     const state = $('st-state');
     state.textContent = s.state;
     state.dataset.state = s.state;

@@ -32,8 +32,9 @@ export class Ranking {
     private readonly onSelect: (code: string) => void,
   ) {
     this.primary = venues.includes('unified') ? 'unified' : venues[0];
-    // The primary venue (the default sort) comes first.
-    this.venues = [this.primary, ...venues.filter(v => v !== this.primary)];
+    // The primary venue (the default sort) comes first, then KRX before NXT.
+    const order: VenueName[] = ['unified', 'krx', 'nxt'];
+    this.venues = [this.primary, ...order.filter(v => v !== this.primary && venues.includes(v))];
     this.sortKey = `net-${this.primary}`;
     this.renderHead();
   }
@@ -56,16 +57,18 @@ export class Ranking {
       tr.appendChild(td);
       cells.set(key, td);
     };
+    // Key columns first (name, price, change, net per venue, Δ1m, Δ5m); buy and sell only on wide screens (class
+    // 'wide'), and on a phone only name, price, the primary net and Δ5m (the rest have class 'narrow-hide').
     add('name', 'name');
     add('price');
-    add('chg');
-    for (const v of this.venues) {
-      add(`buy-${v}`, 'buy v0');
-      add(`sell-${v}`, 'sell');
-      add(`net-${v}`);
-    }
-    add('d1');
+    add('chg', 'narrow-hide');
+    for (const v of this.venues) add(`net-${v}`, v === this.primary ? 'net' : 'net narrow-hide');
+    add('d1', 'narrow-hide');
     add('d5');
+    for (const v of this.venues) {
+      add(`buy-${v}`, 'buy wide');
+      add(`sell-${v}`, 'sell wide');
+    }
     cells.get('name')!.innerHTML = '';
     const strong = document.createElement('span');
     strong.textContent = name;
@@ -98,7 +101,7 @@ export class Ranking {
         this.setText(s, 'price', fmtInt.format(r.price), r.price, false);
         const chg = r.chg ?? 0;
         const td = this.setText(s, 'chg', `${chg > 0 ? '+' : ''}${chg.toFixed(2)}%`, chg, false);
-        td.className = chg > 0 ? 'up' : chg < 0 ? 'down' : '';
+        td.className = `narrow-hide ${chg > 0 ? 'up' : chg < 0 ? 'down' : ''}`.trim();
       }
 
       if (r.venue === this.primary) {
@@ -131,7 +134,8 @@ export class Ranking {
     const td = s.cells.get(key)!;
     td.textContent = '–';
     delete td.dataset.value;
-    td.className = 'na';
+    td.dataset.base ??= td.className.split(' ').filter(c => c !== 'buy' && c !== 'sell' && c !== 'na').join(' ');
+    td.className = `${td.dataset.base} na`.trim();
     td.title = 'not covered yet: the board has not seen the whole window (or a gap inside it is not healed)';
   }
 
@@ -140,7 +144,10 @@ export class Ranking {
     const text = (signed && value > 0 ? '+' : '') + fmt1.format(value);
     td.textContent = text;
     td.dataset.value = String(Math.round(value * 1e8));
-    if (signed) td.className = (td.className.includes('v0') ? 'v0 ' : '') + (value > 0 ? 'buy' : value < 0 ? 'sell' : '');
+    if (signed) {
+      td.dataset.base ??= td.className.split(' ').filter(c => c !== 'buy' && c !== 'sell' && c !== 'na').join(' ');
+      td.className = `${td.dataset.base} ${value > 0 ? 'buy' : value < 0 ? 'sell' : ''}`.trim();
+    }
     if (flash) this.flash(td);
   }
 
@@ -174,37 +181,33 @@ export class Ranking {
   }
 
   private renderHead(): void {
+    // One header row, pinned: every label names its venue, so no group row is needed.
     const top = document.createElement('tr');
-    const sub = document.createElement('tr');
-    const th = (row: HTMLTableRowElement, text: string, key: string | null, span = 1, rows = 1, cls = ''): void => {
+    const th = (text: string, key: string, cls = '', title = ''): void => {
       const cell = document.createElement('th');
       cell.textContent = text;
-      if (span > 1) cell.colSpan = span;
-      if (rows > 1) cell.rowSpan = rows;
       if (cls) cell.className = cls;
-      if (key) {
-        cell.dataset.sort = key;
-        cell.addEventListener('click', () => {
-          this.descending = this.sortKey === key ? !this.descending : key !== 'name';
-          this.sortKey = key;
-          this.renderSortMarks();
-          this.sort();
-        });
-      }
-      row.appendChild(cell);
+      if (title) cell.title = title;
+      cell.dataset.sort = key;
+      cell.addEventListener('click', () => {
+        this.descending = this.sortKey === key ? !this.descending : key !== 'name';
+        this.sortKey = key;
+        this.renderSortMarks();
+        this.sort();
+      });
+      top.appendChild(cell);
     };
-    th(top, '종목 stock', 'name', 1, 2, 'name');
-    th(top, '가격 price', 'price', 1, 2);
-    th(top, '등락 %', 'chg', 1, 2);
-    for (const v of this.venues) th(top, VENUE_LABEL[v], null, 3, 1, 'group');
-    th(top, `Δ1m ${VENUE_LABEL[this.primary]}`, 'd1', 1, 2);
-    th(top, 'Δ5m', 'd5', 1, 2);
+    th('종목', 'name', 'name', 'stock');
+    th('가격', 'price', '', 'price');
+    th('등락%', 'chg', 'narrow-hide', 'change vs the previous close');
+    for (const v of this.venues) th(`${VENUE_LABEL[v]} 순매수`, `net-${v}`, v === this.primary ? 'net' : 'net narrow-hide', `net buy, ${VENUE_LABEL[v]}`);
+    th(`Δ1m`, 'd1', 'narrow-hide', `change of ${VENUE_LABEL[this.primary]} net over 1 minute`);
+    th(`Δ5m`, 'd5', '', `change of ${VENUE_LABEL[this.primary]} net over 5 minutes`);
     for (const v of this.venues) {
-      th(sub, '매수 buy', `buy-${v}`, 1, 1, 'buy');
-      th(sub, '매도 sell', `sell-${v}`, 1, 1, 'sell');
-      th(sub, '순매수 net', `net-${v}`);
+      th(`${VENUE_LABEL[v]} 매수`, `buy-${v}`, 'buy wide', `buy, ${VENUE_LABEL[v]}`);
+      th(`${VENUE_LABEL[v]} 매도`, `sell-${v}`, 'sell wide', `sell, ${VENUE_LABEL[v]}`);
     }
-    this.head.replaceChildren(top, sub);
+    this.head.replaceChildren(top);
     this.renderSortMarks();
   }
 

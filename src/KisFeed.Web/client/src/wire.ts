@@ -42,7 +42,8 @@ export interface Status {
   reconnects: number;
   gaps: number;
   drops: number;
-  simulated: boolean;
+  /** True: from a simulator; false: the market; null: the source does not say (shown as unknown, never as live). */
+  simulated: boolean | null;
   source: string;
   serverTime: number;
 }
@@ -51,7 +52,9 @@ export interface Snapshot { seq: number; date: string; rows: Row[]; gaps: Gap[];
 /** `sent`: server clock (Unix ms) when the batch was collected, for the benchmark's split of the latency. */
 export interface Batch { seq: number; rows: Row[]; gaps: Gap[]; sent: number; }
 
-export interface Point { ts: number; net: number; buy: number; sell: number; flow: number; price: number | null; }
+export interface Point { ts: number; net: number; buy: number; sell: number; flow: number; }
+/** A price of the day's price line (the price source's: inquire-price stck_prpr). */
+export interface PricePoint { ts: number; price: number; }
 export interface Bar { ts: number; flow: number; }
 export interface Session { name: string; from: number; to: number; }
 
@@ -63,6 +66,7 @@ export interface Day {
   bars: Record<VenueName, Bar[]>;
   gaps: Gap[];
   sessions: Session[];
+  price: PricePoint[];
 }
 
 export interface Meta {
