@@ -129,6 +129,46 @@ public sealed class RestPriceTests(BrowserFixture browser) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task With_the_day_so_far_the_price_line_starts_with_the_REST_rows_stck_prpr_and_every_price_is_reported_for_the_recording()
+    {
+        using CancellationTokenSource deadline = ClientTestKit.Deadline(60);
+        CancellationToken ct = deadline.Token;
+        var time = new ManualTime(SimulatorRestTests.T0); // 10:00 KST on a trading day: an hour of KRX so far
+        await using KisSimulator sim = await KisSimulator.StartAsync(SimTestKit.Quiet with { TimeProvider = time }, ct);
+        using KisRestClient rest = _kit.Client(sim, time);
+
+        var sampled = new System.Collections.Concurrent.ConcurrentQueue<(string Code, PriceSample Sample, long? Reference)>();
+        await using var prices = new RestPriceSource(rest, ["005930"], Venue.Krx, refresh: TimeSpan.FromSeconds(30), time: time, dayHistory: true);
+        prices.Sampled += (code, sample, reference) => sampled.Enqueue((code, sample, reference));
+        prices.Start();
+        // The history's pages and the quote go through the key's limiter, which runs on this clock: move it along.
+        while (prices.Answers < 1)
+        {
+            ct.ThrowIfCancellationRequested();
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(5, ct);
+        }
+
+        // The line: the day's history rows at their own times, then the quote; all on the simulator's price path.
+        IReadOnlyList<PriceSample> line = prices.Samples("005930");
+        PriceSample[] history = [.. line.SkipLast(1)];
+        Assert.True(history.Length > 10, $"the day so far on the line ({history.Length} prices)");
+        Assert.True(line.Zip(line.Skip(1)).All(p => p.First.At <= p.Second.At), "in time order");
+        foreach (PriceSample p in history)
+        {
+            Assert.Contains(p.Price, TruthBetween(sim.Market, "005930", p.At, p.At));
+        }
+
+        IReadOnlyList<ProgramTradeHistoryRow> rows = await rest.HistoryAsync("005930", Venue.Krx, ct);
+        Assert.Equal(rows.Where(r => r.Timestamp <= history[^1].At).Select(r => (r.Timestamp, r.Price)), history.Select(p => (p.At, p.Price)));
+
+        // Every price went to Sampled, with its previous close.
+        Assert.Equal(line.Select(p => p.Price), sampled.Select(s => s.Sample.Price));
+        long reference = prices.Get("005930")!.Value.Reference!.Value;
+        Assert.All(sampled, s => Assert.Equal(reference, s.Reference));
+    }
+
+    [Fact]
     public async Task Codes_are_asked_one_at_a_time_spread_over_the_refresh_period()
     {
         using CancellationTokenSource deadline = ClientTestKit.Deadline(60);
