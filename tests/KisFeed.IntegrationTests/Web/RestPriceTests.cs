@@ -63,8 +63,7 @@ public sealed class RestPriceTests(BrowserFixture browser) : IClassFixture<Brows
             long shown = long.Parse(await page.GetAttributeAsync($"tr[data-code='{code}'] td[data-field='price']", "data-value") ?? "0", CultureInfo.InvariantCulture);
             PriceSample sample = prices.Samples(code).Last(s => s.Price == shown);
             Assert.Contains(shown, TruthBetween(board.Sim.Market, code, sample.At.AddSeconds(-2), sample.At));
-            long tick = shown switch { < 2_000 => 1, < 5_000 => 5, < 20_000 => 10, < 50_000 => 50, < 200_000 => 100, < 500_000 => 500, _ => 1_000 };
-            Assert.Equal(0, shown % tick); // on the KRX tick grid, not an average
+            Assert.True(KrxTicks.IsOnGrid(shown), $"{shown} is off the KRX tick grid (an average, not a price)");
             string text = await page.InnerTextAsync($"tr[data-code='{code}'] td[data-field='price']");
             Assert.Equal(shown.ToString("N0", CultureInfo.InvariantCulture), text);
         }
