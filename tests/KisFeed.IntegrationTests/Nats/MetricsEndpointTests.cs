@@ -28,11 +28,14 @@ public sealed class MetricsEndpointTests
             await (await DesiredRegistrations.OpenAsync(NatsTestKit.Js(nats), NatsTestKit.Feed, ct)).AddAsync(Regs, ct);
         }
 
+        using var dir = new TempDirectory();
         using GatewayProcess gw = GatewayProcess.StartCli("gw-metrics", [.. GatewayStopProcessTests.GatewayArgs(server.Url, sim.KeysFile), "--id", "gw-metrics", "--metrics-port", "0"]);
+        using GatewayProcess recorder = GatewayProcess.StartCli("record-from-metrics", ["record", "all", "--venue", "all", "--from", server.Url, "--db", dir.File("from.duckdb"), "--metrics-port", "0"]);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
             Uri metrics = await MetricsUrlAsync(gw, ct);
+            Uri recorderMetrics = await MetricsUrlAsync(recorder, ct);
             Assert.True(IPAddress.IsLoopback(IPAddress.Parse(metrics.Host)), $"bound to {metrics.Host}, not loopback");
 
             // Leases held and published, as a scraper sees them.
@@ -68,6 +71,19 @@ public sealed class MetricsEndpointTests
                 Assert.DoesNotContain(sim.Keys[0].AppKey, body, StringComparison.Ordinal);
             }
 
+            // A `record --from` of that stream: the rows it wrote, and healthy while NATS is up.
+            await NatsTestKit.WaitUntilAsync(async () => Prometheus.Sum(await http.GetStringAsync(recorderMetrics, ct), "kisfeed_storage_records_written_total") > 0, ct,
+                "the recorder's scrape shows rows written");
+            Uri recorderHealthz = new(recorderMetrics, "/healthz");
+            using (HttpResponseMessage ok = await http.GetAsync(recorderHealthz, ct))
+            {
+                string body = await ok.Content.ReadAsStringAsync(ct);
+                Assert.True(ok.StatusCode == HttpStatusCode.OK, body);
+                using JsonDocument json = JsonDocument.Parse(body);
+                Assert.Equal("nats", json.RootElement.GetProperty("from").GetString());
+                Assert.True(json.RootElement.GetProperty("rows_written").GetInt64() > 0, body);
+            }
+
             // NATS dies: 503, saying why.
             server.Kill();
             string down = "";
@@ -84,10 +100,17 @@ public sealed class MetricsEndpointTests
 
             // /metrics still answers while NATS is down (a scraper sees the outage, not a dead target).
             Assert.Contains("kisfeed_gateway_leases_held", await http.GetStringAsync(metrics, ct), StringComparison.Ordinal);
+
+            // The recorder too: its feed is gone.
+            await NatsTestKit.WaitUntilAsync(async () =>
+            {
+                using HttpResponseMessage r = await http.GetAsync(recorderHealthz, ct);
+                return r.StatusCode == HttpStatusCode.ServiceUnavailable;
+            }, ct, "the recorder's /healthz answers 503 once NATS is gone");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException(ex.Message + "\n" + gw.Output, ex);
+            throw new Xunit.Sdk.XunitException(ex.Message + "\n" + gw.Output + "\n" + recorder.Output, ex);
         }
     }
 
