@@ -46,7 +46,7 @@ internal static partial class CliApp
         KisFeedMetricsServer server;
         try
         {
-            server = await KisFeedMetricsServer.StartAsync(host, port, health, token);
+            server = await KisFeedMetricsServer.StartAsync(host, port, health, "kisfeed-" + parse.CommandResult.Command.Name, token);
         }
         catch (ArgumentException ex)
         {

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace KisFeed.Web;
 
@@ -46,9 +47,14 @@ public sealed class KisFeedMetricsServer : IAsyncDisposable
     /// Starts listening on <paramref name="host"/>:<paramref name="port"/> (0 = a free port; see <see cref="Url"/>).
     /// <paramref name="health"/> is asked on every <c>/healthz</c> request (from a request thread: keep it cheap).
     /// </summary>
+    /// <param name="host">The address to bind (an IP address, or <c>localhost</c>).</param>
+    /// <param name="port">The TCP port; 0 takes a free one.</param>
+    /// <param name="health">What <c>/healthz</c> answers.</param>
+    /// <param name="serviceName">The scrape's <c>target_info{service_name=…}</c>, e.g. <c>kisfeed-gateway</c>.</param>
+    /// <param name="cancellationToken">Stops the start.</param>
     /// <exception cref="ArgumentException"><paramref name="host"/> is not an IP address, or the port is out of range.</exception>
     /// <exception cref="IOException">The address cannot be bound (in use, not this machine's): one line that says so.</exception>
-    public static async Task<KisFeedMetricsServer> StartAsync(string host, int port, Func<ProcessHealth> health, CancellationToken cancellationToken = default)
+    public static async Task<KisFeedMetricsServer> StartAsync(string host, int port, Func<ProcessHealth> health, string serviceName = "kisfeed", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(health);
@@ -67,6 +73,7 @@ public sealed class KisFeedMetricsServer : IAsyncDisposable
 
         builder.WebHost.UseKestrel(k => k.Listen(address, port));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .ConfigureResource(r => r.AddService(serviceName))
             .AddMeter(MeterName)
             .AddPrometheusExporter(o =>
             {

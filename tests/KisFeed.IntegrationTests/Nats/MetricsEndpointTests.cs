@@ -47,6 +47,7 @@ public sealed class MetricsEndpointTests
             }, ct, "the scrape shows a lease held and records published");
             Assert.Contains("# TYPE kisfeed_nats_published_total counter", text, StringComparison.Ordinal);
             Assert.Contains("# TYPE kisfeed_gateway_leases_held gauge", text, StringComparison.Ordinal);
+            Assert.Contains("service_name=\"kisfeed-gateway\"", text, StringComparison.Ordinal);
             Assert.True(Prometheus.Sum(text, "kisfeed_gateway_lease_moves_total", ("gateway_id", "gw-metrics"), ("move", "acquired")) >= 1, text);
             Assert.True(Prometheus.Sum(text, "kisfeed_records_total", ("kisfeed_source", "websocket")) > 0, text); // the core's meter, in the same scrape
             Assert.Equal(Regs.Length, Prometheus.Sum(text, "kisfeed_gateway_registrations", ("gateway_id", "gw-metrics")));
