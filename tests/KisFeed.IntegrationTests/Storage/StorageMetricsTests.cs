@@ -102,6 +102,14 @@ public sealed class StorageMetricsTests : IDisposable
             Assert.Same(error, recorder.LastFailure);
             Assert.True(Sum(StorageMetrics.CommitFailures) >= 1);
             Assert.Equal(recorder.Statistics.RecordsWritten, Sum(StorageMetrics.RecordsWritten));
+
+            // `record --from`'s /healthz says so (503), with the storage error's words.
+            KisFeed.Web.ProcessHealth health = KisFeed.Cli.CliApp.RecordFromNatsHealth(recorder, null, null);
+            Assert.False(health.Healthy);
+            string problem = health.Detail["problems"]![0]!.GetValue<string>();
+            Assert.StartsWith("the writer failed: ", problem, StringComparison.Ordinal);
+            Assert.Contains("full", problem, StringComparison.OrdinalIgnoreCase);
+            Assert.True(health.Detail["rows_written"]!.GetValue<long>() > 0);
             try
             {
                 await recorder.DisposeAsync();
