@@ -268,11 +268,38 @@ internal sealed partial class ServeHost : IAsyncDisposable
             host._owned.Add(new DisposeAction(rest.Dispose));
             host._owned.Add(prices); // stops asking before the REST client goes
             host.Prices = prices;
+            RecordPrices(prices, recorder, options.TimeProvider, web.LoggerFactory);
             prices.Start();
         }
 
         host._running = server.RunFeedAsync(subscription.ReadAllAsync(host._stop.Token), recorder, host._stop.Token);
         return host;
+    }
+
+    /// <summary>
+    /// Keeps every price the board reads in the recording (<c>prices</c>), so a replay of the file has the same price
+    /// line. A recorder that fails or has closed loses only the price (logged), never the feed.
+    /// </summary>
+    private static void RecordPrices(RestPriceSource prices, ProgramTradeRecorder recorder, TimeProvider time, ILoggerFactory? loggers)
+    {
+        ILogger? log = loggers?.CreateLogger("KisFeed.Cli.ServeHost");
+        prices.Changed += code =>
+        {
+            if (prices.Get(code) is not { } quote)
+            {
+                return;
+            }
+
+            DateTimeOffset now = KoreaTime.Now(time);
+            try
+            {
+                recorder.AppendPrice(new RecordedPrice(DateOnly.FromDateTime(now.DateTime), code, TimeOnly.FromDateTime(now.DateTime), quote.Price, quote.Reference, now));
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or KisStorageException)
+            {
+                log?.LogDebug("The price of {Code} was not recorded: {Message}", code, ex.Message);
+            }
+        };
     }
 
     /// <summary>
@@ -309,7 +336,8 @@ internal sealed partial class ServeHost : IAsyncDisposable
             };
             string description = $"Replay of {day:yyyy-MM-dd} from {queries.Path} (recorded data; {what})";
             var status = new FixedFeedStatus(new FeedStatus("Replay", 0, 0, origin?.IsSimulated, description));
-            KisFeedWebServer server = await KisFeedWebServer.StartAsync(web with { Replay = true, Date = day }, status, queries, cancellationToken: cancellationToken);
+            IPriceSource prices = await RecordedPriceSource.LoadAsync(queries, day, origin?.IsSimulated, cancellationToken);
+            KisFeedWebServer server = await KisFeedWebServer.StartAsync(web with { Replay = true, Date = day }, status, queries, prices, cancellationToken);
             ServeHost host = new(server, description) { Status = status };
             host._owned.Add(new DisposeAction(queries.Dispose));
             return host;

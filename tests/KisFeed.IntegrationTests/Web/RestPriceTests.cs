@@ -7,6 +7,7 @@ using KisFeed.IntegrationTests.Client;
 using KisFeed.IntegrationTests.Rest;
 using KisFeed.IntegrationTests.Simulator;
 using KisFeed.Simulator;
+using KisFeed.Storage;
 using KisFeed.TestKit;
 using KisFeed.Web;
 
@@ -85,6 +86,18 @@ public sealed class RestPriceTests(BrowserFixture browser) : IClassFixture<Brows
         string all = await page.InnerTextAsync("body");
         Assert.DoesNotContain("PriceSource", all, StringComparison.Ordinal);
         Assert.DoesNotContain("avg", all, StringComparison.OrdinalIgnoreCase);
+
+        // Every price read is kept in the recording (table prices), so a replay of the file has the same price line.
+        board.Host.Recorder.Flush();
+        using ProgramTradeQueries recorded = board.Host.Recorder.OpenQueries();
+        foreach (string code in LiveBoard.Codes)
+        {
+            long[] read = [.. prices.Samples(code).Select(s => s.Price)];
+            long[] kept = [.. (await recorded.PricesAsync(KoreaTime.Today(), code, ct)).Select(p => p.Price)];
+            Assert.True(kept.Length >= 1, $"no price of {code} in the recording");
+            Assert.Equal(read.Take(kept.Length), kept); // in order; the source may have read more since the flush
+            Assert.Equal(prices.Get(code)!.Value.Reference, (await recorded.LatestPricesAsync(KoreaTime.Today(), ct)).Single(p => p.Code == code).PreviousClose);
+        }
     }
 
     [Fact]
