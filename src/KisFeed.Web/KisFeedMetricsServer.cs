@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 using Microsoft.AspNetCore.Builder;
@@ -29,6 +30,9 @@ public sealed class KisFeedMetricsServer : IAsyncDisposable
 {
     /// <summary>The meter scraped: the core's, the NATS side's and the recorder's instruments are all on it.</summary>
     public const string MeterName = KisFeedInstruments.MeterName;
+
+    // The body is JSON for scripts and people, never HTML: apostrophes and Korean stay as they are.
+    private static readonly JsonSerializerOptions BodyJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly WebApplication _app;
 
@@ -121,7 +125,7 @@ public sealed class KisFeedMetricsServer : IAsyncDisposable
         }
 
         context.Response.Headers.CacheControl = "no-store";
-        return Results.Text(body.ToJsonString(), "application/json", statusCode: now.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        return Results.Text(body.ToJsonString(BodyJson), "application/json", statusCode: now.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>Stops listening.</summary>

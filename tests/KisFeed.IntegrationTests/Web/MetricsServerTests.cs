@@ -19,7 +19,7 @@ public sealed class MetricsServerTests
         using var other = new Meter("NotKisFeed");
         Counter<long> foreign = other.CreateCounter<long>("other.test.metrics_server_probe");
         bool healthy = true;
-        await using KisFeedMetricsServer server = await KisFeedMetricsServer.StartAsync("127.0.0.1", 0, () => new ProcessHealth(healthy, new JsonObject { ["command"] = "test", ["rows"] = 7 }), cancellationToken: ct);
+        await using KisFeedMetricsServer server = await KisFeedMetricsServer.StartAsync("127.0.0.1", 0, () => new ProcessHealth(healthy, new JsonObject { ["command"] = "test", ["rows"] = 7, ["source"] = "today's 삼성전자" }), "kisfeed-test", ct);
         probe.Add(5, new KeyValuePair<string, object?>("kisfeed.venue", "krx"));
         foreign.Add(1);
         using var http = new HttpClient();
@@ -36,8 +36,11 @@ public sealed class MetricsServerTests
         probe.Add(2, new KeyValuePair<string, object?>("kisfeed.venue", "krx"));
         Assert.Equal(7, KisFeed.IntegrationTests.Nats.Prometheus.Sum(await http.GetStringAsync(server.MetricsUrl, ct), "kisfeed_test_metrics_server_probe_total"));
 
+        Assert.Contains("service_name=\"kisfeed-test\"", text, StringComparison.Ordinal);
+
         HttpResponseMessage ok = await http.GetAsync(server.HealthUrl, ct);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Contains("\"source\":\"today's 삼성전자\"", await ok.Content.ReadAsStringAsync(ct), StringComparison.Ordinal); // JSON, not HTML-escaped
         Assert.Equal("application/json", ok.Content.Headers.ContentType?.MediaType);
         using (JsonDocument json = JsonDocument.Parse(await ok.Content.ReadAsStringAsync(ct)))
         {
