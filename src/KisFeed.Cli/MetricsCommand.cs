@@ -50,7 +50,7 @@ internal static partial class CliApp
         }
         catch (ArgumentException ex)
         {
-            throw CliException.Usage($"{MetricsHostName}/{MetricsPortName}: {ex.Message.Split(" (Parameter", 2)[0]}");
+            throw CliException.Usage($"{(ex.ParamName == "port" ? MetricsPortName : MetricsHostName)}: {ex.Message.Split(" (Parameter", 2)[0]}");
         }
         catch (IOException ex)
         {

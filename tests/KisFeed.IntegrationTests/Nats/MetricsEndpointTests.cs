@@ -214,6 +214,19 @@ public sealed class MetricsEndpointTests
         Assert.False(File.Exists(dir.File("rec.duckdb")), "no recording was started");
     }
 
+    [Theory]
+    [InlineData("-1", "127.0.0.1", "kisfeed: --metrics-port: -1 is not a TCP port (0-65535; 0 = any free port).")]
+    [InlineData("0", "example.org", "kisfeed: --metrics-host: 'example.org' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0).")]
+    public async Task ABadMetricsPortOrHostIsAUsageErrorNamingTheOption(string port, string host, string error)
+    {
+        using var dir = new TempDirectory();
+        (int code, _, string stderr) = await KisFeed.IntegrationTests.Cli.CliHarness.RunAsync("record", "005930", "--demo", "--db", dir.File("rec.duckdb"), "--metrics-port", port, "--metrics-host", host);
+
+        Assert.Equal(2, code);
+        Assert.Equal(error, stderr.Trim());
+        Assert.False(File.Exists(dir.File("rec.duckdb")));
+    }
+
     private static async Task<Uri> MetricsUrlAsync(GatewayProcess process, CancellationToken ct)
     {
         string? line = null;
