@@ -217,7 +217,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory, Source = origin });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
-        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web.LoggerFactory, simulated);
+        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web.LoggerFactory, simulated, dayHistory: feedOptions.FromStartOfDay);
         KisFeedWebServer server;
         IKisSubscription<FeedItem>? subscription = null;
         ClientFeedAdapter feed;
@@ -268,7 +268,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
             host._owned.Add(new DisposeAction(rest.Dispose));
             host._owned.Add(prices); // stops asking before the REST client goes
             host.Prices = prices;
-            RecordPrices(prices, recorder, options.TimeProvider, web.LoggerFactory);
+            RecordPrices(prices, recorder, web.LoggerFactory);
             prices.Start();
         }
 
@@ -280,20 +280,15 @@ internal sealed partial class ServeHost : IAsyncDisposable
     /// Keeps every price the board reads in the recording (<c>prices</c>), so a replay of the file has the same price
     /// line. A recorder that fails or has closed loses only the price (logged), never the feed.
     /// </summary>
-    private static void RecordPrices(RestPriceSource prices, ProgramTradeRecorder recorder, TimeProvider time, ILoggerFactory? loggers)
+    private static void RecordPrices(RestPriceSource prices, ProgramTradeRecorder recorder, ILoggerFactory? loggers)
     {
         ILogger? log = loggers?.CreateLogger("KisFeed.Cli.ServeHost");
-        prices.Changed += code =>
+        prices.Sampled += (code, sample, reference) =>
         {
-            if (prices.Get(code) is not { } quote)
-            {
-                return;
-            }
-
-            DateTimeOffset now = KoreaTime.Now(time);
+            DateTimeOffset at = KoreaTime.ToKst(sample.At);
             try
             {
-                recorder.AppendPrice(new RecordedPrice(DateOnly.FromDateTime(now.DateTime), code, TimeOnly.FromDateTime(now.DateTime), quote.Price, quote.Reference, now));
+                recorder.AppendPrice(new RecordedPrice(DateOnly.FromDateTime(at.DateTime), code, TimeOnly.FromDateTime(at.DateTime), sample.Price, reference, sample.At));
             }
             catch (Exception ex) when (ex is ObjectDisposedException or KisStorageException)
             {
@@ -306,7 +301,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
     /// The board's prices from REST inquire-price when the options allow it (an app key and secret; always in demo mode):
     /// KRX's price when KRX is followed, else the first venue's. Null: no price (shown as –, the page says why).
     /// </summary>
-    internal static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, ILoggerFactory? loggers, bool simulated)
+    internal static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, ILoggerFactory? loggers, bool simulated, bool dayHistory = false)
     {
         if (string.IsNullOrEmpty(options.AppKey) || string.IsNullOrEmpty(options.AppSecret))
         {
@@ -316,7 +311,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
         var rest = new KisRestClient(options, options.Rest);
         Venue venue = venues.Contains(Venue.Krx) ? Venue.Krx : venues[0];
         ILogger? logger = loggers?.CreateLogger("KisFeed.Web.RestPriceSource");
-        return (rest, new RestPriceSource(rest, codes, venue, null, options.TimeProvider, logger, simulated ? "simulator" : "KIS"));
+        return (rest, new RestPriceSource(rest, codes, venue, null, options.TimeProvider, logger, simulated ? "simulator" : "KIS", dayHistory));
     }
 
     /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>
