@@ -46,6 +46,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private readonly HashSet<(long Id, DateTimeOffset From, DateTimeOffset To)> _gapIds = []; // DataGaps seen: ids are per session, so with their bounds (owned by _lock)
     private readonly long[] _perVenue = new long[3];
     private DateTimeOffset? _lastFlushAt;
+    private KisStorageException? _lastFailure; // the last commit's failure, null once one succeeds (owned by _lock)
     private bool _disposed;
 
     // The buffer starts small and doubles up to BatchSize, so a slow live feed does not hold a row group's worth of memory.
@@ -246,6 +247,21 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Why the last commit failed (disk full, a damaged file), or null when the last one succeeded or none failed yet: a
+    /// health check (<c>/healthz</c> of <c>kisfeed record</c>) reports the recorder unhealthy while this is set.
+    /// </summary>
+    public KisStorageException? LastFailure
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastFailure;
+            }
+        }
+    }
+
     private void FlushLocked()
     {
         if (_count == 0)
@@ -305,7 +321,10 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         catch (Exception ex) when (ex is DuckDBException or IOException)
         {
             Log.FlushFailed(_logger, ex, _count, Path);
-            throw StorageFile.Translate(ex, Path, "record to");
+            StorageMetrics.Failed.Add(1);
+            KisStorageException failure = StorageFile.Translate(ex, Path, "record to");
+            _lastFailure = failure;
+            throw failure;
         }
 
         int committed = _count;
@@ -322,6 +341,9 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
 
         _lastFlushAt = _options.TimeProvider.GetUtcNow();
+        _lastFailure = null;
+        StorageMetrics.Written.Add(committed);
+        StorageMetrics.Committed.Add(1);
         Log.Flushed(_logger, committed, seq - 1, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
