@@ -51,6 +51,7 @@ public sealed class KisRestClient : IDisposable
     private readonly ResiliencePipeline _retry;
     private readonly ILogger _logger;
     private readonly KisMetrics _metrics;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Code, Venue Venue), SemaphoreSlim> _historyPaging = new();
     private long _calls;
     private long _retries;
 
@@ -151,6 +152,23 @@ public sealed class KisRestClient : IDisposable
     internal async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
     {
         CheckCode(code);
+        // One pager at a time per (code, venue): tr_cont N asks for "the next page" of the same request, which a server
+        // can only answer from state it keeps per app key and query, so two interleaved pagers (a seed and a board's
+        // price history) would each get part of the day.
+        SemaphoreSlim gate = _historyPaging.GetOrAdd((code, venue), static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await HistoryPagesCoreAsync(code, venue, since, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesCoreAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
         string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
         DateTimeOffset nowKst = KoreaTime.Now(_options.TimeProvider);
