@@ -51,7 +51,8 @@ public sealed class KisRestClient : IDisposable
     private readonly ResiliencePipeline _retry;
     private readonly ILogger _logger;
     private readonly KisMetrics _metrics;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Code, Venue Venue), SemaphoreSlim> _historyPaging = new();
+    private readonly RestShared _shared;
+    private readonly string _authority;
     private long _calls;
     private long _retries;
 
@@ -93,6 +94,8 @@ public sealed class KisRestClient : IDisposable
         }
 
         string authority = options.RestUri.GetLeftPart(UriPartial.Authority);
+        _shared = shared;
+        _authority = authority;
         string? file = _rest.PersistToken
             ? Path.Combine(_rest.TokenCacheDirectory ?? AccessTokenCache.DefaultDirectory(), AccessTokenCache.FileName(authority, options.AppKey))
             : null;
@@ -152,10 +155,8 @@ public sealed class KisRestClient : IDisposable
     internal async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
     {
         CheckCode(code);
-        // One pager at a time per (code, venue): tr_cont N asks for "the next page" of the same request, which a server
-        // can only answer from state it keeps per app key and query, so two interleaved pagers (a seed and a board's
-        // price history) would each get part of the day.
-        SemaphoreSlim gate = _historyPaging.GetOrAdd((code, venue), static _ => new SemaphoreSlim(1, 1));
+        // One pager at a time per (endpoint, app key, code, venue) in the process (see RestShared.HistoryPaging).
+        SemaphoreSlim gate = _shared.HistoryPaging(_authority, _options.AppKey!, code, venue);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

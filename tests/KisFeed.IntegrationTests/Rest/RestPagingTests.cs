@@ -56,13 +56,15 @@ public sealed class RestPagingTests : IDisposable
         await using KisSimulator sim = await StartAsync(time);
         var held = sim.MarketHistory(SimVenue.Krx, "005930").Where(p => p.Second >= At1300 - TimeSpan.FromHours(2)).ToList();
         using KisRestClient client = _kit.Client(sim, time);
+        using KisRestClient other = _kit.Client(sim, time); // the same app key: as the seed's client and a board's
 
         Task<IReadOnlyList<ProgramTradeHistoryRow>> first = client.HistoryAsync("005930", Venue.Krx, cts.Token);
-        Task<IReadOnlyList<ProgramTradeHistoryRow>> second = client.HistoryAsync("005930", Venue.Krx, cts.Token);
-        IReadOnlyList<ProgramTradeHistoryRow>[] both = await RestTestKit.PumpAsync(Task.WhenAll(first, second), time, TimeSpan.FromMilliseconds(20), cts.Token);
+        Task<IReadOnlyList<ProgramTradeHistoryRow>> second = other.HistoryAsync("005930", Venue.Krx, cts.Token);
+        Task<IReadOnlyList<ProgramTradeHistoryRow>> third = client.HistoryAsync("005930", Venue.Krx, cts.Token);
+        IReadOnlyList<ProgramTradeHistoryRow>[] all = await RestTestKit.PumpAsync(Task.WhenAll(first, second, third), time, TimeSpan.FromMilliseconds(20), cts.Token);
 
-        Assert.All(both, rows => Assert.Equal(held.Select(p => p.Second), rows.Select(r => r.Timestamp)));
-        Assert.Equal(2 * ((held.Count + 49) / 50), client.CallsMade);
+        Assert.All(all, rows => Assert.Equal(held.Select(p => p.Second), rows.Select(r => r.Timestamp)));
+        Assert.Equal(3 * ((held.Count + 49) / 50), client.CallsMade + other.CallsMade);
     }
 
     [Fact]
