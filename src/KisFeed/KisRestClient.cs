@@ -275,7 +275,7 @@ public sealed class KisRestClient : IDisposable
     /// call through the app key's shared limiter.
     /// </summary>
     /// <exception cref="KisApiException">KIS refused the call, naming its message code.</exception>
-    public async Task<IReadOnlyList<MarketProgramTradeRow>> MarketProgramTradeByTimeAsync(Venue venue, StockMarket market, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<MarketProgramTradeRow>> MarketProgramTradeByTimeAsync(Venue venue, KrxMarket market, CancellationToken cancellationToken = default)
     {
         string operation = $"comp-program-trade-today {venue.ToString().ToLowerInvariant()} {market.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_MRKT_CLS_CODE={MarketClass(market)}&FID_SCTN_CLS_CODE=&FID_INPUT_ISCD=&FID_COND_MRKT_DIV_CODE1=&FID_INPUT_HOUR_1=";
@@ -305,7 +305,7 @@ public sealed class KisRestClient : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="from"/> is after <paramref name="to"/>.</exception>
     /// <exception cref="KisApiException">KIS refused the call (e.g. a range it does not serve), naming its message code.</exception>
-    public async Task<IReadOnlyList<MarketProgramTradeRow>> MarketProgramTradeDailyAsync(Venue venue, StockMarket market, DateOnly? from = null, DateOnly? to = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<MarketProgramTradeRow>> MarketProgramTradeDailyAsync(Venue venue, KrxMarket market, DateOnly? from = null, DateOnly? to = null, CancellationToken cancellationToken = default)
     {
         if (from is { } f && to is { } t && f > t)
         {
@@ -335,13 +335,13 @@ public sealed class KisRestClient : IDisposable
     /// <c>investor-program-trade-today</c>, HHPPG046600C1, <c>MRKT_DIV_CLS_CODE</c> <c>1</c>/<c>4</c>), in KIS's order.
     /// </summary>
     /// <exception cref="KisApiException">KIS refused the call, naming its message code.</exception>
-    public async Task<IReadOnlyList<InvestorProgramTradeRow>> InvestorProgramTradeTodayAsync(StockMarket market, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<InvestorProgramTradeRow>> InvestorProgramTradeTodayAsync(KrxMarket market, CancellationToken cancellationToken = default)
     {
         string code = market switch
         {
-            StockMarket.Kospi => "1",
-            StockMarket.Kosdaq => "4",
-            _ => throw new ArgumentOutOfRangeException(nameof(market), market, "Unknown market: use StockMarket.Kospi or StockMarket.Kosdaq."),
+            KrxMarket.Kospi => "1",
+            KrxMarket.Kosdaq => "4",
+            _ => throw new ArgumentOutOfRangeException(nameof(market), market, "Unknown market: use KrxMarket.Kospi or KrxMarket.Kosdaq."),
         };
         string operation = $"investor-program-trade-today {market.ToString().ToLowerInvariant()}";
         (MarketReplyDto reply, _) = await CallAsync(InvestorsPath + "?MRKT_DIV_CLS_CODE=" + code, InvestorsTrId, string.Empty, operation, RestJsonContext.Default.MarketReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
@@ -388,11 +388,11 @@ public sealed class KisRestClient : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
     };
 
-    internal static string MarketClass(StockMarket market) => market switch
+    internal static string MarketClass(KrxMarket market) => market switch
     {
-        StockMarket.Kospi => "K",
-        StockMarket.Kosdaq => "Q",
-        _ => throw new ArgumentOutOfRangeException(nameof(market), market, "Unknown market: use StockMarket.Kospi or StockMarket.Kosdaq."),
+        KrxMarket.Kospi => "K",
+        KrxMarket.Kosdaq => "Q",
+        _ => throw new ArgumentOutOfRangeException(nameof(market), market, "Unknown market: use KrxMarket.Kospi or KrxMarket.Kosdaq."),
     };
 
     private static void CheckCode(string code)

@@ -31,7 +31,7 @@ namespace KisFeed;
 /// <param name="Missing">The KIS names of the fields this row did not carry (their values read 0).</param>
 public sealed record MarketProgramTradeRow(
     Venue Venue,
-    StockMarket Market,
+    KrxMarket Market,
     DateOnly Date,
     TimeOnly? Time,
     IndexProgramFlow ArbitrageCustomer,
@@ -59,7 +59,7 @@ public sealed record MarketProgramTradeRow(
 /// <param name="NonArbitrage">Non-arbitrage (<c>nabt_{seln,shnu,ntby}_{qty,amt}</c>).</param>
 /// <param name="Missing">The KIS names of the fields this row did not carry (their values read 0).</param>
 public sealed record InvestorProgramTradeRow(
-    StockMarket Market,
+    KrxMarket Market,
     string InvestorCode,
     string InvestorName,
     IndexProgramFlow All,

@@ -34,7 +34,7 @@ internal static class MarketRows
     }
 
     /// <summary>A market-totals row (FHPPG04600101 / FHPPG04600001).</summary>
-    public static MarketProgramTradeRow Market(JsonElement row, Venue venue, StockMarket market, DateOnly date, TimeOnly? time)
+    public static MarketProgramTradeRow Market(JsonElement row, Venue venue, KrxMarket market, DateOnly date, TimeOnly? time)
     {
         var missing = new List<string>();
         IndexProgramFlow Part(string prefix) => Flow(row, prefix, "vol", "tr_pbmn", "qty", "tr_pbmn", missing);
@@ -46,7 +46,7 @@ internal static class MarketRows
     }
 
     /// <summary>An investor-type row (HHPPG046600C1).</summary>
-    public static InvestorProgramTradeRow Investor(JsonElement row, StockMarket market)
+    public static InvestorProgramTradeRow Investor(JsonElement row, KrxMarket market)
     {
         var missing = new List<string>();
         return new InvestorProgramTradeRow(market, Text(row, "invr_cls_code") ?? string.Empty, Text(row, "invr_cls_name")?.Trim() ?? string.Empty,
