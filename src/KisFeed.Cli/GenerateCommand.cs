@@ -58,6 +58,12 @@ internal static partial class CliApp
             long written = 0;
             await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { Source = RecordingSource.Simulated("kisfeed generate") }))
             {
+                // The price path the simulator's inquire-price follows, so a replay of the day has a real price line.
+                foreach (SimulatedPrice p in SimulatedDay.Prices(day, picked, parse.GetValue(seed)))
+                {
+                    recorder.AppendPrice(new RecordedPrice(day, p.Code, TimeOnly.FromTimeSpan(p.At.TimeOfDay), p.Price, p.PreviousClose, p.At));
+                }
+
                 foreach (SimulatedRecord r in generated)
                 {
                     recorder.Append(ToTrade(r, day));

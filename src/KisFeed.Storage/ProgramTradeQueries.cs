@@ -178,6 +178,65 @@ public sealed class ProgramTradeQueries : IDisposable
             return (IReadOnlyList<RankingRow>)rows;
         });
 
+    /// <summary>
+    /// The prices of <paramref name="code"/> recorded for <paramref name="date"/> (<see cref="StorageSchema.PricesTable"/>),
+    /// oldest first; empty when the recording holds none (a file older than schema version 6, or recorded without a
+    /// price source).
+    /// </summary>
+    public Task<IReadOnlyList<RecordedPrice>> PricesAsync(DateOnly date, string code, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        return Run(cancellationToken, command =>
+        {
+            if (!StorageFile.HasTable(_connection, StorageSchema.PricesTable))
+            {
+                return (IReadOnlyList<RecordedPrice>)[];
+            }
+
+            command.CommandText = $"""
+                SELECT code, epoch_us(kis_time), price, previous_close, epoch_us(read_at) FROM prices
+                WHERE trading_date = {DateLiteral(date)} AND code = $code ORDER BY kis_time, read_at
+                """;
+            command.Parameters.Add(new DuckDBParameter("code", code));
+            return ReadPrices(command, date);
+        });
+    }
+
+    /// <summary>The last recorded price of every code of <paramref name="date"/> (empty when the recording holds none).</summary>
+    public Task<IReadOnlyList<RecordedPrice>> LatestPricesAsync(DateOnly date, CancellationToken cancellationToken = default) =>
+        Run(cancellationToken, command =>
+        {
+            if (!StorageFile.HasTable(_connection, StorageSchema.PricesTable))
+            {
+                return (IReadOnlyList<RecordedPrice>)[];
+            }
+
+            command.CommandText = $"""
+                SELECT code, epoch_us(arg_max(kis_time, (kis_time, read_at))), arg_max(price, (kis_time, read_at)),
+                    arg_max(previous_close, (kis_time, read_at)), epoch_us(max(read_at))
+                FROM prices WHERE trading_date = {DateLiteral(date)} GROUP BY code ORDER BY code
+                """;
+            return ReadPrices(command, date);
+        });
+
+    private static IReadOnlyList<RecordedPrice> ReadPrices(DuckDBCommand command, DateOnly date)
+    {
+        using DuckDBDataReader reader = command.ExecuteReader();
+        List<RecordedPrice> prices = [];
+        while (reader.Read())
+        {
+            prices.Add(new RecordedPrice(
+                date,
+                reader.GetString(0),
+                new TimeOnly(reader.GetInt64(1) * TimeSpan.TicksPerMicrosecond),
+                reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(4) * TimeSpan.TicksPerMicrosecond)));
+        }
+
+        return prices;
+    }
+
     /// <summary>The gaps recorded for <paramref name="date"/> (those overlapping its KST calendar day), oldest first.</summary>
     public Task<IReadOnlyList<RecordingGap>> GapsAsync(DateOnly date, CancellationToken cancellationToken = default) =>
         Run(cancellationToken, command =>

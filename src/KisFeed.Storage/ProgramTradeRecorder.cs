@@ -33,6 +33,8 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private ProgramTrade[] _buffer;
     private int _count;
+    private readonly List<RecordedPrice> _prices = []; // prices buffered for the next commit (owned by _lock)
+    private long _pricesWritten;
 
     // Schema v2 columns are ENUMs whose order is Venue's (krx, nxt, unified; H0ST, H0NX, H0UN), so the enum value is
     // appended as it is; v1 files have VARCHAR columns and get the names.
@@ -44,6 +46,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private readonly HashSet<(long Id, DateTimeOffset From, DateTimeOffset To)> _gapIds = []; // DataGaps seen: ids are per session, so with their bounds (owned by _lock)
     private readonly long[] _perVenue = new long[3];
     private DateTimeOffset? _lastFlushAt;
+    private KisStorageException? _lastFailure; // the last commit's failure, null once one succeeds (owned by _lock)
     private bool _disposed;
 
     // The buffer starts small and doubles up to BatchSize, so a slow live feed does not hold a row group's worth of memory.
@@ -106,6 +109,8 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             }
 
             command.CommandText = StorageSchema.MigrateToV5Sql; // the rejected table (after the bins: a v2/v3 file is 4 by now)
+            command.ExecuteNonQuery();
+            command.CommandText = StorageSchema.MigrateToV6Sql; // the prices table
             command.ExecuteNonQuery();
 
             if (options.Source is { } source)
@@ -196,6 +201,26 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Buffers one price of a stock (KIS <c>inquire-price</c> as read, or a simulator's price path), committed with the
+    /// next batch (<see cref="Flush"/> commits it too), into <see cref="StorageSchema.PricesTable"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The code is empty or the price is not positive.</exception>
+    public void AppendPrice(in RecordedPrice price)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(price.Code, nameof(price));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(price.Price, nameof(price));
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _prices.Add(price);
+            if (_prices.Count >= _options.BatchSize)
+            {
+                FlushLocked();
+            }
+        }
+    }
+
     /// <summary>Commits the buffered records as one batch.</summary>
     /// <exception cref="KisStorageException">The write failed (e.g. disk full); the records stay buffered and earlier
     /// batches stay in the file.</exception>
@@ -222,10 +247,26 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Why the last commit failed (disk full, a damaged file), or null when the last one succeeded or none failed yet: a
+    /// health check (<c>/healthz</c> of <c>kisfeed record</c>) reports the recorder unhealthy while this is set.
+    /// </summary>
+    public KisStorageException? LastFailure
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastFailure;
+            }
+        }
+    }
+
     private void FlushLocked()
     {
         if (_count == 0)
         {
+            FlushPricesLocked();
             return;
         }
 
@@ -274,16 +315,21 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             }
 
             AppendStreamPositionsLocked(_nextSeq);
+            AppendPricesLocked();
             tx.Commit();
         }
         catch (Exception ex) when (ex is DuckDBException or IOException)
         {
             Log.FlushFailed(_logger, ex, _count, Path);
-            throw StorageFile.Translate(ex, Path, "record to");
+            StorageMetrics.Failed.Add(1);
+            KisStorageException failure = StorageFile.Translate(ex, Path, "record to");
+            _lastFailure = failure;
+            throw failure;
         }
 
         int committed = _count;
         _pendingPositions.Clear();
+        PricesCommitted();
         Array.Clear(_buffer, 0, committed);
         _count = 0;
         _nextSeq = seq;
@@ -295,7 +341,59 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
 
         _lastFlushAt = _options.TimeProvider.GetUtcNow();
+        _lastFailure = null;
+        StorageMetrics.Written.Add(committed);
+        StorageMetrics.Committed.Add(1);
         Log.Flushed(_logger, committed, seq - 1, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    // Prices alone (no trade buffered): their own transaction.
+    private void FlushPricesLocked()
+    {
+        if (_prices.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using DuckDBTransaction tx = _connection.BeginTransaction();
+            AppendPricesLocked();
+            tx.Commit();
+        }
+        catch (Exception ex) when (ex is DuckDBException or IOException)
+        {
+            Log.FlushFailed(_logger, ex, _prices.Count, Path);
+            throw StorageFile.Translate(ex, Path, "record to");
+        }
+
+        PricesCommitted();
+    }
+
+    private void AppendPricesLocked()
+    {
+        if (_prices.Count == 0)
+        {
+            return;
+        }
+
+        using DuckDBAppender appender = _connection.CreateAppender(StorageSchema.PricesTable);
+        foreach (RecordedPrice p in _prices)
+        {
+            IDuckDBAppenderRow row = appender.CreateRow()
+                .AppendValue(p.TradingDate)
+                .AppendValue(p.Code)
+                .AppendValue(p.Time)
+                .AppendValue(p.Price);
+            row = p.PreviousClose is long reference ? row.AppendValue(reference) : row.AppendNullValue();
+            row.AppendValue(p.ReadAt).EndRow();
+        }
+    }
+
+    private void PricesCommitted()
+    {
+        _pricesWritten += _prices.Count;
+        _prices.Clear();
     }
 
     /// <summary>Commits the buffer and closes the file.</summary>

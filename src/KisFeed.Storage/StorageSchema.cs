@@ -46,11 +46,17 @@ namespace KisFeed.Storage;
 /// known), <c>recorded_at TIMESTAMPTZ</c>. Its stream position is written with it (<c>stream_positions</c>, no row), so
 /// a restarted recorder resumes after it. A recorder that opens an older file adds the table; a version 4 file becomes
 /// version 5 (older versions keep their number); files only read are never changed and count 0 rejected.</para>
+/// <para>Version 6 added <c>prices</c>: the stock's price as read while recording (KIS <c>inquire-price</c>
+/// <c>stck_prpr</c> on a live board; the simulator's price path in a <c>generate</c>d day), so a replay has a real
+/// price line: <c>trading_date DATE</c>, <c>code VARCHAR</c>, <c>kis_time TIME</c> (KST, when the price was read or
+/// starts), <c>price BIGINT</c> (KRW), <c>previous_close BIGINT</c> (the reference of the change; NULL when not known),
+/// <c>read_at TIMESTAMPTZ</c>. A recorder that opens an older file adds the table; a version 5 file becomes version 6
+/// (older versions keep their number); files only read are never changed and have no prices.</para>
 /// </remarks>
 public static class StorageSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>Name of the table of updates.</summary>
     public const string ProgramTradesTable = "program_trades";
@@ -104,6 +110,26 @@ public static class StorageSchema
     /// <summary>Brings a file up to version 5 (idempotent): the <c>rejected</c> table; a version 4 file is marked 5.</summary>
     internal const string MigrateToV5Sql = RejectedSql + """
         UPDATE meta SET value = '5' WHERE key = 'schema_version' AND value = '4';
+        """;
+
+    /// <summary>Name of the table of prices read while recording (version 6).</summary>
+    public const string PricesTable = "prices";
+
+    /// <summary>The <c>prices</c> table (version 6), for new files and for migrated ones.</summary>
+    internal const string PricesSql = """
+        CREATE TABLE IF NOT EXISTS prices (
+            trading_date DATE NOT NULL,
+            code VARCHAR NOT NULL,
+            kis_time TIME NOT NULL,
+            price BIGINT NOT NULL,
+            previous_close BIGINT,
+            read_at TIMESTAMPTZ NOT NULL
+        );
+        """;
+
+    /// <summary>Brings a file up to version 6 (idempotent): the <c>prices</c> table; a version 5 file is marked 6.</summary>
+    internal const string MigrateToV6Sql = PricesSql + """
+        UPDATE meta SET value = '6' WHERE key = 'schema_version' AND value = '5';
         """;
 
     /// <summary>Name of the table of 10-second bins (version 4).</summary>
@@ -202,7 +228,7 @@ public static class StorageSchema
             reason VARCHAR NOT NULL,
             recorded_at TIMESTAMPTZ NOT NULL
         );
-        """ + GapHealingSql + BinsSql + RejectedSql + """
+        """ + GapHealingSql + BinsSql + RejectedSql + PricesSql + """
         CREATE TABLE IF NOT EXISTS meta (
             key VARCHAR PRIMARY KEY,
             value VARCHAR NOT NULL

@@ -17,7 +17,8 @@ public readonly record struct PriceSample(DateTimeOffset At, long Price);
 
 /// <summary>
 /// Prices for the ranking's price and change columns and the chart's price line: a real price (KIS
-/// <c>inquire-price</c>, <see cref="RestPriceSource"/>), or none (<see cref="NoPriceSource"/>). Program-trading records
+/// <c>inquire-price</c>, <see cref="RestPriceSource"/>; as recorded, <see cref="RecordedPriceSource"/>), or none
+/// (<see cref="NoPriceSource"/>). Program-trading records
 /// carry no price, so none is derived from them.
 /// </summary>
 public interface IPriceSource
@@ -35,11 +36,11 @@ public interface IPriceSource
     event Action<string>? Changed;
 }
 
-/// <summary>No price: a replayed recording (program-trading records carry none) or a board without REST credentials.</summary>
+/// <summary>No price: a recording that holds none (see <see cref="RecordedPriceSource"/>) or a board without REST credentials.</summary>
 public sealed class NoPriceSource(string why) : IPriceSource
 {
     /// <summary>The label of a recorded day.</summary>
-    public const string Recorded = "none: a recording of program trades carries no price";
+    public const string Recorded = "none: this recording holds no prices (recorded before KisFeed kept them, or without REST credentials)";
 
     /// <inheritdoc/>
     public string Label { get; } = why;

@@ -74,6 +74,39 @@ public static class SimulatedDay
         return GenerateCore(date, [.. codes.Select(c => c.Trim()).Distinct(StringComparer.Ordinal)], records, seed ?? SimulatorOptions.Default.Seed);
     }
 
+    /// <summary>
+    /// The price of each of <paramref name="codes"/> through <paramref name="date"/> (08:00–20:00 KST), as the
+    /// simulator's <c>inquire-price</c> answers it: the first price, then one entry per change, sampled every
+    /// <paramref name="everySeconds"/> seconds (the price path of the WebSocket and REST values, on the tick grid).
+    /// </summary>
+    /// <exception cref="ArgumentException">The date is not a KRX trading day, or a code is not listed (as <see cref="Generate"/>).</exception>
+    public static IEnumerable<SimulatedPrice> Prices(DateOnly date, IReadOnlyList<string> codes, int? seed = null, int everySeconds = 10)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(everySeconds, 1);
+        _ = Generate(date, codes, 1, seed); // the same checks, eagerly (Generate checks before it yields)
+        var model = new MarketModel(seed ?? SimulatorOptions.Default.Seed, MarketHours.Real, SimulatorUniverse.Default);
+        return PricesCore(model, date, [.. codes.Select(c => c.Trim()).Distinct(StringComparer.Ordinal)], everySeconds);
+    }
+
+    private static IEnumerable<SimulatedPrice> PricesCore(MarketModel model, DateOnly date, string[] codes, int everySeconds)
+    {
+        int from = (int)Start.ToTimeSpan().TotalSeconds, to = (int)End.ToTimeSpan().TotalSeconds;
+        foreach (string code in codes)
+        {
+            SimulatedStock stock = model.Stock(code);
+            long previousClose = model.PreviousClose(stock, date), last = -1;
+            for (int s = from; s < to; s += everySeconds)
+            {
+                long price = model.PriceAfter(stock, date, s, MarketHours.Real);
+                if (price != last)
+                {
+                    last = price;
+                    yield return new SimulatedPrice(code, MarketFeed.SecondStart(date, s), price, previousClose);
+                }
+            }
+        }
+    }
+
     private static IEnumerable<SimulatedRecord> GenerateCore(DateOnly date, string[] codes, long records, int seed)
     {
         int from = (int)Start.ToTimeSpan().TotalSeconds, to = (int)End.ToTimeSpan().TotalSeconds;

@@ -110,7 +110,7 @@ public sealed class ChartBinsTests : IDisposable
         using ProgramTradeQueries q = ProgramTradeQueries.Open(path);
         await AssertBinsEqualScanAsync(q);
         using DuckDBConnection c = OpenRaw(path);
-        Assert.Equal("5", Scalar(c, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal(StorageSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(c, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal("6000", Scalar(c, "SELECT sum(records) FROM program_trade_bins"));
         // A bin fed by several commits: the later commit's late row did not overwrite the bin's last update.
         Assert.Equal("0", Scalar(c, """
@@ -149,7 +149,7 @@ public sealed class ChartBinsTests : IDisposable
         using ProgramTradeQueries q = ProgramTradeQueries.Open(path);
         await AssertBinsEqualScanAsync(q);
         using DuckDBConnection after = OpenRaw(path);
-        Assert.Equal("5", Scalar(after, "SELECT value FROM meta WHERE key = 'schema_version'"));
+        Assert.Equal(StorageSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(after, "SELECT value FROM meta WHERE key = 'schema_version'"));
         Assert.Equal("4000", Scalar(after, "SELECT sum(records) FROM program_trade_bins"));
     }
 

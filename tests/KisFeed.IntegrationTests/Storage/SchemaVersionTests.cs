@@ -22,7 +22,7 @@ public sealed class SchemaVersionTests : IDisposable
         await WriteAsync(path, Make(50));
 
         using DuckDBConnection connection = Open(path);
-        Assert.Equal("5", SchemaVersion(connection));
+        Assert.Equal(StorageSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), SchemaVersion(connection));
         Assert.Equal("ENUM('krx', 'nxt', 'unified')", ColumnType(connection, "venue"));
         Assert.Equal("ENUM('H0STPGM0', 'H0NXPGM0', 'H0UNPGM0')", ColumnType(connection, "tr_id"));
         Assert.Equal("0", Text(connection, "SELECT count(*) FROM program_trades WHERE tr_id::VARCHAR <> CASE venue::VARCHAR WHEN 'krx' THEN 'H0STPGM0' WHEN 'nxt' THEN 'H0NXPGM0' ELSE 'H0UNPGM0' END"));
@@ -98,7 +98,7 @@ public sealed class SchemaVersionTests : IDisposable
         Assert.Equal([TradeSource.WebSocket, TradeSource.WebSocket, TradeSource.Rest], back.Select(t => t.Source));
         Assert.Equal(ProgramTrade.ResidualFields, back[2].Missing);
         using DuckDBConnection connection = Open(path);
-        Assert.Equal("5", SchemaVersion(connection));
+        Assert.Equal(StorageSchema.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), SchemaVersion(connection));
         Assert.Equal("PartlyHealed 1", Text(connection, "SELECT outcome || ' ' || rest_rows FROM gap_healing"));
         Assert.Equal(gap.From.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), Text(connection, "SELECT epoch_ms(from_time) FROM gap_healing"));
     }

@@ -94,7 +94,7 @@ public sealed class RankingLayoutTests(BrowserFixture browser) : IClassFixture<B
             await using IBrowserContext context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
             IPage page = await context.NewPageAsync();
             await page.GotoAsync(board.Host.Url.ToString());
-            await WaitForAsync(page, "window.__kisBoard?.ready === true && Object.keys(window.__kisBoard.chart.axisLabels).length >= 2", "the chart drew its time axis");
+            await WaitForAsync(page, "window.__kisBoard?.ready === true && Object.keys(window.__kisBoard.chart.axisLabels).length >= 2", "the chart drew its time axis", seconds: 45); // a first paint under a loaded CI machine
             // Zoom in and out so the axis is drawn at several scales (ticks of minutes and of seconds).
             await page.Locator("#chart").HoverAsync();
             for (int i = 0; i < 6; i++)
