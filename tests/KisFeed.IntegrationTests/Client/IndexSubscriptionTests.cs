@@ -202,4 +202,25 @@ public sealed class IndexSubscriptionTests
         Assert.Equal(GapHealing.NotHealed, index.Report.Outcome);
         Assert.Contains("not healed over REST", index.Report.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_pool_places_index_registrations_on_its_sessions_like_stock_ones()
+    {
+        using CancellationTokenSource deadline = Deadline(40);
+        var second = new SimulatorCredential("PSSECONDAPPKEY000000000000000000000B", new string('t', 180));
+        await using KisSimulator sim = await KisSimulator.StartAsync(Sim with { Credentials = [SimulatorCredential.Demo, second] }, deadline.Token);
+        KisOptions first = Options(sim) with { MaxRegistrations = 1 };
+        await using var pool = new KisClientPool([first, first with { AppKey = second.AppKey, AppSecret = second.AppSecret }]);
+        await using IKisSubscription<IndexProgramTrade> sub = await pool.SubscribeIndexAsync([IndexCode.Kospi, IndexCode.Kosdaq], cancellationToken: deadline.Token);
+
+        Assert.All(sub.Registrations, r => Assert.True(r.IsHeld, r.ToString()));
+        Assert.Equal(2, pool.RegistrationCount);
+        await WaitUntilAsync(() => sim.Sessions.Count == 2 && sim.Sessions.All(s => s.Registrations.Count == 1 && s.Registrations[0].TrId == "H0UPPGM0"), deadline.Token, "one index on each app key's session");
+        List<IndexProgramTrade> seen = await ReadAsync(sub, s => s.Any(u => u.IndexCode == "0001") && s.Any(u => u.IndexCode == "1001"), deadline.Token, "updates of both indices");
+        Assert.All(seen, AssertAddsUp);
+
+        // Both sessions full: a third index is over the pool's cap.
+        IReadOnlyList<RegistrationStatus> third = await sub.AddAsync([Registration.Index(IndexCode.Kospi200)], deadline.Token);
+        Assert.Equal(RegistrationState.OverLimit, third[0].State);
+    }
 }
