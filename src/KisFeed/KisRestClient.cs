@@ -59,6 +59,8 @@ public sealed class KisRestClient : IDisposable
     private readonly ResiliencePipeline _retry;
     private readonly ILogger _logger;
     private readonly KisMetrics _metrics;
+    private readonly RestShared _shared;
+    private readonly string _authority;
     private long _calls;
     private long _retries;
 
@@ -100,6 +102,8 @@ public sealed class KisRestClient : IDisposable
         }
 
         string authority = options.RestUri.GetLeftPart(UriPartial.Authority);
+        _shared = shared;
+        _authority = authority;
         string? file = _rest.PersistToken
             ? Path.Combine(_rest.TokenCacheDirectory ?? AccessTokenCache.DefaultDirectory(), AccessTokenCache.FileName(authority, options.AppKey))
             : null;
@@ -159,6 +163,21 @@ public sealed class KisRestClient : IDisposable
     internal async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
     {
         CheckCode(code);
+        // One pager at a time per (endpoint, app key, code, venue) in the process (see RestShared.HistoryPaging).
+        SemaphoreSlim gate = _shared.HistoryPaging(_authority, _options.AppKey!, code, venue);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await HistoryPagesCoreAsync(code, venue, since, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesCoreAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
         string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
         DateTimeOffset nowKst = KoreaTime.Now(_options.TimeProvider);
