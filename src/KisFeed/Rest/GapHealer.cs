@@ -88,7 +88,11 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
 
             Fetch f = byRegistration[reg];
             GapHealingReport report;
-            if (f.Error is not null)
+            if (reg.Kind != RecordKind.StockProgramTrade)
+            {
+                report = new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, "index program trading (H0UPPGM0) is not healed over REST: the gap stays open");
+            }
+            else if (f.Error is not null)
             {
                 report = new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, $"REST history failed: {f.Error.Message}");
             }
@@ -133,6 +137,11 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
 
     private async Task<Fetch> FetchAsync(Registration reg, DateTimeOffset since, CancellationToken ct)
     {
+        if (reg.Kind != RecordKind.StockProgramTrade)
+        {
+            return new Fetch(reg, [], null, 0); // no per-stock history for an index
+        }
+
         try
         {
             (IReadOnlyList<ProgramTradeHistoryRow> rows, int pages) = await history.HistoryAsync(reg.Code, reg.Venue, since, ct).ConfigureAwait(false);
