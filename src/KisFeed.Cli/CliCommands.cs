@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 
 using KisFeed.Storage;
 using KisFeed.Web;
@@ -71,23 +72,30 @@ internal static partial class CliApp
         {
             codes, venue, db, demo, config, duration, verbose, fromStart,
         };
+        AddMetricsOptions(command, "the writer failed or the feed is not connected");
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             IReadOnlyList<string> list = StockCodes.Check(parse.GetValue(codes)!);
             IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue(venue)!);
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
             string path = parse.GetValue(db)!;
+            ProgramTradeRecorder? recording = null;
+            KisRealtimeClient? following = null;
+            await using KisFeedMetricsServer? metrics = await StartMetricsAsync(parse, console, () => RecordHealth(Volatile.Read(ref recording), Volatile.Read(ref following)), token);
             // Credentials first: a setup error must not leave a file behind.
             await using DataSource source = await DataSource.OpenAsync(parse.GetValue(demo), parse.GetValue(config), console.Env, logging.Factory, console.Time, token);
             string full = Path.GetFullPath(path);
             bool existed = File.Exists(full);
             ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { LoggerFactory = logging.Factory, Source = source.Source });
+            Volatile.Write(ref recording, recorder);
             bool failed = true;
             try
             {
                 await console.Out.WriteLineAsync(source.Description);
                 await console.Out.WriteLineAsync($"Recording {string.Join(' ', list)} on {string.Join(',', venues.Select(LineWriter.VenueName))} into {recorder.Path}");
+                await PrintMetricsAsync(console, metrics);
                 await using var client = new KisRealtimeClient(source.Options);
+                Volatile.Write(ref following, client);
                 CliStreams.NoticeRestoreRefusals(client, logging);
 
                 var clock = Stopwatch.StartNew();
@@ -127,6 +135,30 @@ internal static partial class CliApp
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
+    }
+
+    /// <summary>
+    /// <c>record</c>'s <c>/healthz</c>: rows written, the last write, the feed's state; unhealthy when the writer failed
+    /// or the feed is not connected (nothing is being recorded then).
+    /// </summary>
+    internal static ProcessHealth RecordHealth(ProgramTradeRecorder? recorder, KisRealtimeClient? client)
+    {
+        var detail = new JsonObject { ["command"] = "record" };
+        List<string> problems = [];
+        RecorderHealth(recorder, detail, problems);
+        if (recorder is null)
+        {
+            problems.Add("the recording is not open yet");
+        }
+
+        ConnectionState state = client?.State ?? ConnectionState.Disconnected;
+        detail["feed"] = client is null ? "not started" : state.ToString();
+        if (state != ConnectionState.Connected)
+        {
+            problems.Add(client is null ? "the feed is not started yet" : $"the feed is {state.ToString().ToLowerInvariant()}");
+        }
+
+        return Health(detail, problems);
     }
 
     private static Command ReplayCommand(CliConsole console)

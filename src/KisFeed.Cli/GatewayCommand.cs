@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 using KisFeed.Nats;
 using KisFeed.Simulator;
+using KisFeed.Web;
 
 using NATS.Client.Core;
 
@@ -48,9 +50,13 @@ internal static partial class CliApp
             nats, keysFile, demoKeys, id, maxKeys, leaseTtl, silent, renew, stopTimeout, replicas, memoryEvery, duration, verbose,
         };
         NatsAuthOptions natsAuth = new NatsAuthOptions().AddTo(command);
+        AddMetricsOptions(command, "NATS is not connected");
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
+            NatsConnection? connection = null;
+            NatsGateway? running = null;
+            await using KisFeedMetricsServer? metrics = await StartMetricsAsync(parse, console, () => GatewayHealth(Volatile.Read(ref connection), Volatile.Read(ref running)), token);
             NatsFeedOptions feed = FeedOptions(parse.GetValue(leaseTtl), parse.GetValue(silent), parse.GetValue(renew)) with { Replicas = parse.GetValue(replicas) };
             TimeSpan stopAfter = parse.GetValue(stopTimeout) ?? GatewayOptions.Default.StopTimeout;
             if (stopAfter <= TimeSpan.Zero)
@@ -64,10 +70,11 @@ internal static partial class CliApp
             await using (simulator)
             {
                 await console.Out.WriteLineAsync(description);
+                await PrintMetricsAsync(console, metrics);
                 string url = parse.GetValue(nats)!;
                 await console.Out.WriteLineAsync($"{KoreaTime.ToKst(console.Time.GetUtcNow()):HH:mm:ss.fff} KST waiting - connecting to NATS at {NatsCredentials.Redact(url)}; nothing is taken before it answers");
                 await console.Out.FlushAsync(token);
-                var connection = new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-gateway", logging.Factory));
+                connection = new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-gateway", logging.Factory));
                 try
                 {
                     await ConnectNatsAsync(connection, url, token);
@@ -87,6 +94,7 @@ internal static partial class CliApp
                     }
 
                     await using var gateway = new NatsGateway(connection, keys, options, logging.Factory);
+                    Volatile.Write(ref running, gateway);
                     gateway.Event += e =>
                     {
                         // Every time the tool shows is KST, with the zone said (the gateway's log lines too).
@@ -114,6 +122,43 @@ internal static partial class CliApp
             return 0;
         }, parse.GetValue(duration), ct));
         return command;
+    }
+
+    /// <summary>
+    /// The gateway's <c>/healthz</c>: NATS's connection state, the leases held (their key ids: hashes, never a key) and
+    /// what was published; unhealthy while NATS is not connected (nothing can be renewed or published then).
+    /// </summary>
+    internal static ProcessHealth GatewayHealth(NatsConnection? connection, NatsGateway? gateway)
+    {
+        NatsConnectionState state = connection?.ConnectionState ?? NatsConnectionState.Closed;
+        var detail = new JsonObject
+        {
+            ["command"] = "gateway",
+            ["gateway_id"] = gateway?.GatewayId,
+            ["nats"] = connection is null ? "not started" : state.ToString(),
+        };
+        List<string> problems = [];
+        if (state != NatsConnectionState.Open)
+        {
+            problems.Add(connection is null ? "not connected to NATS yet" : $"NATS is {state.ToString().ToLowerInvariant()}");
+        }
+
+        if (gateway is null)
+        {
+            detail["leases_held"] = 0;
+            problems.Add("the gateway is not running yet");
+        }
+        else
+        {
+            IReadOnlyList<string> held = gateway.HeldKeyIds;
+            FeedPublisherStatistics published = gateway.PublisherStatistics;
+            detail["leases_held"] = held.Count;
+            detail["keys_held"] = new JsonArray([.. held.Select(k => (JsonNode?)JsonValue.Create(k))]);
+            detail["published"] = published.Published;
+            detail["duplicates"] = published.Duplicates;
+        }
+
+        return Health(detail, problems);
     }
 
     /// <summary>What the gateway's exit code means (its help, and docs/scale-out.md).</summary>

@@ -46,9 +46,13 @@ internal static partial class CliApp
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
         StopDeadline = ReaderStopBound + StopDeadlineMargin;
         WebBoardOptions web = ServeAccess.Options(parse.GetValue<string>("--host") ?? "127.0.0.1", parse.GetValue<int>("--port"), parse.GetValue<string?>("--token"), console) with { LoggerFactory = logging.Factory };
+        ServeHost? started = null;
+        await using KisFeedMetricsServer? metrics = await StartMetricsAsync(parse, console, () => ServeHost.Health(Volatile.Read(ref started)), token);
         await using ServeHost serving = await ServeHost.StartFromNatsAsync(url, credentials, NatsFeedOptions.Default, filter, venues, parse.GetValue<string?>("--db"), web, token);
+        Volatile.Write(ref started, serving);
         await ServeAccess.PrintAsync(console, serving, web);
         await console.Out.WriteLineAsync(serving.Description);
+        await PrintMetricsAsync(console, metrics);
         await console.Out.WriteLineAsync("Ctrl-C to stop.");
         await console.Out.FlushAsync(token);
         if (parse.GetValue<bool>("--open"))
@@ -120,7 +124,7 @@ internal sealed partial class ServeHost
         }
 
         string where = temp is null ? $"recording into {recorder.Path}" : "recording into a temporary file (use --db FILE to keep it)";
-        ServeHost host = new(server, $"{description}; {where}") { Recorder = recorder, _tempDirectory = temp };
+        ServeHost host = new(server, $"{description}; {where}") { Recorder = recorder, Status = status, _tempDirectory = temp };
         // Disposed in reverse: the server stops first, then the commit timer, the connection, the queries; the recorder commits last.
         host._owned.Add(recorder);
         host._owned.Add(new DisposeAction(queries.Dispose));

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 
 using KisFeed.Nats;
 using KisFeed.Storage;
+using KisFeed.Web;
 
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -98,6 +100,11 @@ internal static partial class CliApp
         IReadOnlyList<Venue> venues = ParseVenues(parse.GetValue<string>("--venue") ?? "all");
         (CliLogging logging, _) = Logging(console, parse.GetValue<bool>("--verbose"), board: false);
         NatsFeedOptions feed = NatsFeedOptions.Default;
+        ProgramTradeRecorder? recording = null;
+        NatsConnection? reading = null;
+        FeedConsumer? consuming = null;
+        await using KisFeedMetricsServer? metrics = await StartMetricsAsync(parse, console,
+            () => RecordFromNatsHealth(Volatile.Read(ref recording), Volatile.Read(ref reading), Volatile.Read(ref consuming)), token);
         await using ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(parse.GetValue<string>("--db") ?? "kisfeed.duckdb", RecorderOptions.Default with
         {
             LoggerFactory = logging.Factory,
@@ -108,7 +115,11 @@ internal static partial class CliApp
         StopDeadline = ReaderStopBound + StopDeadlineMargin;
         await using var connection = new BoundedNatsConnection(new NatsConnection(natsAuth.Opts(parse, console, url, "kisfeed-record", logging.Factory)));
         var consumer = new FeedConsumer(new NatsJSContext(connection.Connection), feed) { YieldRejected = true };
+        Volatile.Write(ref recording, recorder);
+        Volatile.Write(ref reading, connection.Connection);
+        Volatile.Write(ref consuming, consumer);
         await console.Out.WriteLineAsync($"Recording {(filter.Count == 0 ? "every code" : string.Join(' ', filter))} on {string.Join(',', venues.Select(LineWriter.VenueName))} from {NatsCredentials.Redact(url)} stream {feed.StreamName} after sequence {after} into {recorder.Path}");
+        await PrintMetricsAsync(console, metrics);
         await ConnectNatsAsync(connection.Connection, url, token);
 
         long appended = 0;
@@ -167,5 +178,30 @@ internal static partial class CliApp
         Commit();
         await console.Out.WriteLineAsync($"Stopped. {recorder.Statistics.RecordsWritten:N0} record(s) in {recorder.Path}; committed stream seq {Volatile.Read(ref committed)}; {consumer.Statistics.Rejected:N0} message(s) rejected.");
         return 0;
+    }
+
+    /// <summary>
+    /// <c>record --from</c>'s <c>/healthz</c>: rows written, the last write, NATS's state, messages rejected; unhealthy when
+    /// the writer failed or NATS is not connected.
+    /// </summary>
+    internal static ProcessHealth RecordFromNatsHealth(ProgramTradeRecorder? recorder, NatsConnection? connection, FeedConsumer? consumer)
+    {
+        var detail = new JsonObject { ["command"] = "record", ["from"] = "nats" };
+        List<string> problems = [];
+        if (recorder is null)
+        {
+            problems.Add("the recording is not open yet");
+        }
+
+        RecorderHealth(recorder, detail, problems);
+        NatsConnectionState state = connection?.ConnectionState ?? NatsConnectionState.Closed;
+        detail["nats"] = connection is null ? "not started" : state.ToString();
+        detail["rejected"] = consumer?.Statistics.Rejected ?? 0;
+        if (connection is not null && state != NatsConnectionState.Open)
+        {
+            problems.Add($"NATS is {state.ToString().ToLowerInvariant()}");
+        }
+
+        return Health(detail, problems);
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 
 using KisFeed.Storage;
 using KisFeed.Web;
@@ -30,9 +31,12 @@ internal static partial class CliApp
         {
             codes, venue, db, port, host, accessToken, open, replay, date, demo, config, duration, verbose, fromStart,
         };
+        AddMetricsOptions(command, "the feed is not connected, ended with an error or the writer failed");
         command.SetAction((parse, ct) => Guard(console, async token =>
         {
             (CliLogging logging, _) = Logging(console, parse.GetValue(verbose), board: false);
+            ServeHost? started = null;
+            await using KisFeedMetricsServer? metrics = await StartMetricsAsync(parse, console, () => ServeHost.Health(Volatile.Read(ref started)), token);
             WebBoardOptions web = ServeAccess.Options(parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(accessToken), console) with { LoggerFactory = logging.Factory };
             string[] followed = parse.GetValue(codes) ?? [];
             ServeHost serving;
@@ -69,11 +73,13 @@ internal static partial class CliApp
                 serving.Owns(source);
             }
 
+            Volatile.Write(ref started, serving);
             await using (serving)
             {
                 // The first line is the address, so scripts (and people) can pick it up.
                 await ServeAccess.PrintAsync(console, serving, web);
                 await console.Out.WriteLineAsync(serving.Description);
+                await PrintMetricsAsync(console, metrics);
                 await console.Out.WriteLineAsync("Ctrl-C to stop.");
                 await console.Out.FlushAsync(token);
                 if (parse.GetValue(open))
@@ -147,7 +153,46 @@ internal sealed partial class ServeHost : IAsyncDisposable
     /// <summary>The board's REST prices (live with an app key and secret), or null when prices are derived only.</summary>
     public RestPriceSource? Prices { get; private set; }
 
+    /// <summary>How the feed is doing, as the board's status strip shows it.</summary>
+    internal IFeedStatusSource? Status { get; private init; }
+
     public void Owns(IAsyncDisposable resource) => _owned.Add(resource);
+
+    /// <summary>
+    /// <c>serve</c>'s <c>/healthz</c>: the feed's state and source, rows written, pages connected; unhealthy when the
+    /// live feed is not connected (KIS, or NATS for <c>--from</c>), ended with an error, or the writer failed. A replay is
+    /// healthy while it serves.
+    /// </summary>
+    internal static ProcessHealth Health(ServeHost? host)
+    {
+        var detail = new JsonObject { ["command"] = "serve" };
+        List<string> problems = [];
+        if (host is null)
+        {
+            detail["feed"] = "not started";
+            problems.Add("the board is not serving yet");
+            return CliApp.Health(detail, problems);
+        }
+
+        FeedStatus? status = host.Status?.Current;
+        detail["feed"] = status?.State;
+        detail["source"] = status?.Source;
+        detail["simulated"] = status?.Simulated;
+        detail["reconnects"] = status?.Reconnects;
+        detail["drops"] = status?.Drops;
+        detail["pages"] = host.Server.Pages;
+        CliApp.RecorderHealth(host.Recorder, detail, problems);
+        if (host._running.IsFaulted)
+        {
+            problems.Add("the feed ended with an error: " + CliApp.OneLine(Messages.Describe(host._running.Exception!.GetBaseException())));
+        }
+        else if (status is { State: not ("Replay" or nameof(ConnectionState.Connected) or nameof(NATS.Client.Core.NatsConnectionState.Open)) })
+        {
+            problems.Add($"the feed is {status.State.ToLowerInvariant()}");
+        }
+
+        return CliApp.Health(detail, problems);
+    }
 
     /// <summary>Follows <paramref name="codes"/> live and records into <paramref name="dbPath"/> (a temporary file when null).</summary>
     public static Task<ServeHost> StartLiveAsync(
@@ -172,9 +217,10 @@ internal sealed partial class ServeHost : IAsyncDisposable
         ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(dbPath, RecorderOptions.Default with { LoggerFactory = web.LoggerFactory, Source = origin });
         ProgramTradeQueries queries = recorder.OpenQueries();
         var client = new KisRealtimeClient(options);
-        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web.LoggerFactory, simulated);
+        (KisRestClient? rest, RestPriceSource? prices) = RestPrices(options, codes, venues, web.LoggerFactory, simulated, dayHistory: feedOptions.FromStartOfDay);
         KisFeedWebServer server;
         IKisSubscription<FeedItem>? subscription = null;
+        ClientFeedAdapter feed;
         string? refused;
         try
         {
@@ -187,7 +233,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
             }
 
             refused = notHeld.Count == 0 ? null : string.Join("; ", notHeld.Select(Messages.NotHeld));
-            var feed = new ClientFeedAdapter(client, refused is null ? sourceDescription : $"{sourceDescription}; {refused}", simulated);
+            feed = new ClientFeedAdapter(client, refused is null ? sourceDescription : $"{sourceDescription}; {refused}", simulated);
             server = await KisFeedWebServer.StartAsync(web with { Codes = codes, Venues = venues }, feed, queries, prices, cancellationToken);
         }
         catch
@@ -211,7 +257,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
 
         string where = temp is null ? $"recording into {recorder.Path}" : "recording into a temporary file (use --db FILE to keep it)";
         string description = refused is null ? $"{sourceDescription}; {where}" : $"{sourceDescription}; {where}\n{refused}; the board shows the others";
-        ServeHost host = new(server, description) { Client = client, Recorder = recorder, _tempDirectory = temp };
+        ServeHost host = new(server, description) { Client = client, Recorder = recorder, Status = feed, _tempDirectory = temp };
         // Disposed in reverse: the server stops first, then the feed (subscription, client), the queries, and the recorder commits last.
         host._owned.Add(recorder);
         host._owned.Add(new DisposeAction(queries.Dispose));
@@ -222,7 +268,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
             host._owned.Add(new DisposeAction(rest.Dispose));
             host._owned.Add(prices); // stops asking before the REST client goes
             host.Prices = prices;
-            RecordPrices(prices, recorder, options.TimeProvider, web.LoggerFactory);
+            RecordPrices(prices, recorder, web.LoggerFactory);
             prices.Start();
         }
 
@@ -234,20 +280,15 @@ internal sealed partial class ServeHost : IAsyncDisposable
     /// Keeps every price the board reads in the recording (<c>prices</c>), so a replay of the file has the same price
     /// line. A recorder that fails or has closed loses only the price (logged), never the feed.
     /// </summary>
-    private static void RecordPrices(RestPriceSource prices, ProgramTradeRecorder recorder, TimeProvider time, ILoggerFactory? loggers)
+    private static void RecordPrices(RestPriceSource prices, ProgramTradeRecorder recorder, ILoggerFactory? loggers)
     {
         ILogger? log = loggers?.CreateLogger("KisFeed.Cli.ServeHost");
-        prices.Changed += code =>
+        prices.Sampled += (code, sample, reference) =>
         {
-            if (prices.Get(code) is not { } quote)
-            {
-                return;
-            }
-
-            DateTimeOffset now = KoreaTime.Now(time);
+            DateTimeOffset at = KoreaTime.ToKst(sample.At);
             try
             {
-                recorder.AppendPrice(new RecordedPrice(DateOnly.FromDateTime(now.DateTime), code, TimeOnly.FromDateTime(now.DateTime), quote.Price, quote.Reference, now));
+                recorder.AppendPrice(new RecordedPrice(DateOnly.FromDateTime(at.DateTime), code, TimeOnly.FromDateTime(at.DateTime), sample.Price, reference, sample.At));
             }
             catch (Exception ex) when (ex is ObjectDisposedException or KisStorageException)
             {
@@ -260,7 +301,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
     /// The board's prices from REST inquire-price when the options allow it (an app key and secret; always in demo mode):
     /// KRX's price when KRX is followed, else the first venue's. Null: no price (shown as –, the page says why).
     /// </summary>
-    internal static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, ILoggerFactory? loggers, bool simulated)
+    internal static (KisRestClient?, RestPriceSource?) RestPrices(KisOptions options, IReadOnlyList<string> codes, IReadOnlyList<Venue> venues, ILoggerFactory? loggers, bool simulated, bool dayHistory = false)
     {
         if (string.IsNullOrEmpty(options.AppKey) || string.IsNullOrEmpty(options.AppSecret))
         {
@@ -270,7 +311,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
         var rest = new KisRestClient(options, options.Rest);
         Venue venue = venues.Contains(Venue.Krx) ? Venue.Krx : venues[0];
         ILogger? logger = loggers?.CreateLogger("KisFeed.Web.RestPriceSource");
-        return (rest, new RestPriceSource(rest, codes, venue, null, options.TimeProvider, logger, simulated ? "simulator" : "KIS"));
+        return (rest, new RestPriceSource(rest, codes, venue, null, options.TimeProvider, logger, simulated ? "simulator" : "KIS", dayHistory));
     }
 
     /// <summary>Shows a recorded day of <paramref name="dbPath"/>.</summary>
@@ -292,7 +333,7 @@ internal sealed partial class ServeHost : IAsyncDisposable
             var status = new FixedFeedStatus(new FeedStatus("Replay", 0, 0, origin?.IsSimulated, description));
             IPriceSource prices = await RecordedPriceSource.LoadAsync(queries, day, origin?.IsSimulated, cancellationToken);
             KisFeedWebServer server = await KisFeedWebServer.StartAsync(web with { Replay = true, Date = day }, status, queries, prices, cancellationToken);
-            ServeHost host = new(server, description);
+            ServeHost host = new(server, description) { Status = status };
             host._owned.Add(new DisposeAction(queries.Dispose));
             return host;
         }

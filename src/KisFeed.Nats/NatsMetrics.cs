@@ -11,7 +11,7 @@ public static class NatsMetrics
     /// <summary>The meter's name, shared with the core library's instruments.</summary>
     public const string MeterName = "KisFeed";
 
-    private static readonly Meter Meter = new(MeterName);
+    private static readonly Meter Meter = new(MeterName, typeof(NatsMetrics).Assembly.GetName().Version?.ToString());
 
     /// <summary><c>kisfeed.nats.published</c>: messages JetStream acknowledged as stored (tags <c>kind</c>: trade, gap, heal; <c>stream</c>).</summary>
     internal static readonly Counter<long> Published = Meter.CreateCounter<long>("kisfeed.nats.published", "{message}", "Messages stored by JetStream");

@@ -71,6 +71,66 @@ public static class ProgramTradeExporter
         }
     }
 
+    /// <summary>
+    /// Writes the index updates of <paramref name="dbPath"/> (<see cref="StorageSchema.IndexTradesTable"/>, columns
+    /// <see cref="StorageSchema.IndexTradeColumns"/>, in the order recorded) to <paramref name="outputPath"/> (overwritten
+    /// if it exists); optionally one trading date only. A file older than schema version 7 exports no rows (and writes no file).
+    /// </summary>
+    /// <returns>The number of rows written.</returns>
+    /// <exception cref="KisStorageException">The recording cannot be read or the output cannot be written.</exception>
+    public static Task<long> ExportIndexAsync(string dbPath, ExportFormat format, string outputPath, DateOnly? date = null, CancellationToken cancellationToken = default)
+    {
+        string options = format switch
+        {
+            ExportFormat.Csv => "FORMAT csv, HEADER true",
+            ExportFormat.Parquet => "FORMAT parquet, COMPRESSION zstd",
+            ExportFormat.Jsonl => "FORMAT json",
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown export format."),
+        };
+
+        string output = StorageFile.FullPath(outputPath);
+        string? outputDirectory = Path.GetDirectoryName(output);
+        if (Directory.Exists(output) || (outputDirectory is not null && !Directory.Exists(outputDirectory)))
+        {
+            throw new KisStorageException(output, KisStorageError.Unwritable,
+                $"Cannot export to '{output}': {(Directory.Exists(output) ? "it is a directory; give a file path" : $"the directory '{outputDirectory}' does not exist; create it or choose another path")}.");
+        }
+
+        bool created = !File.Exists(output);
+        ProbeWritable(output, outputDirectory);
+        cancellationToken.ThrowIfCancellationRequested();
+        using DuckDBConnection connection = StorageFile.OpenForRead(dbPath);
+        if (!StorageFile.HasTable(connection, StorageSchema.IndexTradesTable))
+        {
+            return Task.FromResult(0L); // recorded before version 7: nothing to export, no file written
+        }
+
+        string columns = string.Join(", ", StorageSchema.IndexTradeColumns.Select(c =>
+            c == "source" ? "CASE source WHEN 1 THEN 'rest' ELSE 'websocket' END AS source"
+            : c == "received_at" && format != ExportFormat.Parquet ? "strftime(received_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS received_at"
+            : c));
+        string where = date is { } d ? string.Create(CultureInfo.InvariantCulture, $" WHERE trading_date = DATE '{d:yyyy-MM-dd}'") : string.Empty;
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = $"COPY (SELECT {columns} FROM index_program_trades{where} ORDER BY seq) TO {StorageFile.Literal(output)} ({options})";
+        try
+        {
+            using CancellationTokenRegistration registration = cancellationToken.Register(static state => ((DuckDBCommand)state!).Cancel(), command);
+            long rows = command.ExecuteNonQuery();
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(rows);
+        }
+        catch (DuckDBException ex)
+        {
+            if (created)
+            {
+                TryDelete(output);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            throw StorageFile.Translate(ex, output, "export to");
+        }
+    }
+
     /// <summary>Creates (or opens) the output file first, so a place that takes no files (e.g. /proc) is named as such
     /// instead of DuckDB's "No such file or directory".</summary>
     private static void ProbeWritable(string output, string? directory)

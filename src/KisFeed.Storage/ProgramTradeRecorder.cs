@@ -35,6 +35,9 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private int _count;
     private readonly List<RecordedPrice> _prices = []; // prices buffered for the next commit (owned by _lock)
     private long _pricesWritten;
+    private readonly List<IndexProgramTrade> _indices = []; // index updates buffered for the next commit (owned by _lock)
+    private long _indicesWritten;
+    private long _nextIndexSeq = 1;
 
     // Schema v2 columns are ENUMs whose order is Venue's (krx, nxt, unified; H0ST, H0NX, H0UN), so the enum value is
     // appended as it is; v1 files have VARCHAR columns and get the names.
@@ -46,6 +49,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     private readonly HashSet<(long Id, DateTimeOffset From, DateTimeOffset To)> _gapIds = []; // DataGaps seen: ids are per session, so with their bounds (owned by _lock)
     private readonly long[] _perVenue = new long[3];
     private DateTimeOffset? _lastFlushAt;
+    private KisStorageException? _lastFailure; // the last commit's failure, null once one succeeds (owned by _lock)
     private bool _disposed;
 
     // The buffer starts small and doubles up to BatchSize, so a slow live feed does not hold a row group's worth of memory.
@@ -111,13 +115,17 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             command.ExecuteNonQuery();
             command.CommandText = StorageSchema.MigrateToV6Sql; // the prices table
             command.ExecuteNonQuery();
+            command.CommandText = StorageSchema.MigrateToV7Sql; // the index table
+            command.ExecuteNonQuery();
+            command.CommandText = "SELECT coalesce(max(seq), 0) FROM index_program_trades";
+            long lastIndexSeq = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
 
             if (options.Source is { } source)
             {
                 StorageFile.ApplySource(connection, full, source, lastSeq + 1);
             }
 
-            ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1, enumColumns);
+            ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1, enumColumns) { _nextIndexSeq = lastIndexSeq + 1 };
             Log.Opened(recorder._logger, full, lastSeq + 1, lastSeq == 0 ? "new" : "append");
             return recorder;
         }
@@ -220,6 +228,39 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Buffers one index program-trading update (<c>H0UPPGM0</c>), committed with the next batch (<see cref="Flush"/>
+    /// commits it too), into <see cref="StorageSchema.IndexTradesTable"/>; read back with
+    /// <see cref="ProgramTradeReplay.ReadIndexAsync"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="update"/> is null.</exception>
+    public void AppendIndex(IndexProgramTrade update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentException.ThrowIfNullOrWhiteSpace(update.IndexCode, nameof(update));
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _indices.Add(update);
+            if (_indices.Count >= _options.BatchSize)
+            {
+                FlushLocked();
+            }
+        }
+    }
+
+    /// <summary>Index updates committed to the file by this recorder.</summary>
+    public long IndexUpdatesWritten
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _indicesWritten;
+            }
+        }
+    }
+
     /// <summary>Commits the buffered records as one batch.</summary>
     /// <exception cref="KisStorageException">The write failed (e.g. disk full); the records stay buffered and earlier
     /// batches stay in the file.</exception>
@@ -242,6 +283,21 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
                 return new RecorderStatistics(
                     Path, _written, _count, _batches, _perVenue[0], _perVenue[1], _perVenue[2], _nextSeq - 1, _gaps,
                     StorageFile.SizeOnDisk(Path), _lastFlushAt);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why the last commit failed (disk full, a damaged file), or null when the last one succeeded or none failed yet: a
+    /// health check (<c>/healthz</c> of <c>kisfeed record</c>) reports the recorder unhealthy while this is set.
+    /// </summary>
+    public KisStorageException? LastFailure
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastFailure;
             }
         }
     }
@@ -305,7 +361,10 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         catch (Exception ex) when (ex is DuckDBException or IOException)
         {
             Log.FlushFailed(_logger, ex, _count, Path);
-            throw StorageFile.Translate(ex, Path, "record to");
+            StorageMetrics.Failed.Add(1);
+            KisStorageException failure = StorageFile.Translate(ex, Path, "record to");
+            _lastFailure = failure;
+            throw failure;
         }
 
         int committed = _count;
@@ -322,13 +381,16 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
 
         _lastFlushAt = _options.TimeProvider.GetUtcNow();
+        _lastFailure = null;
+        StorageMetrics.Written.Add(committed);
+        StorageMetrics.Committed.Add(1);
         Log.Flushed(_logger, committed, seq - 1, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     // Prices alone (no trade buffered): their own transaction.
     private void FlushPricesLocked()
     {
-        if (_prices.Count == 0)
+        if (_prices.Count == 0 && _indices.Count == 0)
         {
             return;
         }
@@ -341,7 +403,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (ex is DuckDBException or IOException)
         {
-            Log.FlushFailed(_logger, ex, _prices.Count, Path);
+            Log.FlushFailed(_logger, ex, _prices.Count + _indices.Count, Path);
             throw StorageFile.Translate(ex, Path, "record to");
         }
 
@@ -350,6 +412,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
 
     private void AppendPricesLocked()
     {
+        AppendIndicesLocked();
         if (_prices.Count == 0)
         {
             return;
@@ -372,6 +435,45 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
     {
         _pricesWritten += _prices.Count;
         _prices.Clear();
+        _indicesWritten += _indices.Count;
+        _nextIndexSeq += _indices.Count;
+        _indices.Clear();
+    }
+
+    /// <summary>The buffered index updates, in the transaction of the batch (or of the prices alone).</summary>
+    private void AppendIndicesLocked()
+    {
+        if (_indices.Count == 0)
+        {
+            return;
+        }
+
+        long seq = _nextIndexSeq;
+        using DuckDBAppender appender = _connection.CreateAppender(StorageSchema.IndexTradesTable);
+        foreach (IndexProgramTrade u in _indices)
+        {
+            IDuckDBAppenderRow row = appender.CreateRow()
+                .AppendValue(seq++)
+                .AppendValue(u.TradingDate)
+                .AppendValue(u.IndexCode)
+                .AppendValue(u.Time)
+                .AppendValue(u.ReceivedAt);
+            foreach (IndexProgramFlow f in (ReadOnlySpan<IndexProgramFlow>)[u.ArbitrageCustomer, u.ArbitrageOwn, u.NonArbitrageCustomer, u.NonArbitrageOwn, u.Arbitrage, u.NonArbitrage, u.Customer, u.Own, u.Total])
+            {
+                row = row.AppendValue(f.SellVolume).AppendValue(f.SellValue).AppendValue(f.BuyVolume).AppendValue(f.BuyValue).AppendValue(f.NetBuyVolume).AppendValue(f.NetBuyValue);
+            }
+
+            foreach (IndexProgramShares r in (ReadOnlySpan<IndexProgramShares>)[u.ArbitrageShares, u.NonArbitrageShares, u.CustomerShares, u.OwnShares, u.TotalShares])
+            {
+                row = row.AppendValue(r.SellVolume).AppendValue(r.SellValue).AppendValue(r.BuyVolume).AppendValue(r.BuyValue).AppendValue(r.NetBuyVolume).AppendValue(r.NetBuyValue);
+            }
+
+            row.AppendValue(u.MarketVolume)
+                .AppendValue(u.MarketValue)
+                .AppendValue(string.Join(',', u.Missing))
+                .AppendValue((sbyte)u.Source)
+                .EndRow();
+        }
     }
 
     /// <summary>Commits the buffer and closes the file.</summary>

@@ -5,7 +5,7 @@ using DuckDB.NET.Data;
 namespace KisFeed.Storage;
 
 /// <summary>Reads a recording back as <see cref="ProgramTrade"/> updates in <c>seq</c> (insertion) order.</summary>
-public static class ProgramTradeReplay
+public static partial class ProgramTradeReplay
 {
     private const long UnixEpochTicks = 621_355_968_000_000_000;
     private const int UnixEpochDayNumber = 719_162;

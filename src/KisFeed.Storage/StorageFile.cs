@@ -165,6 +165,7 @@ internal static class StorageFile
             {
                 using DuckDBTransaction tx = connection.BeginTransaction();
                 Execute(connection, StorageSchema.CreateSql);
+                Execute(connection, StorageSchema.IndexTradesSql);
                 Execute(connection, string.Create(CultureInfo.InvariantCulture,
                     $"INSERT INTO meta VALUES ('schema_version', '{StorageSchema.Version}'), ('created_by', 'KisFeed.Storage')"));
                 tx.Commit();

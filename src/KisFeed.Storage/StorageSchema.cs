@@ -52,11 +52,22 @@ namespace KisFeed.Storage;
 /// starts), <c>price BIGINT</c> (KRW), <c>previous_close BIGINT</c> (the reference of the change; NULL when not known),
 /// <c>read_at TIMESTAMPTZ</c>. A recorder that opens an older file adds the table; a version 5 file becomes version 6
 /// (older versions keep their number); files only read are never changed and have no prices.</para>
+/// <para>Version 7 added <c>index_program_trades</c>: one row per <see cref="IndexProgramTrade"/> (<c>H0UPPGM0</c>):
+/// <c>seq BIGINT</c> (insertion order within the table), <c>trading_date DATE</c>, <c>index_code VARCHAR</c>,
+/// <c>kis_time TIME</c>, <c>received_at TIMESTAMPTZ</c>, then for each part (<c>arbitrage_customer</c>,
+/// <c>arbitrage_own</c>, <c>non_arbitrage_customer</c>, <c>non_arbitrage_own</c>, <c>arbitrage</c>, <c>non_arbitrage</c>,
+/// <c>customer</c>, <c>own</c>, <c>total</c>) the six <c>BIGINT</c> columns <c>{part}_sell_volume</c>,
+/// <c>{part}_sell_value</c>, <c>{part}_buy_volume</c>, <c>{part}_buy_value</c>, <c>{part}_net_buy_volume</c>,
+/// <c>{part}_net_buy_value</c>; for each sum (<c>arbitrage</c> … <c>total</c>) the six rates <c>{sum}_rate_sell_volume</c>
+/// … <c>{sum}_rate_net_buy_value</c> (<c>DECIMAL(18,6)</c>, as KIS sends them); <c>market_volume</c>,
+/// <c>market_value</c> (<c>BIGINT</c>); <c>missing VARCHAR</c> (the KIS names of missing fields, comma-separated, empty
+/// when complete); <c>source TINYINT</c>. A recorder that opens an older file adds the table; a version 6 file becomes
+/// version 7 (older versions keep their number); files only read are never changed and have no index rows.</para>
 /// </remarks>
 public static class StorageSchema
 {
     /// <summary>The schema version this library writes and reads.</summary>
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>Name of the table of updates.</summary>
     public const string ProgramTradesTable = "program_trades";
@@ -131,6 +142,42 @@ public static class StorageSchema
     internal const string MigrateToV6Sql = PricesSql + """
         UPDATE meta SET value = '6' WHERE key = 'schema_version' AND value = '5';
         """;
+
+    /// <summary>Name of the table of index program trading (version 7).</summary>
+    public const string IndexTradesTable = "index_program_trades";
+
+    /// <summary>The parts of an <see cref="IndexProgramTrade"/> as column prefixes of <see cref="IndexTradesTable"/>, in table order.</summary>
+    internal static readonly string[] IndexParts = ["arbitrage_customer", "arbitrage_own", "non_arbitrage_customer", "non_arbitrage_own", "arbitrage", "non_arbitrage", "customer", "own", "total"];
+
+    /// <summary>The sums that carry rates, as column prefixes, in table order.</summary>
+    internal static readonly string[] IndexSums = ["arbitrage", "non_arbitrage", "customer", "own", "total"];
+
+    private static readonly string[] FlowFields = ["sell_volume", "sell_value", "buy_volume", "buy_value", "net_buy_volume", "net_buy_value"];
+
+    /// <summary>The columns of <see cref="IndexTradesTable"/>, in table order (also the columns of its exports).</summary>
+    public static IReadOnlyList<string> IndexTradeColumns { get; } =
+    [
+        "seq", "trading_date", "index_code", "kis_time", "received_at",
+        .. IndexParts.SelectMany(p => FlowFields.Select(f => $"{p}_{f}")),
+        .. IndexSums.SelectMany(p => FlowFields.Select(f => $"{p}_rate_{f}")),
+        "market_volume", "market_value", "missing", "source",
+    ];
+
+    /// <summary>The <c>index_program_trades</c> table (version 7), for new files and for migrated ones.</summary>
+    internal static string IndexTradesSql { get; } =
+        "CREATE TABLE IF NOT EXISTS index_program_trades (\n" + string.Join(",\n", IndexTradeColumns.Select(c => "    " + c + " " + c switch
+        {
+            "trading_date" => "DATE NOT NULL",
+            "index_code" or "missing" => "VARCHAR NOT NULL",
+            "kis_time" => "TIME NOT NULL",
+            "received_at" => "TIMESTAMPTZ NOT NULL",
+            "source" => "TINYINT NOT NULL",
+            _ when c.Contains("_rate_", StringComparison.Ordinal) => "DECIMAL(18,6) NOT NULL",
+            _ => "BIGINT NOT NULL",
+        })) + "\n);\n";
+
+    /// <summary>Brings a file up to version 7 (idempotent): the index table; a version 6 file is marked 7.</summary>
+    internal static string MigrateToV7Sql { get; } = IndexTradesSql + "UPDATE meta SET value = '7' WHERE key = 'schema_version' AND value = '6';\n";
 
     /// <summary>Name of the table of 10-second bins (version 4).</summary>
     public const string BinsTable = "program_trade_bins";

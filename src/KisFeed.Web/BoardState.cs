@@ -60,13 +60,14 @@ internal sealed class BoardState
         }
     }
 
+    /// <summary>Outages on the board (the status strip's "gaps"): every gap but a seed of the day so far, which is not one.</summary>
     public int GapCount
     {
         get
         {
             lock (_lock)
             {
-                return _gaps.Count;
+                return _gaps.Count(g => g.Reason != DataGap.SeedReason);
             }
         }
     }

@@ -11,6 +11,8 @@ namespace KisFeed.Web;
 /// are asked one at a time, spread evenly over <see cref="Refresh"/> but never closer than <see cref="MinSpacing"/>
 /// (so a board takes at most a quarter of a key's default 20 calls/s), through the app key's shared REST limiter.
 /// A code whose answer failed keeps its previous quote; before the first answer it has none (shown as –).
+/// With <c>dayHistory</c>, the price line starts with the day so far: the <c>stck_prpr</c> of each row of the REST
+/// program-trading history (<c>FHPPG04650101</c>, one call per code before the first quote, as far back as KIS reaches).
 /// </summary>
 public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
 {
@@ -31,6 +33,7 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
     private readonly ConcurrentDictionary<string, List<PriceSample>> _samples = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask; // set once by Start
+    private readonly bool _dayHistory;
     private long _answers; // Interlocked
     private long _failures; // Interlocked
 
@@ -42,8 +45,11 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
     /// <param name="time">The clock of the pacing; default the system clock.</param>
     /// <param name="logger">Where failed calls are logged (at debug; the previous quote stays).</param>
     /// <param name="server">Who answers, as the label names it: "KIS" (default) or e.g. "the simulator".</param>
-    public RestPriceSource(KisRestClient rest, IEnumerable<string> codes, Venue venue, TimeSpan? refresh = null, TimeProvider? time = null, ILogger? logger = null, string server = "KIS")
+    /// <param name="dayHistory">Start each code's price line with the day so far from its REST program-trading rows
+    /// (their <c>stck_prpr</c>): for a board seeded from the start of the day.</param>
+    public RestPriceSource(KisRestClient rest, IEnumerable<string> codes, Venue venue, TimeSpan? refresh = null, TimeProvider? time = null, ILogger? logger = null, string server = "KIS", bool dayHistory = false)
     {
+        _dayHistory = dayHistory;
         ArgumentNullException.ThrowIfNull(rest);
         ArgumentNullException.ThrowIfNull(codes);
         _rest = rest;
@@ -61,6 +67,12 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
 
     /// <inheritdoc/>
     public event Action<string>? Changed;
+
+    /// <summary>
+    /// Raised for every price read (a quote, or a row of the day's history), with the code and the previous close when
+    /// known: for keeping the prices with a recording. Off the caller's thread; handlers must be quick.
+    /// </summary>
+    public event Action<string, PriceSample, long?>? Sampled;
 
     /// <summary>How often each code is asked, at most.</summary>
     public TimeSpan Refresh { get; }
@@ -113,6 +125,14 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
         TimeSpan step = Interval / _codes.Count;
         try
         {
+            if (_dayHistory)
+            {
+                foreach (string code in _codes)
+                {
+                    await BackfillAsync(code, ct).ConfigureAwait(false);
+                }
+            }
+
             while (true)
             {
                 foreach (string code in _codes)
@@ -126,6 +146,53 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
         {
         }
     }
+
+    // The day so far: each REST history row's stck_prpr, oldest first, ahead of the quotes read after it.
+    private async Task BackfillAsync(string code, CancellationToken ct)
+    {
+        try
+        {
+            IReadOnlyList<ProgramTradeHistoryRow> rows = await _rest.HistoryAsync(code, _venue, ct).ConfigureAwait(false);
+            DateOnly today = KoreaTime.Today(_time);
+            var day = rows.Where(r => r.Price > 0 && r.TradingDate == today).Select(r => (Sample: new PriceSample(r.Timestamp, r.Price), Reference: r.Price - SignedChange(r))).ToList();
+            if (day.Count == 0)
+            {
+                return;
+            }
+
+            List<PriceSample> list = _samples.GetOrAdd(code, _ => []);
+            lock (list)
+            {
+                DateTimeOffset firstQuote = list.Count > 0 ? list[0].At : DateTimeOffset.MaxValue;
+                list.InsertRange(0, day.Where(d => d.Sample.At < firstQuote).Select(d => d.Sample).TakeLast(MaxSamples / 2));
+            }
+
+            if (!_quotes.ContainsKey(code))
+            {
+                (PriceSample last, long reference) = day[^1];
+                _quotes.TryAdd(code, new PriceQuote(last.Price, reference > 0 ? reference : null, Label));
+            }
+
+            foreach ((PriceSample sample, long reference) in day)
+            {
+                Sampled?.Invoke(code, sample, reference > 0 ? reference : null);
+            }
+
+            Changed?.Invoke(code);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _failures);
+            if (_log.IsEnabled(LogLevel.Debug))
+            {
+                _log.LogDebug("REST price history of {Code} failed: {Message}", code, ex.Message);
+            }
+        }
+    }
+
+    // prdy_vrss is sent signed; should a server send its magnitude only, prdy_vrss_sign (4 하한, 5 하락) gives the sign.
+    private static long SignedChange(ProgramTradeHistoryRow r) =>
+        r.ChangeSign is PriceChangeSign.LowerLimit or PriceChangeSign.Down ? -Math.Abs(r.Change) : r.Change;
 
     private async Task RefreshAsync(string code, CancellationToken ct)
     {
@@ -150,6 +217,7 @@ public sealed class RestPriceSource : IPriceSource, IAsyncDisposable
             }
 
             Interlocked.Increment(ref _answers);
+            Sampled?.Invoke(code, new PriceSample(q.ReceivedAt, q.Price), q.ReferencePrice > 0 ? q.ReferencePrice : null);
             Changed?.Invoke(code);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)

@@ -20,4 +20,10 @@ public sealed record DataGap(long Id, DateTimeOffset From, DateTimeOffset To, IR
     /// subscription (From = the venue's opening, To = when the registrations were live), not an outage.
     /// </summary>
     public bool IsSeed { get; init; }
+
+    /// <summary>
+    /// The <see cref="Reason"/> of every seed, as recordings store it (their <c>gaps</c> table has no seed flag): tells a
+    /// seed read back from a file from an outage.
+    /// </summary>
+    public const string SeedReason = "before the subscription: the day so far, seeded from REST";
 }

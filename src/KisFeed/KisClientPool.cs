@@ -58,7 +58,7 @@ public sealed class KisClientPool : IKisFeedSource, IAsyncDisposable
     /// </remarks>
     public Task<IKisSubscription<ProgramTrade>> SubscribeAsync(IEnumerable<Registration> registrations, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations, RecordKind.StockProgramTrade);
         options?.Validate();
         TradeSubscriber subscriber = _clients[0].Session.NewTradeSubscriber(Buffers(options), shared: true);
         return Subscription<ProgramTrade>.OpenAsync(_placement, subscriber, owner => new OwnedReader<ProgramTrade>(subscriber.Reader, owner), wanted, cancellationToken);
@@ -71,10 +71,24 @@ public sealed class KisClientPool : IKisFeedSource, IAsyncDisposable
     /// </remarks>
     public Task<IKisSubscription<FeedItem>> SubscribeFeedAsync(IEnumerable<Registration> registrations, FeedOptions? options = null, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations, RecordKind.StockProgramTrade);
         options?.Validate();
         FeedSubscriber subscriber = _clients[0].Session.NewFeedSubscriber(Buffers(options), seeding: options?.FromStartOfDay == true);
         return Subscription<FeedItem>.OpenAsync(_placement, subscriber, subscriber.ReaderFor, wanted, cancellationToken);
+    }
+
+    /// <summary>
+    /// Subscribes to index program trading (<c>H0UPPGM0</c>) as <see cref="KisRealtimeClient.SubscribeIndexAsync"/> does;
+    /// each index takes a registration on one of the pooled sessions, placed like a stock's.
+    /// </summary>
+    /// <exception cref="ArgumentException">No code, or one that is not a 4-digit index code.</exception>
+    /// <exception cref="KisException">A session could not connect, or KIS did not answer in time.</exception>
+    public Task<IKisSubscription<IndexProgramTrade>> SubscribeIndexAsync(IEnumerable<string> indexCodes, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<Registration> wanted = Registration.Indices(indexCodes);
+        options?.Validate();
+        IndexSubscriber subscriber = _clients[0].Session.NewIndexSubscriber(Buffers(options), shared: true);
+        return Subscription<IndexProgramTrade>.OpenAsync(_placement, subscriber, owner => new OwnedReader<IndexProgramTrade>(subscriber.Reader, owner), wanted, cancellationToken);
     }
 
     private SubscribeOptions Buffers(SubscribeOptions? options) => new()

@@ -93,7 +93,7 @@ public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
     /// </remarks>
     public Task<IKisSubscription<ProgramTrade>> SubscribeAsync(IEnumerable<Registration> registrations, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations, RecordKind.StockProgramTrade);
         options?.Validate();
         ThrowIfDisposed();
         TradeSubscriber subscriber = _session.NewTradeSubscriber(options);
@@ -108,11 +108,34 @@ public sealed class KisRealtimeClient : IKisFeedSource, IAsyncDisposable
     /// </remarks>
     public Task<IKisSubscription<FeedItem>> SubscribeFeedAsync(IEnumerable<Registration> registrations, FeedOptions? options = null, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations, RecordKind.StockProgramTrade);
         options?.Validate();
         ThrowIfDisposed();
         FeedSubscriber subscriber = _session.NewFeedSubscriber(options, seeding: options?.FromStartOfDay == true);
         return Subscription<FeedItem>.OpenAsync(new SingleSession(_session), subscriber, subscriber.ReaderFor, wanted, cancellationToken);
+    }
+
+    /// <summary>
+    /// Subscribes to index program trading (<c>H0UPPGM0</c>) for <paramref name="indexCodes"/> (4-digit index codes, e.g.
+    /// <see cref="IndexCode.Kospi"/>). Each index takes one of the session's <see cref="KisOptions.MaxRegistrations"/>,
+    /// shared with the stock registrations, and is re-sent after a reconnect like them. The subscription's
+    /// <see cref="IKisSubscription{T}.AddAsync"/> and <see cref="IKisSubscription{T}.RemoveAsync"/> take
+    /// <see cref="Registration.Index(string)"/> registrations. Arguments are checked at once; refusals and registrations
+    /// over the cap are reported per registration, as for stocks.
+    /// </summary>
+    /// <remarks>
+    /// An outage is reported (<see cref="DataGap"/>) for index registrations too, but not healed: KisFeed does not yet
+    /// fill an index gap from the REST market totals (<see cref="KisRestClient.MarketProgramTradeByTimeAsync"/>).
+    /// </remarks>
+    /// <exception cref="ArgumentException">No code, or one that is not a 4-digit index code.</exception>
+    /// <exception cref="KisException">The session could not connect, or KIS did not answer in time.</exception>
+    public Task<IKisSubscription<IndexProgramTrade>> SubscribeIndexAsync(IEnumerable<string> indexCodes, SubscribeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<Registration> wanted = Registration.Indices(indexCodes);
+        options?.Validate();
+        ThrowIfDisposed();
+        IndexSubscriber subscriber = _session.NewIndexSubscriber(options);
+        return Subscription<IndexProgramTrade>.OpenAsync(new SingleSession(_session), subscriber, owner => new OwnedReader<IndexProgramTrade>(subscriber.Reader, owner), wanted, cancellationToken);
     }
 
     /// <summary>The session behind this client (the pool places registrations on it).</summary>

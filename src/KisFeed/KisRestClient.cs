@@ -15,7 +15,9 @@ namespace KisFeed;
 /// <summary>
 /// The KIS REST calls KisFeed needs: the access token (<c>POST /oauth2/tokenP</c>) and the program-trading history of a
 /// stock, intraday (<c>program-trade-by-stock</c>, FHPPG04650101) and daily (<c>program-trade-by-stock-daily</c>,
-/// FHPPG04650201), and a stock's current price (<c>inquire-price</c>, FHKST01010100).
+/// FHPPG04650201), a stock's current price (<c>inquire-price</c>, FHKST01010100), and a market's program-trading
+/// totals by time (<c>comp-program-trade-today</c>, FHPPG04600101), by day (<c>comp-program-trade-daily</c>,
+/// FHPPG04600001) and by investor type today (<c>investor-program-trade-today</c>, HHPPG046600C1).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -41,6 +43,12 @@ public sealed class KisRestClient : IDisposable
     private const string DailyTrId = "FHPPG04650201";
     private const string PricePath = "/uapi/domestic-stock/v1/quotations/inquire-price";
     private const string PriceTrId = "FHKST01010100";
+    private const string MarketTodayPath = "/uapi/domestic-stock/v1/quotations/comp-program-trade-today";
+    private const string MarketTodayTrId = "FHPPG04600101";
+    private const string MarketDailyPath = "/uapi/domestic-stock/v1/quotations/comp-program-trade-daily";
+    private const string MarketDailyTrId = "FHPPG04600001";
+    private const string InvestorsPath = "/uapi/domestic-stock/v1/quotations/investor-program-trade-today";
+    private const string InvestorsTrId = "HHPPG046600C1";
 
     private readonly KisOptions _options;
     private readonly KisRestOptions _rest;
@@ -51,6 +59,8 @@ public sealed class KisRestClient : IDisposable
     private readonly ResiliencePipeline _retry;
     private readonly ILogger _logger;
     private readonly KisMetrics _metrics;
+    private readonly RestShared _shared;
+    private readonly string _authority;
     private long _calls;
     private long _retries;
 
@@ -92,6 +102,8 @@ public sealed class KisRestClient : IDisposable
         }
 
         string authority = options.RestUri.GetLeftPart(UriPartial.Authority);
+        _shared = shared;
+        _authority = authority;
         string? file = _rest.PersistToken
             ? Path.Combine(_rest.TokenCacheDirectory ?? AccessTokenCache.DefaultDirectory(), AccessTokenCache.FileName(authority, options.AppKey))
             : null;
@@ -151,6 +163,21 @@ public sealed class KisRestClient : IDisposable
     internal async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
     {
         CheckCode(code);
+        // One pager at a time per (endpoint, app key, code, venue) in the process (see RestShared.HistoryPaging).
+        SemaphoreSlim gate = _shared.HistoryPaging(_authority, _options.AppKey!, code, venue);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await HistoryPagesCoreAsync(code, venue, since, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<(IReadOnlyList<ProgramTradeHistoryRow> Rows, int Pages)> HistoryPagesCoreAsync(string code, Venue venue, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
         string operation = $"program-trade-by-stock {code} {venue.ToString().ToLowerInvariant()}";
         var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_INPUT_ISCD={Uri.EscapeDataString(code)}";
         DateTimeOffset nowKst = KoreaTime.Now(_options.TimeProvider);
@@ -261,6 +288,86 @@ public sealed class KisRestClient : IDisposable
     }
 
     /// <summary>
+    /// A market's program-trading totals through the day (프로그램매매 종합현황(시간), <c>comp-program-trade-today</c>,
+    /// FHPPG04600101) on <paramref name="venue"/> (<c>J</c>/<c>NX</c>/<c>UN</c>) for <paramref name="market"/>
+    /// (<c>K</c>/<c>Q</c>), oldest first. KIS documents the last 30 minutes during market hours, with no next page; one
+    /// call through the app key's shared limiter.
+    /// </summary>
+    /// <exception cref="KisApiException">KIS refused the call, naming its message code.</exception>
+    public async Task<IReadOnlyList<MarketProgramTradeRow>> MarketProgramTradeByTimeAsync(Venue venue, KrxMarket market, CancellationToken cancellationToken = default)
+    {
+        string operation = $"comp-program-trade-today {venue.ToString().ToLowerInvariant()} {market.ToString().ToLowerInvariant()}";
+        var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_MRKT_CLS_CODE={MarketClass(market)}&FID_SCTN_CLS_CODE=&FID_INPUT_ISCD=&FID_COND_MRKT_DIV_CODE1=&FID_INPUT_HOUR_1=";
+        (MarketReplyDto reply, _) = await CallAsync(MarketTodayPath + query, MarketTodayTrId, string.Empty, operation, RestJsonContext.Default.MarketReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        DateTimeOffset nowKst = KoreaTime.Now(_options.TimeProvider);
+        DateOnly today = KoreaTime.DateOf(nowKst);
+        var rows = new List<MarketProgramTradeRow>();
+        foreach (JsonElement r in MarketRows.Rows(reply, preferOutput1: false))
+        {
+            if (!TimeOnly.TryParseExact(MarketRows.Text(r, "bsop_hour"), "HHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out TimeOnly time))
+            {
+                continue; // a row without a time cannot be placed in the day
+            }
+
+            DateOnly date = time.ToTimeSpan() > nowKst.TimeOfDay + TimeSpan.FromMinutes(5) ? today.AddDays(-1) : today;
+            rows.Add(MarketRows.Market(r, venue, market, date, time));
+        }
+
+        rows.Sort(static (a, b) => (a.Date, a.Time).CompareTo((b.Date, b.Time)));
+        return rows;
+    }
+
+    /// <summary>
+    /// A market's program-trading totals by day (프로그램매매 종합현황(일별), <c>comp-program-trade-daily</c>, FHPPG04600001)
+    /// on <paramref name="venue"/> for <paramref name="market"/>, oldest first: the days KIS lists for the range
+    /// <paramref name="from"/> – <paramref name="to"/> (<c>FID_INPUT_DATE_1</c> / <c>_2</c>; null = KIS's default).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="from"/> is after <paramref name="to"/>.</exception>
+    /// <exception cref="KisApiException">KIS refused the call (e.g. a range it does not serve), naming its message code.</exception>
+    public async Task<IReadOnlyList<MarketProgramTradeRow>> MarketProgramTradeDailyAsync(Venue venue, KrxMarket market, DateOnly? from = null, DateOnly? to = null, CancellationToken cancellationToken = default)
+    {
+        if (from is { } f && to is { } t && f > t)
+        {
+            throw new ArgumentException($"The range starts ({f:yyyy-MM-dd}) after it ends ({t:yyyy-MM-dd}).", nameof(from));
+        }
+
+        string operation = $"comp-program-trade-daily {venue.ToString().ToLowerInvariant()} {market.ToString().ToLowerInvariant()}";
+        string d1 = from?.ToString("yyyyMMdd", CultureInfo.InvariantCulture) ?? string.Empty;
+        string d2 = to?.ToString("yyyyMMdd", CultureInfo.InvariantCulture) ?? string.Empty;
+        var query = $"?FID_COND_MRKT_DIV_CODE={MarketCode(venue)}&FID_MRKT_CLS_CODE={MarketClass(market)}&FID_INPUT_DATE_1={d1}&FID_INPUT_DATE_2={d2}";
+        (MarketReplyDto reply, _) = await CallAsync(MarketDailyPath + query, MarketDailyTrId, string.Empty, operation, RestJsonContext.Default.MarketReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        var rows = new List<MarketProgramTradeRow>();
+        foreach (JsonElement r in MarketRows.Rows(reply, preferOutput1: false))
+        {
+            if (DateOnly.TryParseExact(MarketRows.Text(r, "stck_bsop_date"), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly date))
+            {
+                rows.Add(MarketRows.Market(r, venue, market, date, null));
+            }
+        }
+
+        rows.Sort(static (a, b) => a.Date.CompareTo(b.Date));
+        return rows;
+    }
+
+    /// <summary>
+    /// Today's program trading of <paramref name="market"/> by investor type (프로그램매매 투자자매매동향(당일),
+    /// <c>investor-program-trade-today</c>, HHPPG046600C1, <c>MRKT_DIV_CLS_CODE</c> <c>1</c>/<c>4</c>), in KIS's order.
+    /// </summary>
+    /// <exception cref="KisApiException">KIS refused the call, naming its message code.</exception>
+    public async Task<IReadOnlyList<InvestorProgramTradeRow>> InvestorProgramTradeTodayAsync(KrxMarket market, CancellationToken cancellationToken = default)
+    {
+        string code = market switch
+        {
+            KrxMarket.Kospi => "1",
+            KrxMarket.Kosdaq => "4",
+            _ => throw new ArgumentOutOfRangeException(nameof(market), market, "Unknown market: use KrxMarket.Kospi or KrxMarket.Kosdaq."),
+        };
+        string operation = $"investor-program-trade-today {market.ToString().ToLowerInvariant()}";
+        (MarketReplyDto reply, _) = await CallAsync(InvestorsPath + "?MRKT_DIV_CLS_CODE=" + code, InvestorsTrId, string.Empty, operation, RestJsonContext.Default.MarketReplyDto, r => (r.RtCd, r.MsgCd, r.Msg1), cancellationToken).ConfigureAwait(false);
+        return [.. MarketRows.Rows(reply, preferOutput1: true).Select(r => MarketRows.Investor(r, market))];
+    }
+
+    /// <summary>
     /// A valid access token's expiry (the token itself stays inside): from memory, the cache file, or a new
     /// <c>tokenP</c> request.
     /// </summary>
@@ -298,6 +405,13 @@ public sealed class KisRestClient : IDisposable
         Venue.Nxt => "NX",
         Venue.Unified => "UN",
         _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
+    };
+
+    internal static string MarketClass(KrxMarket market) => market switch
+    {
+        KrxMarket.Kospi => "K",
+        KrxMarket.Kosdaq => "Q",
+        _ => throw new ArgumentOutOfRangeException(nameof(market), market, "Unknown market: use KrxMarket.Kospi or KrxMarket.Kosdaq."),
     };
 
     private static void CheckCode(string code)

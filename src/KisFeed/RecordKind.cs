@@ -5,8 +5,7 @@ namespace KisFeed;
 /// registration's <see cref="Venue"/> it gives the TR id (<see cref="Registration.TrId"/>).
 /// </summary>
 /// <remarks>
-/// Every kind shares a session's registration cap (41 at KIS). Index program trading (<c>H0UPPGM0</c>, keyed by an
-/// index code such as <c>0001</c>) is the next kind to come, on the same path.
+/// Every kind shares a session's registration cap (41 at KIS) and is restored after a reconnect alike.
 /// </remarks>
 public enum RecordKind : byte
 {
@@ -15,4 +14,11 @@ public enum RecordKind : byte
     /// the stock's short code (<see cref="StockCode"/>), the records are <see cref="ProgramTrade"/>.
     /// </summary>
     StockProgramTrade = 0,
+
+    /// <summary>
+    /// Program trading of a whole index (업종): <c>H0UPPGM0</c>, one TR (KRX indices; the registration's venue is
+    /// <see cref="Venue.Krx"/>); the key is a 4-digit index code (<see cref="KisFeed.IndexCode"/>), the records are
+    /// <see cref="IndexProgramTrade"/>. Make one with <see cref="Registration.Index(string)"/>.
+    /// </summary>
+    IndexProgramTrade = 1,
 }

@@ -83,8 +83,16 @@ internal abstract class Subscriber
         }
     }
 
+    /// <summary>The kind of registration this consumer takes (its subscription refuses the others).</summary>
+    public virtual RecordKind Carries => RecordKind.StockProgramTrade;
+
     /// <summary>Writes one trade; never blocks.</summary>
     public abstract void Write(in ProgramTrade trade);
+
+    /// <summary>Writes one index update; never blocks. Only index consumers take them (their tables route nothing else to them).</summary>
+    public virtual void WriteIndex(IndexProgramTrade update)
+    {
+    }
 
     /// <summary>Writes a gap in-band (feed consumers only); never dropped.</summary>
     public virtual void WriteGap(DataGap gap)

@@ -42,7 +42,9 @@ internal sealed record RestHealingResult(DataGap Gap, IReadOnlyList<ProgramTrade
 /// <b>Outcome.</b> The REST window "reaches" back to its oldest row. When that row is at or before From's second, the
 /// whole gap is covered: <see cref="GapHealing.Healed"/>, even with no row inside (nothing traded). When it is later,
 /// <see cref="GapHealing.PartlyHealed"/> with From up to the oldest row still missing; when the call failed or gave no
-/// row at all, <see cref="GapHealing.NotHealed"/>.
+/// row at all, <see cref="GapHealing.NotHealed"/>. A seed (<see cref="DataGap.IsSeed"/>, from the venue's opening, where
+/// the cumulative values start at zero) whose oldest row lies within the opening minute is healed: a row summarising
+/// the first minute carries the day from its start.
 /// </para>
 /// </remarks>
 internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = null) : IGapHealer
@@ -86,7 +88,11 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
 
             Fetch f = byRegistration[reg];
             GapHealingReport report;
-            if (f.Error is not null)
+            if (reg.Kind != RecordKind.StockProgramTrade)
+            {
+                report = new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, "index program trading (H0UPPGM0) is not healed over REST: the gap stays open");
+            }
+            else if (f.Error is not null)
             {
                 report = new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, $"REST history failed: {f.Error.Message}");
             }
@@ -104,6 +110,8 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
                     ? new GapHealingReport(gap.Id, reg, GapHealing.NotHealed, 0, gap.From, gap.To, window + ", after the gap ended: the gap is older than the window")
                     : SecondOf(reach) <= fromSecond
                     ? new GapHealingReport(gap.Id, reg, GapHealing.Healed, inside.Count, null, null, window + ", before the gap")
+                    : gap.IsSeed && SecondOf(reach) - fromSecond < OpeningMinute
+                    ? new GapHealingReport(gap.Id, reg, GapHealing.Healed, inside.Count, null, null, window + ", in the opening minute: the day from its start")
                     : new GapHealingReport(gap.Id, reg, GapHealing.PartlyHealed, inside.Count, gap.From, reach,
                         window + $"; {KoreaTime.ToKst(gap.From):HH:mm:ss}–{reach:HH:mm:ss} KST is still missing");
             }
@@ -123,8 +131,17 @@ internal sealed class GapHealer(IProgramTradeHistory history, ILogger? logger = 
 
     private static long SecondOf(DateTimeOffset t) => t.ToUnixTimeSeconds();
 
+    // A seed starts at the venue's opening, where every cumulative value is zero: REST rows summarised per minute are
+    // stamped at the minute's end, so a first row within the opening minute carries the day from its start.
+    private const long OpeningMinute = 60;
+
     private async Task<Fetch> FetchAsync(Registration reg, DateTimeOffset since, CancellationToken ct)
     {
+        if (reg.Kind != RecordKind.StockProgramTrade)
+        {
+            return new Fetch(reg, [], null, 0); // no per-stock history for an index
+        }
+
         try
         {
             (IReadOnlyList<ProgramTradeHistoryRow> rows, int pages) = await history.HistoryAsync(reg.Code, reg.Venue, since, ct).ConfigureAwait(false);

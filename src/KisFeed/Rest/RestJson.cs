@@ -138,6 +138,25 @@ internal sealed class DailyRowDto : ProgramRowDto
 
 /// <summary>The token as kept in the cache file (never the app secret).</summary>
 /// <summary>The reply of inquire-price (FHKST01010100): one <c>output</c> object (every number a string).</summary>
+/// <summary>A market-totals reply (FHPPG04600101, FHPPG04600001, HHPPG046600C1): its rows are read field by field, by KIS name.</summary>
+internal sealed class MarketReplyDto
+{
+    [JsonPropertyName("rt_cd")]
+    public string? RtCd { get; init; }
+
+    [JsonPropertyName("msg_cd")]
+    public string? MsgCd { get; init; }
+
+    [JsonPropertyName("msg1")]
+    public string? Msg1 { get; init; }
+
+    [JsonPropertyName("output")]
+    public System.Text.Json.JsonElement? Output { get; init; }
+
+    [JsonPropertyName("output1")]
+    public System.Text.Json.JsonElement? Output1 { get; init; }
+}
+
 internal sealed class PriceReplyDto
 {
     [JsonPropertyName("rt_cd")]
@@ -213,4 +232,5 @@ internal sealed class TokenFileDto
 [JsonSerializable(typeof(HistoryReplyDto<DailyRowDto>), TypeInfoPropertyName = "DailyReplyDto")]
 [JsonSerializable(typeof(PriceReplyDto))]
 [JsonSerializable(typeof(TokenFileDto))]
+[JsonSerializable(typeof(MarketReplyDto))]
 internal sealed partial class RestJsonContext : JsonSerializerContext;

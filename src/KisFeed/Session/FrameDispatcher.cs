@@ -14,6 +14,8 @@ internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters c
 {
     private readonly ProgramTradeParser _parser = new();
     private readonly List<ProgramTrade> _batch = new(64);
+    private readonly IndexProgramTradeParser _indexParser = new();
+    private readonly List<IndexProgramTrade> _indexBatch = new(8);
     private readonly Dictionary<string, KisAes> _aes = new(StringComparer.Ordinal);
 
     /// <summary>Keeps the AES key and iv of a subscribe reply for its TR, replacing any older one.</summary>
@@ -46,6 +48,7 @@ internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters c
         {
             // One bad frame must never end the session (a reconnect would turn it into a data gap).
             _batch.Clear();
+            _indexBatch.Clear();
             reject(FrameError.BadField, $"the frame could not be read ({ex.GetType().Name}: {ex.Message})", frame, 0);
         }
     }
@@ -59,7 +62,8 @@ internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters c
             return;
         }
 
-        if (!VenueExtensions.TryFromProgramTradeTrId(data.TrId, out Venue venue))
+        bool index = !VenueExtensions.TryFromProgramTradeTrId(data.TrId, out Venue venue);
+        if (index && !data.TrId.SequenceEqual("H0UPPGM0"u8))
         {
             reject(FrameError.UnknownTrId, $"TR id '{Encoding.UTF8.GetString(data.TrId)}' is not a program-trading TR", frame, 0);
             return;
@@ -68,7 +72,7 @@ internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters c
         ReadOnlySpan<byte> payload = data.Payload;
         if (data.Encrypted)
         {
-            byte[]? plain = _aes.TryGetValue(venue.ProgramTradeTrId(), out KisAes? aes) ? aes.TryDecrypt(payload) : null;
+            byte[]? plain = _aes.TryGetValue(index ? IndexProgramTrade.TrId : venue.ProgramTradeTrId(), out KisAes? aes) ? aes.TryDecrypt(payload) : null;
             if (plain is null)
             {
                 reject(FrameError.Undecryptable, aes is null ? "encrypted frame, but the subscribe reply gave no AES key for this TR" : "encrypted frame did not decrypt with the key of the latest subscribe reply", frame, 0);
@@ -78,8 +82,18 @@ internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters c
             payload = plain;
         }
 
-        ParseResult result = _parser.ParsePayload(venue, data.Count, payload, receivedAt, _batch);
-        Deliver();
+        ParseResult result;
+        if (index)
+        {
+            result = _indexParser.ParsePayload(data.Count, payload, receivedAt, _indexBatch);
+            DeliverIndex();
+        }
+        else
+        {
+            result = _parser.ParsePayload(venue, data.Count, payload, receivedAt, _batch);
+            Deliver();
+        }
+
         if (result.Error == FrameError.DamagedField)
         {
             Interlocked.Increment(ref counters.Damaged);
@@ -112,6 +126,29 @@ internal sealed class FrameDispatcher(RegistrationTable table, SessionCounters c
         }
 
         _batch.Clear();
+    }
+
+    private void DeliverIndex()
+    {
+        Dictionary<Registration, Subscriber[]> routes = table.Routes;
+        foreach (IndexProgramTrade update in _indexBatch)
+        {
+            if (routes.TryGetValue(new Registration(Venue.Krx, update.IndexCode) { Kind = RecordKind.IndexProgramTrade }, out Subscriber[]? subscribers))
+            {
+                foreach (Subscriber s in subscribers)
+                {
+                    s.WriteIndex(update);
+                }
+            }
+        }
+
+        Interlocked.Add(ref counters.Records, _indexBatch.Count);
+        if (_indexBatch.Count > 0)
+        {
+            metrics.Records(Venue.Krx, _indexBatch.Count); // H0UPPGM0 is KRX's index feed
+        }
+
+        _indexBatch.Clear();
     }
 
     /// <summary>The frame as text for a log line: invalid UTF-8 shown as U+FFFD, control bytes escaped, at most 512 bytes.</summary>

@@ -27,7 +27,7 @@ internal sealed partial class KisSession
             DateTimeOffset from = open < live ? open : KoreaTime.StartOf(today);
             if (from < live)
             {
-                gaps.Add(new DataGap(Interlocked.Increment(ref _nextGapId), from, live, [.. group], "before the subscription: the day so far, seeded from REST") { IsSeed = true });
+                gaps.Add(new DataGap(Interlocked.Increment(ref _nextGapId), from, live, [.. group], DataGap.SeedReason) { IsSeed = true });
             }
         }
 

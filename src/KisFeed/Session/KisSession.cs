@@ -58,6 +58,10 @@ internal sealed partial class KisSession : IAsyncDisposable
     public TradeSubscriber NewTradeSubscriber(SubscribeOptions? options, bool shared = false) =>
         new(options?.BufferCapacity ?? _options.ConsumerBufferCapacity, options?.FullMode ?? _options.ConsumerFullMode, _drops, singleWriter: !shared);
 
+    /// <summary>A buffer for a subscription of index program trading; its losses are reported (and counted) by this session.</summary>
+    public IndexSubscriber NewIndexSubscriber(SubscribeOptions? options, bool shared = false) =>
+        new(options?.BufferCapacity ?? _options.ConsumerBufferCapacity, options?.FullMode ?? _options.ConsumerFullMode, _drops, singleWriter: !shared);
+
     /// <summary>A buffer for a feed; seeding when the feed starts from the day so far.</summary>
     public FeedSubscriber NewFeedSubscriber(SubscribeOptions? options, bool seeding) =>
         new(options?.BufferCapacity ?? _options.ConsumerBufferCapacity, options?.FullMode ?? _options.ConsumerFullMode, _drops, seeding);

@@ -73,7 +73,7 @@ internal sealed class Subscription<T> : IKisSubscription<T>
 
     public async Task<IReadOnlyList<RegistrationStatus>> AddAsync(IEnumerable<Registration> registrations, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<Registration> wanted = Registration.Check(registrations);
+        IReadOnlyList<Registration> wanted = Registration.Check(registrations, _subscriber.Carries);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

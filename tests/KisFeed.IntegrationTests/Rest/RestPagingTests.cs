@@ -47,6 +47,27 @@ public sealed class RestPagingTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_callers_paging_the_same_stock_at_once_each_get_every_row()
+    {
+        // tr_cont N means "the next page of this request", kept per app key and query: two interleaved pagers (a seed
+        // and a board's price history) would split the pages between them. The client pages one of them at a time.
+        using CancellationTokenSource cts = Client.ClientTestKit.Deadline(60);
+        var time = new FakeTimeProvider(At1300);
+        await using KisSimulator sim = await StartAsync(time);
+        var held = sim.MarketHistory(SimVenue.Krx, "005930").Where(p => p.Second >= At1300 - TimeSpan.FromHours(2)).ToList();
+        using KisRestClient client = _kit.Client(sim, time);
+        using KisRestClient other = _kit.Client(sim, time); // the same app key: as the seed's client and a board's
+
+        Task<IReadOnlyList<ProgramTradeHistoryRow>> first = client.HistoryAsync("005930", Venue.Krx, cts.Token);
+        Task<IReadOnlyList<ProgramTradeHistoryRow>> second = other.HistoryAsync("005930", Venue.Krx, cts.Token);
+        Task<IReadOnlyList<ProgramTradeHistoryRow>> third = client.HistoryAsync("005930", Venue.Krx, cts.Token);
+        IReadOnlyList<ProgramTradeHistoryRow>[] all = await RestTestKit.PumpAsync(Task.WhenAll(first, second, third), time, TimeSpan.FromMilliseconds(20), cts.Token);
+
+        Assert.All(all, rows => Assert.Equal(held.Select(p => p.Second), rows.Select(r => r.Timestamp)));
+        Assert.Equal(3 * ((held.Count + 49) / 50), client.CallsMade + other.CallsMade);
+    }
+
+    [Fact]
     public async Task The_page_cap_bounds_the_calls_and_keeps_the_newest_rows()
     {
         using CancellationTokenSource cts = Client.ClientTestKit.Deadline(60);

@@ -82,7 +82,10 @@ public sealed class RankingLayoutTests(BrowserFixture browser) : IClassFixture<B
     {
         using CancellationTokenSource deadline = ClientTestKit.Deadline(90);
         CancellationToken ct = deadline.Token;
-        await using LiveBoard board = await LiveBoard.StartAsync(ct);
+        // Seeded with the day so far, so the axis spans hours whatever the time of day (a few live seconds alone may
+        // draw a single label, and then there is nothing to compare).
+        await using LiveBoard board = await LiveBoard.StartAsync(ct, new FeedOptions { FromStartOfDay = true });
+        await ClientTestKit.WaitUntilAsync(() => board.Host.Recorder!.Statistics.RecordsWritten > 0, ct, "the day so far recorded");
         for (int i = 0; i < 4; i++)
         {
             await board.PublishAsync(ct);
@@ -94,7 +97,7 @@ public sealed class RankingLayoutTests(BrowserFixture browser) : IClassFixture<B
             await using IBrowserContext context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
             IPage page = await context.NewPageAsync();
             await page.GotoAsync(board.Host.Url.ToString());
-            await WaitForAsync(page, "window.__kisBoard?.ready === true && Object.keys(window.__kisBoard.chart.axisLabels).length >= 2", "the chart drew its time axis", seconds: 45); // a first paint under a loaded CI machine
+            await WaitForAsync(page, "window.__kisBoard?.ready === true && Object.keys(window.__kisBoard.chart.axisLabels).length >= 2", "the chart drew its time axis", seconds: 45);
             // Zoom in and out so the axis is drawn at several scales (ticks of minutes and of seconds).
             await page.Locator("#chart").HoverAsync();
             for (int i = 0; i < 6; i++)

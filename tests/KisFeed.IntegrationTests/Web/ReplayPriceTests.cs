@@ -10,8 +10,6 @@ using KisFeed.Web;
 
 using Microsoft.Playwright;
 
-using Spectre.Console.Testing;
-
 using static KisFeed.IntegrationTests.Web.PageChecks;
 
 namespace KisFeed.IntegrationTests.Web;
@@ -24,18 +22,6 @@ public sealed class ReplayPriceTests(BrowserFixture browser) : IClassFixture<Bro
 {
     private static readonly DateOnly Day = new(2026, 11, 24);
 
-    // The KRX tick size of a price (유가증권·코스닥 호가가격단위, since 2023-01-25).
-    private static long Tick(long price) => price switch
-    {
-        < 2_000 => 1,
-        < 5_000 => 5,
-        < 20_000 => 10,
-        < 50_000 => 50,
-        < 200_000 => 100,
-        < 500_000 => 500,
-        _ => 1_000,
-    };
-
     [Fact]
     public async Task A_generated_days_replay_shows_the_simulators_price_path_on_the_tick_grid_as_its_price()
     {
@@ -43,7 +29,7 @@ public sealed class ReplayPriceTests(BrowserFixture browser) : IClassFixture<Bro
         CancellationToken ct = deadline.Token;
         using var dir = new TempDirectory();
         string db = Path.Combine(dir.Path, "day.duckdb");
-        (int exit, _, string stderr) = await CliAsync(ct, "generate", "--db", db, "--records", "20000", "--date", "2026-11-24", "--codes", "005930", "000660", "--seed", "5");
+        (int exit, _, string stderr) = await SimulatedSourceTests.CliAsync(ct, "generate", "--db", db, "--records", "20000", "--date", "2026-11-24", "--codes", "005930", "000660", "--seed", "5");
         Assert.True(exit == 0, stderr);
 
         // The file holds the simulator's price path: the same function of (seed, code, date, second).
@@ -53,7 +39,7 @@ public sealed class ReplayPriceTests(BrowserFixture browser) : IClassFixture<Bro
         {
             IReadOnlyList<RecordedPrice> kept = await q.PricesAsync(Day, "005930", ct);
             Assert.Equal(truth.Select(t => (TimeOnly.FromTimeSpan(t.At.TimeOfDay), t.Price)), kept.Select(k => (k.Time, k.Price)));
-            Assert.All(kept, k => Assert.True(k.Price % Tick(k.Price) == 0, $"{k.Price} at {k.Time} is off the tick grid"));
+            Assert.All(kept, k => Assert.True(KrxTicks.IsOnGrid(k.Price), $"{k.Price} at {k.Time} is off the tick grid"));
             Assert.All(kept, k => Assert.Equal(truth[0].PreviousClose, k.PreviousClose));
         }
 
@@ -87,13 +73,5 @@ public sealed class ReplayPriceTests(BrowserFixture browser) : IClassFixture<Bro
                 await AssertInViewportAsync(page, chg, "the change column at 1280×800");
             }
         }
-    }
-
-    private static async Task<(int Exit, string Out, string Err)> CliAsync(CancellationToken ct, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = await CliApp.RunAsync(args, new CliConsole(new TestConsole(), stdout, stderr, IsTerminal: false), ct);
-        return (exit, stdout.ToString(), stderr.ToString());
     }
 }

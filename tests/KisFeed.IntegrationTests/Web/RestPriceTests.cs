@@ -63,8 +63,7 @@ public sealed class RestPriceTests(BrowserFixture browser) : IClassFixture<Brows
             long shown = long.Parse(await page.GetAttributeAsync($"tr[data-code='{code}'] td[data-field='price']", "data-value") ?? "0", CultureInfo.InvariantCulture);
             PriceSample sample = prices.Samples(code).Last(s => s.Price == shown);
             Assert.Contains(shown, TruthBetween(board.Sim.Market, code, sample.At.AddSeconds(-2), sample.At));
-            long tick = shown switch { < 2_000 => 1, < 5_000 => 5, < 20_000 => 10, < 50_000 => 50, < 200_000 => 100, < 500_000 => 500, _ => 1_000 };
-            Assert.Equal(0, shown % tick); // on the KRX tick grid, not an average
+            Assert.True(KrxTicks.IsOnGrid(shown), $"{shown} is off the KRX tick grid (an average, not a price)");
             string text = await page.InnerTextAsync($"tr[data-code='{code}'] td[data-field='price']");
             Assert.Equal(shown.ToString("N0", CultureInfo.InvariantCulture), text);
         }
@@ -126,6 +125,46 @@ public sealed class RestPriceTests(BrowserFixture browser) : IClassFixture<Brows
             long[] numbers = [.. System.Text.RegularExpressions.Regex.Matches(row, @"\d{1,3}(,\d{3})+|\d{4,}").Select(m => long.Parse(m.Value.Replace(",", string.Empty, StringComparison.Ordinal), CultureInfo.InvariantCulture))];
             Assert.True(numbers.Any(truth.Contains), $"{code}: no price of the simulator ({string.Join(", ", truth)}) in the row: {row}\n{console.Error}");
         }
+    }
+
+    [Fact]
+    public async Task With_the_day_so_far_the_price_line_starts_with_the_REST_rows_stck_prpr_and_every_price_is_reported_for_the_recording()
+    {
+        using CancellationTokenSource deadline = ClientTestKit.Deadline(60);
+        CancellationToken ct = deadline.Token;
+        var time = new ManualTime(SimulatorRestTests.T0); // 10:00 KST on a trading day: an hour of KRX so far
+        await using KisSimulator sim = await KisSimulator.StartAsync(SimTestKit.Quiet with { TimeProvider = time }, ct);
+        using KisRestClient rest = _kit.Client(sim, time);
+
+        var sampled = new System.Collections.Concurrent.ConcurrentQueue<(string Code, PriceSample Sample, long? Reference)>();
+        await using var prices = new RestPriceSource(rest, ["005930"], Venue.Krx, refresh: TimeSpan.FromSeconds(30), time: time, dayHistory: true);
+        prices.Sampled += (code, sample, reference) => sampled.Enqueue((code, sample, reference));
+        prices.Start();
+        // The history's pages and the quote go through the key's limiter, which runs on this clock: move it along.
+        while (prices.Answers < 1)
+        {
+            ct.ThrowIfCancellationRequested();
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(5, ct);
+        }
+
+        // The line: the day's history rows at their own times, then the quote; all on the simulator's price path.
+        IReadOnlyList<PriceSample> line = prices.Samples("005930");
+        PriceSample[] history = [.. line.SkipLast(1)];
+        Assert.True(history.Length > 10, $"the day so far on the line ({history.Length} prices)");
+        Assert.True(line.Zip(line.Skip(1)).All(p => p.First.At <= p.Second.At), "in time order");
+        foreach (PriceSample p in history)
+        {
+            Assert.Contains(p.Price, TruthBetween(sim.Market, "005930", p.At, p.At));
+        }
+
+        IReadOnlyList<ProgramTradeHistoryRow> rows = await rest.HistoryAsync("005930", Venue.Krx, ct);
+        Assert.Equal(rows.Where(r => r.Timestamp <= history[^1].At).Select(r => (r.Timestamp, r.Price)), history.Select(p => (p.At, p.Price)));
+
+        // Every price went to Sampled, with its previous close.
+        Assert.Equal(line.Select(p => p.Price), sampled.Select(s => s.Sample.Price));
+        long reference = prices.Get("005930")!.Value.Reference!.Value;
+        Assert.All(sampled, s => Assert.Equal(reference, s.Reference));
     }
 
     [Fact]

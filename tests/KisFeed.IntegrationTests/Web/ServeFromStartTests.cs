@@ -25,6 +25,19 @@ public sealed class ServeFromStartTests
             {
                 await ClientTestKit.WaitUntilAsync(() => host.Server.Board.Snapshot().Rows.Any(r => r.Code == "005930"), ct, "the seeded row on the board");
                 await ClientTestKit.WaitUntilAsync(() => host.Recorder!.Statistics.RecordsWritten > 0, ct, "the seed recorded");
+
+                // The seed is not an outage: the status strip counts no gap (its span is still on the chart).
+                using var http = new HttpClient { BaseAddress = host.Url };
+                using var status = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("api/status", ct));
+                Assert.Equal(0, status.RootElement.GetProperty("gaps").GetInt32());
+                Assert.Contains(host.Server.Board.Snapshot().Gaps, g => g.Reason == DataGap.SeedReason);
+            }
+
+            // Read back from the recording (a replay of the file), the seed is still not counted as a gap.
+            await using (ServeHost replay = await ServeHost.StartReplayAsync(db, null, WebBoardOptions.Default with { Port = 0 }, ct))
+            {
+                Assert.Equal(0, replay.Server.Board.GapCount);
+                Assert.NotEmpty(replay.Server.Board.Snapshot().Gaps);
             }
 
             List<ProgramTrade> stored = [];

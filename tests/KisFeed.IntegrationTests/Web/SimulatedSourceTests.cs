@@ -179,7 +179,8 @@ public sealed class SimulatedSourceTests(BrowserFixture browser) : IClassFixture
         }
     }
 
-    private static async Task<(int Exit, string Out, string Err)> CliAsync(CancellationToken ct, params string[] args)
+    /// <summary>Runs <c>kisfeed</c> in-process with the given arguments, capturing its output.</summary>
+    internal static async Task<(int Exit, string Out, string Err)> CliAsync(CancellationToken ct, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();

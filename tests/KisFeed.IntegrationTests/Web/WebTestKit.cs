@@ -64,12 +64,14 @@ internal sealed class LiveBoard : IAsyncDisposable
 
     public string DbPath => Path.Combine(Directory, "board.duckdb");
 
-    public static async Task<LiveBoard> StartAsync(CancellationToken ct)
+    /// <summary>Starts the board on its own simulator (no live data until <see cref="PublishAsync"/>); <paramref name="feed"/>
+    /// <c>FromStartOfDay</c> seeds it with the day so far (the always-open simulator's day since midnight KST).</summary>
+    public static async Task<LiveBoard> StartAsync(CancellationToken ct, FeedOptions? feed = null)
     {
         KisSimulator sim = await KisSimulator.StartAsync(ClientTestKit.Sim with { UpdatesPerSecond = 0 }, ct);
         string dir = System.IO.Directory.CreateTempSubdirectory("kisfeed-web-").FullName;
         ServeHost host = await ServeHost.StartLiveAsync(ClientTestKit.Options(sim), "Demo: test simulator — simulated data", simulated: true,
-            Codes, VenueExtensions.All, Path.Combine(dir, "board.duckdb"), WebBoardOptions.Default with { Port = 0 }, ct);
+            Codes, VenueExtensions.All, Path.Combine(dir, "board.duckdb"), WebBoardOptions.Default with { Port = 0 }, feed ?? FeedOptions.Default, ct);
         return new LiveBoard(sim, host, dir);
     }
 
