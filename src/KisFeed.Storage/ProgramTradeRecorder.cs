@@ -109,6 +109,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             if (enumColumns)
             {
                 MigrateToBins(connection);
+                StorageFile.Execute(connection, StorageSchema.BinsStageSql); // the connection's staging table of folded bins
             }
 
             command.CommandText = StorageSchema.MigrateToV5Sql; // the rejected table (after the bins: a v2/v3 file is 4 by now)
@@ -350,8 +351,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             if (_enumColumns && _options.KeepBins)
             {
                 // Keep the 10-second bins up in the same transaction, so queries never see rows without their bins.
-                StorageFile.Execute(_connection, StorageSchema.FoldIntoBinsSql(
-                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"seq >= {_nextSeq} AND seq < {seq}")));
+                UpsertBinsLocked(_nextSeq);
             }
 
             AppendStreamPositionsLocked(_nextSeq);
