@@ -6,7 +6,9 @@ namespace KisFeed.Storage;
 
 // The 10-second bins (program_trade_bins) of a batch, folded from the batch in memory: per (trading_date, venue, code,
 // bin of kis_time) the last update by (kis_time seconds, seq) and the count, the same rule as StorageSchema.FoldIntoBinsSql
-// applies in SQL, so the commit does not read the rows it has just appended again.
+// applies in SQL, so the commit does not read the rows it has just appended again. A bin later than the last bin of its
+// series in the table (most of them: time moves forward) cannot be there yet, so it is appended straight to the table;
+// only the others (the bin the previous batch ended in, late and healed rows) go through the staging table's upsert.
 public sealed partial class ProgramTradeRecorder
 {
     private const long TicksPerBin = StorageSchema.BinSeconds * TimeSpan.TicksPerSecond;
@@ -14,6 +16,14 @@ public sealed partial class ProgramTradeRecorder
 
     // The bins of the batch being committed (owned by _lock), reused from commit to commit.
     private readonly Dictionary<BinKey, BinFold> _bins = [];
+
+    // Per (date, venue, code) the last bin in the table (committed; owned by _lock): loaded when the recorder opens, kept
+    // up after each commit (this recorder is the file's only writer). Bins past it are new.
+    private readonly Dictionary<SeriesKey, int> _lastBins = [];
+    private readonly Dictionary<SeriesKey, int> _pendingLastBins = []; // the batch's, applied once it commits
+
+    /// <summary>A series of bins: one stock on one venue on one day.</summary>
+    private readonly record struct SeriesKey(int DayNumber, Venue Venue, string Code);
 
     /// <summary>A bin of <see cref="StorageSchema.BinsTable"/>: its primary key.</summary>
     private readonly record struct BinKey(int DayNumber, Venue Venue, string Code, int Bin);
@@ -27,6 +37,31 @@ public sealed partial class ProgramTradeRecorder
         public long SellValue;
         public long Volume;
         public long Records;
+    }
+
+    /// <summary>Loads the last bin of every series in the table (a new file has none).</summary>
+    private void LoadLastBins()
+    {
+        using DuckDBCommand command = _connection.CreateCommand();
+        command.CommandText = "SELECT trading_date - DATE '1970-01-01', CAST(enum_code(venue) AS INTEGER), code, max(bin) FROM program_trade_bins GROUP BY ALL";
+        using DuckDBDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            _lastBins[new SeriesKey(UnixEpochDayNumber + (int)reader.GetInt64(0), (Venue)reader.GetInt32(1), reader.GetString(2))] = reader.GetInt32(3);
+        }
+    }
+
+    private const int UnixEpochDayNumber = 719_162;
+
+    /// <summary>After a commit: the batch's bins are in the table.</summary>
+    private void BinsCommittedLocked()
+    {
+        foreach ((SeriesKey series, int bin) in _pendingLastBins)
+        {
+            _lastBins[series] = bin;
+        }
+
+        _pendingLastBins.Clear();
     }
 
     /// <summary>Folds the buffered trades, numbered from <paramref name="firstSeq"/>, into <see cref="_bins"/>.</summary>
@@ -56,8 +91,9 @@ public sealed partial class ProgramTradeRecorder
     }
 
     /// <summary>
-    /// Upserts the batch's bins into <see cref="StorageSchema.BinsTable"/> in the current transaction: folded in memory,
-    /// appended to the connection's staging table, then one <c>INSERT … ON CONFLICT DO UPDATE</c>.
+    /// Upserts the batch's bins into <see cref="StorageSchema.BinsTable"/> in the current transaction: folded in memory;
+    /// new bins appended to the table, the others to the connection's staging table, then one
+    /// <c>INSERT … ON CONFLICT DO UPDATE</c>.
     /// </summary>
     private void UpsertBinsLocked(long firstSeq)
     {
@@ -69,27 +105,52 @@ public sealed partial class ProgramTradeRecorder
         }
 
         FoldBinsLocked(firstSeq);
-
-        using (DuckDBAppender appender = _connection.CreateAppender(StorageSchema.BinsStageTable))
+        _pendingLastBins.Clear();
+        int staged = 0;
+        using (DuckDBAppender table = _connection.CreateAppender(StorageSchema.BinsTable))
         {
-            foreach ((BinKey k, BinFold f) in _bins)
+            DuckDBAppender? stage = null;
+            try
             {
-                appender.CreateRow()
-                    .AppendValue(DateOnly.FromDayNumber(k.DayNumber))
-                    .AppendValue(k.Venue)
-                    .AppendValue(k.Code)
-                    .AppendValue(k.Bin)
-                    .AppendValue(f.LastKey)
-                    .AppendValue(f.NetBuyValue)
-                    .AppendValue(f.BuyValue)
-                    .AppendValue(f.SellValue)
-                    .AppendValue(f.Volume)
-                    .AppendValue(f.Records)
-                    .EndRow();
+                foreach ((BinKey k, BinFold f) in _bins)
+                {
+                    SeriesKey series = new(k.DayNumber, k.Venue, k.Code);
+                    bool isNew = !_lastBins.TryGetValue(series, out int last) || k.Bin > last;
+                    if (isNew)
+                    {
+                        ref int pending = ref CollectionsMarshal.GetValueRefOrAddDefault(_pendingLastBins, series, out bool seen);
+                        pending = seen ? Math.Max(pending, k.Bin) : k.Bin;
+                    }
+                    else
+                    {
+                        staged++;
+                    }
+
+                    (isNew ? table : stage ??= _connection.CreateAppender(StorageSchema.BinsStageTable)).CreateRow()
+                        .AppendValue(DateOnly.FromDayNumber(k.DayNumber))
+                        .AppendValue(k.Venue)
+                        .AppendValue(k.Code)
+                        .AppendValue(k.Bin)
+                        .AppendValue(f.LastKey)
+                        .AppendValue(f.NetBuyValue)
+                        .AppendValue(f.BuyValue)
+                        .AppendValue(f.SellValue)
+                        .AppendValue(f.Volume)
+                        .AppendValue(f.Records)
+                        .EndRow();
+                }
+            }
+            finally
+            {
+                stage?.Dispose();
             }
         }
 
-        StorageFile.Execute(_connection, StorageSchema.UpsertStagedBinsSql);
+        if (staged > 0)
+        {
+            StorageFile.Execute(_connection, StorageSchema.UpsertStagedBinsSql);
+        }
+
         int folded = _bins.Count;
         _bins.Clear();
         if (folded > 65_536)

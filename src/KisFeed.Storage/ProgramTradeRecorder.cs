@@ -127,6 +127,11 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             }
 
             ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1, enumColumns) { _nextIndexSeq = lastIndexSeq + 1 };
+            if (enumColumns)
+            {
+                recorder.LoadLastBins();
+            }
+
             Log.Opened(recorder._logger, full, lastSeq + 1, lastSeq == 0 ? "new" : "append");
             return recorder;
         }
@@ -370,7 +375,9 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         int committed = _count;
         _pendingPositions.Clear();
         PricesCommitted();
-        Array.Clear(_buffer, 0, committed);
+        // Not cleared: the committed entries are overwritten by the next batch, and the only references they hold are the
+        // feed's shared code strings (clearing a full batch was a 15 MB memset per commit).
+        BinsCommittedLocked();
         _count = 0;
         _nextSeq = seq;
         _written += committed;
