@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 
+using DuckDB.NET.Data;
+
 using KisFeed.Protocol;
 using KisFeed.Simulator;
 using KisFeed.Storage;
@@ -291,30 +293,103 @@ internal static class Scenarios
         static double P(List<double> sorted, double q) => sorted[(int)(sorted.Count * q)];
     }
 
-    public sealed record StorageFigures(long Records, double IngestPerSecond, double BytesPerRecord, double ReplayPerSecond, bool ReplayInOrder, double ColdIngestPerSecond, double ColdReplayPerSecond);
+    /// <summary>
+    /// The storage rows, each the median of <c>Rounds</c> interleaved rounds: the recorder (bins folded from each batch in
+    /// memory), the recorder with the bins folded in SQL over the appended rows (the path before, behind an internal
+    /// option), the recorder without bins (what the bins cost; a file that way is not valid), and the raw appender ceiling; replay and the bare scan of the recorder's file. Ratios are medians of the
+    /// per-round ratios (both sides measured next to each other).
+    /// </summary>
+    public sealed record StorageFigures(
+        long Records, int Rounds, double IngestPerSecond, double SqlFoldIngestPerSecond, double NoBinsIngestPerSecond, double RawIngestPerSecond,
+        double IngestToRaw, double SqlFoldToRaw, double NoBinsToRaw, double BytesPerRecord, double ReplayPerSecond, double BareScanPerSecond,
+        double ReplayToScan, bool ReplayInOrder, double ColdIngestPerSecond, double ColdReplayPerSecond);
 
     /// <summary>
     /// Ingest <paramref name="records"/> records (41 codes, 3 venues) through the recorder into a temp file, then replay
-    /// it. A first, cold pass over a quarter of them (its own file) warms the JIT up; its rates are returned too, so the
-    /// cost of a process's first seconds is visible next to the sustained figures.
+    /// it; next to each, its ceiling in the same round: the same rows through a bare <see cref="DuckDBAppender"/> into the
+    /// same schema (<c>program_trades</c> only, no bins, the recorder's batch size, one transaction per batch), and the
+    /// replay's query read by a plain reader loop into <see cref="ProgramTrade"/>. A first, cold pass over a quarter of
+    /// the records (its own file) warms the JIT up; its rates are returned too.
     /// </summary>
-    public static async Task<StorageFigures> StorageAsync(int records)
+    public static async Task<StorageFigures> StorageAsync(int records, int rounds = 5)
     {
         ProgramTrade[] trades = BuildTrades(records);
-        (double coldIngest, _, double coldReplay, _) = await IngestAndReplayAsync(trades.AsMemory(0, Math.Max(1, records / 4)));
-        (double ingest, double bytes, double replay, bool inOrder) = await IngestAndReplayAsync(trades);
-        return new StorageFigures(records, ingest, bytes, replay, inOrder, coldIngest, coldReplay);
+        ReadOnlyMemory<ProgramTrade> cold = trades.AsMemory(0, Math.Max(1, records / 4));
+        (double coldIngest, _, double coldReplay, _, _) = await IngestAndReplayAsync(cold, RecorderOptions.Default, replayFirst: true);
+        _ = RawIngest(cold.Span);
+        var memory = new List<double>();
+        var sql = new List<double>();
+        var raw = new List<double>();
+        var replay = new List<double>();
+        var scan = new List<double>();
+        var toRaw = new List<double>();
+        var sqlToRaw = new List<double>();
+        var noBins = new List<double>();
+        var noBinsToRaw = new List<double>();
+        var toScan = new List<double>();
+        double bytes = 0;
+        bool inOrder = true;
+        for (int round = 0; round < rounds; round++)
+        {
+            double m = 0, q = 0, r = 0, n = 0;
+            for (int step = 0; step < 4; step++)
+            {
+                switch ((round + step) % 4) // the variants take turns at the head of the order
+                {
+                    case 3:
+                        (n, _, _, _, _) = await IngestAndReplayAsync(trades, RecorderOptions.Default with { KeepBins = false }, replayFirst: null);
+                        break;
+                    case 0:
+                        r = RawIngest(trades);
+                        break;
+                    case 1:
+                        (q, _, _, _, _) = await IngestAndReplayAsync(trades, RecorderOptions.Default with { FoldBinsInSql = true }, replayFirst: null);
+                        break;
+                    default:
+                        (m, bytes, double rp, double sc, bool ok) = await IngestAndReplayAsync(trades, RecorderOptions.Default, replayFirst: round % 2 == 0);
+                        replay.Add(rp);
+                        scan.Add(sc);
+                        toScan.Add(rp / sc);
+                        inOrder &= ok;
+                        break;
+                }
+            }
+
+            memory.Add(m);
+            sql.Add(q);
+            raw.Add(r);
+            toRaw.Add(m / r);
+            sqlToRaw.Add(q / r);
+            noBins.Add(n);
+            noBinsToRaw.Add(n / r);
+        }
+
+        return new StorageFigures(records, rounds, Median(memory), Median(sql), Median(noBins), Median(raw), Median(toRaw), Median(sqlToRaw), Median(noBinsToRaw), bytes,
+            Median(replay), Median(scan), Median(toScan), inOrder, coldIngest, coldReplay);
+
+        static double Median(List<double> values)
+        {
+            values.Sort();
+            return values[values.Count / 2];
+        }
     }
 
-    private static async Task<(double Ingest, double BytesPerRecord, double Replay, bool InOrder)> IngestAndReplayAsync(ReadOnlyMemory<ProgramTrade> input)
+    /// <summary>
+    /// Records <paramref name="input"/> with <paramref name="options"/> into an empty recording (made first, not timed;
+    /// timed from opening the recorder to its close); then (unless
+    /// <paramref name="replayFirst"/> is null) replays it and runs the bare scan over it, in the order given.
+    /// </summary>
+    private static async Task<(double Ingest, double BytesPerRecord, double Replay, double Scan, bool InOrder)> IngestAndReplayAsync(
+        ReadOnlyMemory<ProgramTrade> input, RecorderOptions options, bool? replayFirst)
     {
         string dir = Path.Combine(Path.GetTempPath(), "kisfeed-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, "bench.duckdb");
         try
         {
+            ProgramTradeRecorder.Open(path).Dispose(); // an empty recording, as the raw appender starts from (not timed)
             var sw = Stopwatch.StartNew();
-            await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path))
+            await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, options))
             {
                 AppendAll(recorder, input.Span);
 
@@ -323,10 +398,20 @@ internal static class Scenarios
 
             double ingest = input.Length / sw.Elapsed.TotalSeconds;
             long bytes = Directory.EnumerateFiles(dir).Sum(f => new FileInfo(f).Length);
+            if (replayFirst is not bool first)
+            {
+                return (ingest, (double)bytes / input.Length, 0, 0, true);
+            }
+
+            double replay = 0, scan = 0;
+            bool inOrder = true;
+            if (!first)
+            {
+                scan = BareScan(path, input.Length);
+            }
 
             sw.Restart();
             long read = 0;
-            bool inOrder = true;
             await foreach (ProgramTrade t in ProgramTradeReplay.ReadAsync(path))
             {
                 if (read >= input.Length || t.SellVolume != input.Span[(int)read].SellVolume)
@@ -337,13 +422,145 @@ internal static class Scenarios
                 read++;
             }
 
-            double replay = read / sw.Elapsed.TotalSeconds;
-            return (ingest, (double)bytes / input.Length, replay, inOrder && read == input.Length);
+            replay = read / sw.Elapsed.TotalSeconds;
+            if (first)
+            {
+                scan = BareScan(path, input.Length);
+            }
+
+            return (ingest, (double)bytes / input.Length, replay, scan, inOrder && read == input.Length);
         }
         finally
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    /// <summary>
+    /// The raw appender ceiling: a file with the recorder's schema (made by opening and closing a recorder, not timed),
+    /// then the rows through a bare <see cref="DuckDBAppender"/> into <c>program_trades</c>, the columns the recorder
+    /// appends, in batches of the recorder's default size, one transaction each; timed from opening the connection to
+    /// closing it (the recorder's figure also includes its open and close). No bins, no lock, no buffer copy.
+    /// </summary>
+    private static double RawIngest(ReadOnlySpan<ProgramTrade> input)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kisfeed-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "raw.duckdb");
+        try
+        {
+            ProgramTradeRecorder.Open(path).Dispose();
+            int batch = RecorderOptions.Default.BatchSize;
+            var sw = Stopwatch.StartNew();
+            using (var connection = new DuckDBConnection($"Data Source={path}"))
+            {
+                connection.Open();
+                long seq = 1;
+                for (int from = 0; from < input.Length; from += batch)
+                {
+                    ReadOnlySpan<ProgramTrade> rows = input.Slice(from, Math.Min(batch, input.Length - from));
+                    using DuckDBTransaction tx = connection.BeginTransaction();
+                    using (DuckDBAppender appender = connection.CreateAppender(StorageSchema.ProgramTradesTable))
+                    {
+                        foreach (ref readonly ProgramTrade t in rows)
+                        {
+                            appender.CreateRow()
+                                .AppendValue(seq++)
+                                .AppendValue(t.TradingDate)
+                                .AppendValue(t.Venue)
+                                .AppendValue(t.Venue)
+                                .AppendValue(t.Code)
+                                .AppendValue(t.Time)
+                                .AppendValue(t.ReceivedAt)
+                                .AppendValue(t.SellVolume)
+                                .AppendValue(t.SellValue)
+                                .AppendValue(t.BuyVolume)
+                                .AppendValue(t.BuyValue)
+                                .AppendValue(t.NetBuyVolume)
+                                .AppendValue(t.NetBuyValue)
+                                .AppendValue(t.AskResidual)
+                                .AppendValue(t.BidResidual)
+                                .AppendValue(t.NetBidResidual)
+                                .AppendValue((int)t.Missing)
+                                .AppendValue((sbyte)t.Source)
+                                .EndRow();
+                        }
+                    }
+
+                    tx.Commit();
+                }
+            }
+
+            return input.Length / sw.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>
+    /// The bare scan: the replay's query (the same columns and expressions, <c>ORDER BY seq</c>, codes through the same
+    /// hash so rows allocate no strings) read by a plain synchronous reader loop into <see cref="ProgramTrade"/>, without
+    /// the async iterator, the snapshot transaction, the venue check or pacing. Timed from opening the connection.
+    /// </summary>
+    private static double BareScan(string path, int expected)
+    {
+        const long UnixEpochTicks = 621_355_968_000_000_000;
+        const int UnixEpochDayNumber = 719_162;
+        var sw = Stopwatch.StartNew();
+        long read = 0;
+        using (var connection = new DuckDBConnection($"Data Source={path};ACCESS_MODE=READ_ONLY"))
+        {
+            connection.Open();
+            using DuckDBCommand command = connection.CreateCommand();
+            var codes = new Dictionary<long, string>();
+            command.CommandText = "SELECT DISTINCT code, CAST(hash(code) >> 1 AS BIGINT) FROM program_trades";
+            using (DuckDBDataReader r = command.ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    codes[r.GetInt64(1)] = r.GetString(0);
+                }
+            }
+
+            command.CommandText =
+                "SELECT CASE venue WHEN 'krx' THEN 0 WHEN 'nxt' THEN 1 WHEN 'unified' THEN 2 ELSE -1 END, CAST(hash(code) >> 1 AS BIGINT), " +
+                "trading_date - DATE '1970-01-01', epoch_us(kis_time), " +
+                "sell_volume, sell_value, buy_volume, buy_value, net_buy_volume, net_buy_value, " +
+                "ask_residual, bid_residual, net_bid_residual, epoch_us(received_at), missing_fields, CAST(coalesce(source, 0) AS INTEGER) " +
+                "FROM program_trades ORDER BY seq";
+            using DuckDBDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                ProgramTrade trade = new(
+                    (Venue)reader.GetInt32(0),
+                    codes[reader.GetInt64(1)],
+                    DateOnly.FromDayNumber(UnixEpochDayNumber + (int)reader.GetInt64(2)),
+                    new TimeOnly(reader.GetInt64(3) * TimeSpan.TicksPerMicrosecond),
+                    reader.GetInt64(4),
+                    reader.GetInt64(5),
+                    reader.GetInt64(6),
+                    reader.GetInt64(7),
+                    reader.GetInt64(8),
+                    reader.GetInt64(9),
+                    reader.GetInt64(10),
+                    reader.GetInt64(11),
+                    reader.GetInt64(12),
+                    new DateTimeOffset(UnixEpochTicks + (reader.GetInt64(13) * TimeSpan.TicksPerMicrosecond), TimeSpan.Zero),
+                    (ProgramTradeFields)reader.GetInt32(14),
+                    (TradeSource)reader.GetInt32(15));
+                GC.KeepAlive(trade.Code);
+                read++;
+            }
+        }
+
+        if (read != expected)
+        {
+            throw new InvalidOperationException($"the bare scan read {read} rows, expected {expected}");
+        }
+
+        return read / sw.Elapsed.TotalSeconds;
     }
 
     /// <summary>The timed ingest loop: one span for all records, not a Memory-to-Span conversion per record.</summary>

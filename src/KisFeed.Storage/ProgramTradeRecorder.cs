@@ -109,6 +109,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             if (enumColumns)
             {
                 MigrateToBins(connection);
+                StorageFile.Execute(connection, StorageSchema.BinsStageSql); // the connection's staging table of folded bins
             }
 
             command.CommandText = StorageSchema.MigrateToV5Sql; // the rejected table (after the bins: a v2/v3 file is 4 by now)
@@ -126,6 +127,11 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             }
 
             ProgramTradeRecorder recorder = new(full, connection, options, lastSeq + 1, enumColumns) { _nextIndexSeq = lastIndexSeq + 1 };
+            if (enumColumns)
+            {
+                recorder.LoadLastBins();
+            }
+
             Log.Opened(recorder._logger, full, lastSeq + 1, lastSeq == 0 ? "new" : "append");
             return recorder;
         }
@@ -350,8 +356,7 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
             if (_enumColumns && _options.KeepBins)
             {
                 // Keep the 10-second bins up in the same transaction, so queries never see rows without their bins.
-                StorageFile.Execute(_connection, StorageSchema.FoldIntoBinsSql(
-                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"seq >= {_nextSeq} AND seq < {seq}")));
+                UpsertBinsLocked(_nextSeq);
             }
 
             AppendStreamPositionsLocked(_nextSeq);
@@ -370,7 +375,9 @@ public sealed partial class ProgramTradeRecorder : IAsyncDisposable, IDisposable
         int committed = _count;
         _pendingPositions.Clear();
         PricesCommitted();
-        Array.Clear(_buffer, 0, committed);
+        // Not cleared: the committed entries are overwritten by the next batch, and the only references they hold are the
+        // feed's shared code strings (clearing a full batch was a 15 MB memset per commit).
+        BinsCommittedLocked();
         _count = 0;
         _nextSeq = seq;
         _written += committed;

@@ -42,6 +42,11 @@ public sealed record RecorderOptions
     /// what the bins cost the ingest; a file written without them has bins that do not match its rows.</summary>
     internal bool KeepBins { get; init; } = true;
 
+    /// <summary>Fold each batch's bins in SQL over the rows just appended (<see cref="StorageSchema.FoldIntoBinsSql"/>),
+    /// the way the recorder did before it folded them from the batch in memory. Only for the benchmark's before/after
+    /// figures; both give the same bins.</summary>
+    internal bool FoldBinsInSql { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));

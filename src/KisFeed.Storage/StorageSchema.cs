@@ -210,13 +210,21 @@ public static class StorageSchema
     /// Folds the rows of <c>program_trades</c> matching <paramref name="where"/> into <c>program_trade_bins</c>: per bin the
     /// update with the highest <see cref="OrderKey"/> wins (old or new), the counts add up.
     /// </summary>
-    internal static string FoldIntoBinsSql(string where) => $"""
-        INSERT INTO program_trade_bins
+    internal static string FoldIntoBinsSql(string where) => UpsertBinsSql($"""
         SELECT trading_date, venue, code, CAST(epoch_us(kis_time) // {BinSeconds * 1_000_000} AS INTEGER), max(k),
             arg_max(net_buy_value, k), arg_max(buy_value, k), arg_max(sell_value, k), arg_max(buy_volume + sell_volume, k), count(*)
         FROM (SELECT trading_date, venue, code, kis_time, net_buy_value, buy_value, sell_value, buy_volume, sell_volume, {OrderKey} AS k
               FROM program_trades WHERE {where})
         GROUP BY 1, 2, 3, 4
+        """);
+
+    /// <summary>
+    /// Inserts the bin rows of <paramref name="select"/> (the columns of <c>program_trade_bins</c>, one row per bin) into
+    /// <c>program_trade_bins</c>: a bin already there keeps the update with the higher <c>last_key</c>, the counts add up.
+    /// </summary>
+    private static string UpsertBinsSql(string select) => $"""
+        INSERT INTO program_trade_bins
+        {select}
         ON CONFLICT DO UPDATE SET
             net_buy_value = CASE WHEN excluded.last_key > last_key THEN excluded.net_buy_value ELSE net_buy_value END,
             buy_value = CASE WHEN excluded.last_key > last_key THEN excluded.buy_value ELSE buy_value END,
@@ -225,6 +233,32 @@ public static class StorageSchema
             records = records + excluded.records,
             last_key = greatest(last_key, excluded.last_key);
         """;
+
+    /// <summary>
+    /// The recorder's staging table of bins folded from a batch in memory (a temporary table of its connection, never
+    /// in the file): the columns of <c>program_trade_bins</c>, filled through the appender in the batch's transaction.
+    /// </summary>
+    internal const string BinsStageTable = "kisfeed_bins_stage";
+
+    /// <summary>Creates <see cref="BinsStageTable"/> on a connection (idempotent).</summary>
+    internal const string BinsStageSql = """
+        CREATE TEMP TABLE IF NOT EXISTS kisfeed_bins_stage (
+            trading_date DATE NOT NULL,
+            venue kisfeed_venue NOT NULL,
+            code VARCHAR NOT NULL,
+            bin INTEGER NOT NULL,
+            last_key BIGINT NOT NULL,
+            net_buy_value BIGINT NOT NULL,
+            buy_value BIGINT NOT NULL,
+            sell_value BIGINT NOT NULL,
+            volume BIGINT NOT NULL,
+            records BIGINT NOT NULL
+        );
+        """;
+
+    /// <summary>Upserts the staged bins (<see cref="BinsStageTable"/>) into <c>program_trade_bins</c> with the rule of
+    /// <see cref="FoldIntoBinsSql"/>, then empties the stage.</summary>
+    internal static string UpsertStagedBinsSql { get; } = UpsertBinsSql("SELECT * FROM kisfeed_bins_stage") + "\nDELETE FROM kisfeed_bins_stage;\n";
 
     /// <summary>Name of the key/value metadata table.</summary>
     public const string MetaTable = "meta";

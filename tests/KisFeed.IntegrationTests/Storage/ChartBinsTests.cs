@@ -122,6 +122,72 @@ public sealed class ChartBinsTests : IDisposable
     }
 
     [Fact]
+    public async Task Bins_folded_from_each_batch_equal_a_fresh_sql_fold_of_the_same_rows()
+    {
+        // Batches of different sizes (full ones and flushes) with late rows: REST rows healing a gap minutes back (bins
+        // committed by earlier batches), times out of order within a batch, same-second ties, two days, sub-second times
+        // down to the tick (the TIME column keeps microseconds) and negative values.
+        string path = _dir.File("fold.duckdb");
+        Random random = new(23);
+        DateOnly[] days = [Day, Day.AddDays(1)];
+        long[,] buy = new long[Codes.Length, 3], sell = new long[Codes.Length, 3];
+        int live = 0, healed = 0;
+        await using (ProgramTradeRecorder recorder = ProgramTradeRecorder.Open(path, RecorderOptions.Default with { BatchSize = 500 }))
+        {
+            for (int i = 0; i < 9_000; i++)
+            {
+                int c = random.Next(Codes.Length), v = random.Next(3);
+                buy[c, v] += random.Next(0, 1_000);
+                sell[c, v] += random.Next(-200, 1_000);
+                bool rest = i % 11 == 0;
+                long second = (i * 1_800L / 9_000) - (rest ? random.Next(60, 600) : random.Next(0, 3) == 0 ? random.Next(0, 25) : 0);
+                long ticks = (Math.Max(0, second) * TimeSpan.TicksPerSecond) + (i % 7 == 0 ? random.Next(0, (int)TimeSpan.TicksPerSecond) : i % 29 == 0 ? TimeSpan.TicksPerSecond - 1 : 0);
+                TimeOnly time = new TimeOnly(9, 0).Add(TimeSpan.FromTicks(ticks));
+                recorder.Append(new ProgramTrade(
+                    (Venue)v, Codes[c], days[i % 5 == 0 ? 1 : 0], time, sell[c, v], sell[c, v] * 70_100, buy[c, v], buy[c, v] * 69_900,
+                    buy[c, v] - sell[c, v], (buy[c, v] * 69_900) - (sell[c, v] * 70_100), 0, 0, 0,
+                    new DateTimeOffset(Day.ToDateTime(time), TimeSpan.FromHours(9)),
+                    Source: rest ? TradeSource.Rest : TradeSource.WebSocket));
+                _ = rest ? healed++ : live++;
+                if (random.Next(0, 300) == 0)
+                {
+                    recorder.Flush();
+                }
+            }
+
+            Assert.True(recorder.Statistics.Batches > 20, $"only {recorder.Statistics.Batches} batches");
+        }
+
+        Assert.True(healed > 500 && live > 5_000);
+        using DuckDBConnection db = OpenRaw(path);
+        const string Bins = "SELECT trading_date, venue, code, bin, last_key, net_buy_value, buy_value, sell_value, volume, records FROM program_trade_bins ORDER BY ALL";
+        List<string> folded = Rows(db, Bins);
+        // The bins as FoldIntoBinsSql makes them from every row in one pass.
+        Scalar(db, "DELETE FROM program_trade_bins; SELECT 1");
+        Scalar(db, StorageSchema.FoldIntoBinsSql("true") + " SELECT 1");
+        List<string> fresh = Rows(db, Bins);
+        Assert.True(fresh.Count > 1_000, $"only {fresh.Count} bins");
+        Assert.Equal(fresh, folded);
+        Assert.Equal("9000", Scalar(db, "SELECT sum(records) FROM program_trade_bins"));
+    }
+
+    private static List<string> Rows(DuckDBConnection connection, string sql)
+    {
+        using DuckDBCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        using DuckDBDataReader reader = command.ExecuteReader();
+        List<string> rows = [];
+        object[] values = new object[reader.FieldCount];
+        while (reader.Read())
+        {
+            reader.GetValues(values);
+            rows.Add(string.Join('|', values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
+    }
+
+    [Fact]
     public async Task An_older_file_is_scanned_while_read_and_gains_its_bins_when_recorded_to()
     {
         string path = _dir.File("v3.duckdb");
