@@ -41,6 +41,20 @@ internal static partial class CliApp
                 throw new CliException($"Cannot use the scenario: {ex.Message}");
             }
 
+            if (options.LedgerFile is { } ledger)
+            {
+                try
+                {
+                    using (File.Create(ledger))
+                    {
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new CliException($"Cannot write the ledger '{ledger}': {ex.Message} Pick a writable --ledger path.");
+                }
+            }
+
             KisSimulator sim;
             try
             {
@@ -81,6 +95,16 @@ internal static partial class CliApp
                 }
 
                 await w.WriteLineAsync("  (demo credentials of the simulator only, not KIS secrets)");
+                if (options.LedgerFile is { } ledgerFile)
+                {
+                    await w.WriteLineAsync($"  Ledger    : {ledgerFile} (every record sent; a status line each second)");
+                }
+
+                if (options.AdminEndpoints)
+                {
+                    await w.WriteLineAsync($"  Admin     : GET {rest}/simulator/status, POST {rest}/simulator/stall?on=true|false, POST {rest}/simulator/drop?mode=abort (test endpoints, not KIS)");
+                }
+
                 if (parse.GetValue(o.KeysFile) is { } keysFile)
                 {
                     WriteKeysFile(keysFile, options.Credentials, new Uri(sim.WebSocketUri, "/tryitout"), sim.RestBaseUri);
@@ -182,6 +206,10 @@ internal static partial class CliApp
 
         public Option<int> DemoKeys { get; } = new("--demo-keys") { Description = "Demo app keys accepted (default 1): several gateways can share this one simulator, and so one ledger, each key at most one session.", DefaultValueFactory = _ => 1 };
 
+        public Option<string?> Ledger { get; } = new("--ledger") { Description = "Test bookkeeping (not a KIS feature): append every data record sent to FILE, one line each with session, frame and send time, plus a status line each second (records sent, OPSP8996 refusals, most sessions on one key). Grows with the run." };
+
+        public Option<bool> Admin { get; } = new("--admin") { Description = "Test endpoints (not KIS): GET /simulator/status (ledger counters as JSON) POST /simulator/stall?on=true|false (stop and resume all output) and POST /simulator/drop?mode=abort|close-normal|close-error (drop every session)." };
+
         public Option<string?> KeysFile { get; } = new("--keys-file") { Description = "Write the demo keys and this simulator's endpoints to FILE (mode 600) in the gateway's keys-file format: kisfeed gateway --app-keys FILE." };
 
         /// <summary>Parses <c>simulate</c>'s arguments alone (for tests): the options the command would run with.</summary>
@@ -196,7 +224,7 @@ internal static partial class CliApp
 
         public void AddTo(Command command)
         {
-            foreach (Option option in (Option[])[Port, Host, Seed, Rate, AlwaysOpen, RealHours, PingInterval, PingTimeout, BodyOnlyErrors, MixCodes, Duration, Scenario, AppKeyLock, DemoKeys, KeysFile])
+            foreach (Option option in (Option[])[Port, Host, Seed, Rate, AlwaysOpen, RealHours, PingInterval, PingTimeout, BodyOnlyErrors, MixCodes, Duration, Scenario, AppKeyLock, DemoKeys, KeysFile, Ledger, Admin])
             {
                 command.Options.Add(option);
             }
@@ -241,6 +269,11 @@ internal static partial class CliApp
                 ErrorReplyShape = parse.GetValue(BodyOnlyErrors) ? ErrorReplyShape.BodyOnly : ErrorReplyShape.WithHeader,
                 MixCodesInFrames = parse.GetValue(MixCodes),
                 AppKeyLockAfterAbnormalClose = TimeSpan.FromSeconds(parse.GetValue(AppKeyLock)),
+                LedgerFile = parse.GetValue(Ledger),
+                AdminEndpoints = parse.GetValue(Admin),
+
+                // The file is the ledger of a long run: no copy in memory (it would grow by every record sent).
+                LedgerCapacityPerSession = parse.GetValue(Ledger) is null ? SimulatorOptions.Demo.LedgerCapacityPerSession : 0,
             };
         }
     }

@@ -11,6 +11,12 @@ using KisFeed.Storage;
 // key invalidated + drop). Prints a line per --report-every seconds; exits 1 if the stream died or memory grew.
 //
 //   dotnet run -c Release --project tools/KisFeed.Soak -- --minutes 30 --codes 20 --rate 50 --fault-every 20
+// Chaos: `KisFeed.Soak chaos --minutes 60 …` (see Chaos/ and README.md): real processes, one ledger.
+if (args is ["chaos", ..])
+{
+    return await KisFeed.Soak.Chaos.ChaosMain.RunAsync(args[1..]);
+}
+
 var opts = SoakOptions.Parse(args);
 var memory = new List<double>();
 long faultCount = 0;

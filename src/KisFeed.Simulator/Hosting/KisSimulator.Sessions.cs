@@ -142,6 +142,11 @@ public sealed partial class KisSimulator
             }
 
             session.AppKey = rec.AppKey;
+            int onKey = _sessions.Values.Count(s => s.AppKey == rec.AppKey);
+            if (onKey > _mostSessionsOnOneKey)
+            {
+                Volatile.Write(ref _mostSessionsOnOneKey, onKey);
+            }
         }
 
         boundApprovalKey = approvalKey;

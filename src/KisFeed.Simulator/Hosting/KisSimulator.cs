@@ -32,6 +32,9 @@ public sealed partial class KisSimulator : IAsyncDisposable
     private readonly MarketFeed _feed;
     private readonly CancellationTokenSource _shutdown = new();
     private ITimer? _tickTimer;
+    private ITimer? _ledgerStatusTimer;
+    private SimulatorLedgerFile? _ledgerFile;
+    private int _mostSessionsOnOneKey;
     private volatile TaskCompletionSource _stallGate = NewOpenGate();
     private long _nextSessionId;
     private long _approvalsIssued;
@@ -84,6 +87,14 @@ public sealed partial class KisSimulator : IAsyncDisposable
     /// </summary>
     public long AlreadyInUseReplies => Interlocked.Read(ref _alreadyInUseReplies);
 
+    /// <summary>The most sessions bound to one app key at the same moment since start (1 once any session bound; never more if the one-session rule holds).</summary>
+    public int MostSessionsOnOneKey => Volatile.Read(ref _mostSessionsOnOneKey);
+
+    /// <summary>The counters <see cref="SimulatorOptions.LedgerFile"/> writes in its status lines, now.</summary>
+    public SimulatorLedgerFile.Status LedgerStatus() => new(Time.GetUtcNow(), RecordsSent, AlreadyInUseReplies, MostSessionsOnOneKey, ActiveSessionCount);
+
+    internal SimulatorLedgerFile? LedgerFile => _ledgerFile;
+
     /// <summary>
     /// The TR ids this simulator produces data for (program trading: KRX, NXT, unified; index program trading). Other
     /// documented real-time TR ids are answered SUBSCRIBE SUCCESS, as KIS would, but stay silent (a warning is logged
@@ -129,9 +140,18 @@ public sealed partial class KisSimulator : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(address, options.Port));
         WebApplication app = builder.Build();
         var sim = new KisSimulator(options, app);
+        if (options.LedgerFile is { } ledgerFile)
+        {
+            sim._ledgerFile = new SimulatorLedgerFile(ledgerFile);
+        }
 
         app.MapPost("/oauth2/Approval", sim.HandleApprovalAsync);
         sim.MapRest(app);
+        if (options.AdminEndpoints)
+        {
+            sim.MapAdmin(app);
+        }
+
         app.MapFallback(sim.HandleFallbackAsync);
 
         await app.StartAsync(ct).ConfigureAwait(false);
@@ -139,6 +159,11 @@ public sealed partial class KisSimulator : IAsyncDisposable
         var rest = new Uri(bound);
         sim.RestBaseUri = new Uri($"http://{options.Host}:{rest.Port}");
         sim.WebSocketUri = new Uri($"ws://{options.Host}:{rest.Port}");
+        if (sim._ledgerFile is not null)
+        {
+            sim._ledgerStatusTimer = options.TimeProvider.CreateTimer(static s => ((KisSimulator)s!).WriteLedgerStatus(), sim, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+
         if (options.UpdatesPerSecond > 0)
         {
             sim._tickTimer = options.TimeProvider.CreateTimer(static s => ((KisSimulator)s!).TickSafe(null), sim, options.TickInterval, options.TickInterval);
@@ -174,7 +199,47 @@ public sealed partial class KisSimulator : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_ledgerStatusTimer is { } statusTimer)
+        {
+            await statusTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        WriteLedgerStatus();
+        _ledgerFile?.Dispose();
         _shutdown.Dispose();
+    }
+
+    private void WriteLedgerStatus() => _ledgerFile?.WriteStatus(LedgerStatus());
+
+    /// <summary>Test endpoints (<see cref="SimulatorOptions.AdminEndpoints"/>): the ledger status, stall on/off, drop every session.</summary>
+    private void MapAdmin(WebApplication app)
+    {
+        app.MapGet("/simulator/status", () => Microsoft.AspNetCore.Http.Results.Json(LedgerStatus()));
+        app.MapPost("/simulator/stall", (bool on) =>
+        {
+            Stall(on);
+            SimulatorLedgerFile.Status status = LedgerStatus();
+            _ledgerFile?.WriteStatus(status);
+            return Microsoft.AspNetCore.Http.Results.Json(status);
+        });
+        app.MapPost("/simulator/drop", async (string? mode) =>
+        {
+            DropMode? drop = mode switch
+            {
+                null or "abort" => DropMode.Abort,
+                "close-normal" => DropMode.CloseNormal,
+                "close-error" => DropMode.CloseError,
+                _ => null,
+            };
+            if (drop is not { } m)
+            {
+                return Microsoft.AspNetCore.Http.Results.BadRequest($"mode '{mode}': use abort, close-normal or close-error.");
+            }
+
+            int sessions = ActiveSessionCount;
+            await DropAllSessionsAsync(m).ConfigureAwait(false);
+            return Microsoft.AspNetCore.Http.Results.Json(new { dropped = sessions });
+        });
     }
 
     internal Task WaitWhileStalledAsync(CancellationToken ct) => _stallGate.Task.WaitAsync(ct);

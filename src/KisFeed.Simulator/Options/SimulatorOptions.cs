@@ -96,6 +96,22 @@ public sealed record SimulatorOptions
     /// <summary>Ledger records kept per session (older sessions keep theirs); beyond it, recording stops. Default 1,000,000.</summary>
     public int LedgerCapacityPerSession { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// The simulator's own bookkeeping for tests across processes (not a KIS feature; <see langword="null"/>, the default,
+    /// writes nothing): every data record written to a socket is appended to this file as a line, with the session, frame
+    /// and send time, and a status line (records sent, OPSP8996 refusals, most sessions bound to one app key at once) is
+    /// appended every second and when the simulator stops. <see cref="SimulatorLedgerFile.Read"/> reads it back.
+    /// </summary>
+    public string? LedgerFile { get; init; }
+
+    /// <summary>
+    /// Serves <c>GET /simulator/status</c> (the ledger status as JSON) and <c>POST /simulator/stall?on=true|false</c>
+    /// (<see cref="KisSimulator.Stall"/>) and <c>POST /simulator/drop?mode=abort|close-normal|close-error</c>
+    /// (<see cref="KisSimulator.DropAllSessionsAsync"/>) for a test driving a simulator in another process. Not KIS
+    /// endpoints; off by default.
+    /// </summary>
+    public bool AdminEndpoints { get; init; }
+
     /// <summary>The REST side: token and call limits, history window depth and page size.</summary>
     public SimulatorRestOptions Rest { get; init; } = SimulatorRestOptions.Default;
 

@@ -216,6 +216,7 @@ internal sealed partial class SimulatorSession
                 await _socket.SendAsync(m.Bytes, WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
                 Interlocked.Add(ref _recordsSent, m.Records!.Count);
                 _owner.CountData(m.Records.Count);
+                _owner.LedgerFile?.Append(Id, seq, sentAt, m.TrId!, m.Records);
                 lock (_ledger)
                 {
                     for (int i = 0; i < m.Records.Count && _ledger.Count < _owner.Options.LedgerCapacityPerSession; i++)

@@ -1,3 +1,5 @@
+using KisFeed.TestKit;
+
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 using NATS.Client.Core;
 using NATS.Client.JetStream;

@@ -1,5 +1,6 @@
 using KisFeed.Cli;
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 using Spectre.Console.Testing;
 

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
 using KisFeed.IntegrationTests.Reliability;
 using KisFeed.Nats;
 using KisFeed.Simulator;
+using KisFeed.TestKit;
 
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -93,16 +93,11 @@ internal sealed class GatewayProcess : IDisposable
     /// <summary>Sends a signal to any process the test started.</summary>
     public static void SendSignal(int pid, int signal)
     {
-        if (Kill(pid, signal) != 0)
+        if (!Signals.TrySend(pid, signal))
         {
             Assert.Fail($"kill({pid}, {signal}) failed");
         }
     }
-
-#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code enabled in this project; one P/Invoke does not warrant it.
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-#pragma warning restore SYSLIB1054
 
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 using NATS.Client.JetStream;
 

@@ -2,6 +2,7 @@ using KisFeed.IntegrationTests.Client;
 using KisFeed.IntegrationTests.Reliability;
 using KisFeed.Nats;
 using KisFeed.Simulator;
+using KisFeed.TestKit;
 
 using NATS.Client.JetStream;
 

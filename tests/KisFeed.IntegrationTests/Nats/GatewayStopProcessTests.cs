@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 
 using KisFeed.Cli;
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 namespace KisFeed.IntegrationTests.Nats;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 using NATS.Client.JetStream;
 

@@ -1,6 +1,7 @@
 using System.Text;
 
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 using NATS.Client.Core;
 using NATS.Client.JetStream;

@@ -1,4 +1,5 @@
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 using NATS.Client.JetStream;
 

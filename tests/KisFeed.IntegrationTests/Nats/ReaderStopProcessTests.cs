@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 
 using KisFeed.Cli;
 using KisFeed.Nats;
+using KisFeed.TestKit;
 
 using NATS.Client.JetStream;
 

@@ -2,13 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace KisFeed.IntegrationTests.Nats;
+namespace KisFeed.TestKit;
 
 /// <summary>
 /// A real <c>nats-server</c> with JetStream, started by the test on a free loopback port with a temporary file store,
 /// and stopped (or restarted on the same port and store) by it. Missing binary: the test fails, it never skips.
+/// Also used by the chaos scenario of tools/KisFeed.Soak, so it throws (<see cref="InvalidOperationException"/>) rather
+/// than asserting.
 /// </summary>
-internal sealed class NatsServer : IAsyncDisposable
+public sealed class NatsServer : IAsyncDisposable
 {
     private readonly string _binary;
     private readonly string[] _clusterArgs;
@@ -30,6 +32,9 @@ internal sealed class NatsServer : IAsyncDisposable
     public string Name { get; }
 
     public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>The process id while it runs (to sample its memory, or signal it), else null.</summary>
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
     public int Port { get; }
 
@@ -53,8 +58,7 @@ internal sealed class NatsServer : IAsyncDisposable
             }
         }
 
-        Assert.Fail("nats-server is not installed: apt-get install nats-server (tools/test.sh installs it). These tests need a real server and do not skip.");
-        return null!;
+        throw new InvalidOperationException("nats-server is not installed: apt-get install nats-server (tools/test.sh installs it). These tests need a real server and do not skip.");
     }
 
     public static async Task<NatsServer> StartAsync(CancellationToken ct)
@@ -84,7 +88,7 @@ internal sealed class NatsServer : IAsyncDisposable
     /// each with its own store; returns once every node is ready (JetStream's meta leader may still be electing: the
     /// first JetStream call should retry).
     /// </summary>
-    public static async Task<IReadOnlyList<NatsServer>> StartClusterAsync(int nodes, CancellationToken ct)
+    public static async Task<IReadOnlyList<NatsServer>> StartClusterAsync(int nodes, CancellationToken ct, string clusterName = "kisfeed-test")
     {
         string binary = FindBinary();
         int[] routes = [.. Enumerable.Range(0, nodes).Select(_ => FreePort())];
@@ -95,7 +99,7 @@ internal sealed class NatsServer : IAsyncDisposable
             Directory.CreateDirectory(dir);
             string others = string.Join(',', routes.Where((_, j) => j != i).Select(p => $"nats://127.0.0.1:{p}"));
             servers.Add(new NatsServer(binary, FreePort(), dir, $"n{i + 1}",
-                ["--server_name", $"n{i + 1}", "--cluster_name", "kisfeed-test", "--cluster", $"nats://127.0.0.1:{routes[i]}", "--routes", others]));
+                ["--server_name", $"n{i + 1}", "--cluster_name", clusterName, "--cluster", $"nats://127.0.0.1:{routes[i]}", "--routes", others]));
         }
 
         await Task.WhenAll(servers.Select(s => s.StartProcessAsync(ct)));
@@ -114,7 +118,7 @@ internal sealed class NatsServer : IAsyncDisposable
     {
         if (_process is { HasExited: false } p)
         {
-            GatewayProcess.SendSignal(p.Id, 15);
+            Signals.Send(p.Id, 15);
             await p.WaitForExitAsync(ct);
         }
 
@@ -177,7 +181,8 @@ internal sealed class NatsServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail($"nats-server did not become ready on port {Port}: {string.Join('\n', output)}");
+            Kill();
+            throw new InvalidOperationException($"nats-server did not become ready on port {Port}: {string.Join('\n', output)}");
         }
     }
 
@@ -192,7 +197,7 @@ internal sealed class NatsServer : IAsyncDisposable
             : null;
     }
 
-    internal static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
