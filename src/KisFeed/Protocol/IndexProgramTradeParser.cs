@@ -1,5 +1,7 @@
 using System.Buffers.Text;
 
+using static KisFeed.Protocol.CaretFields;
+
 namespace KisFeed.Protocol;
 
 /// <summary>
@@ -233,48 +235,11 @@ internal sealed class IndexProgramTradeParser
         return Utf8Parser.TryParse(field, out value, out int consumed) && consumed == field.Length;
     }
 
-    private static ReadOnlySpan<byte> Next(ref ReadOnlySpan<byte> payload)
-    {
-        int caret = payload.IndexOf((byte)'^');
-        ReadOnlySpan<byte> field;
-        if (caret < 0)
-        {
-            field = payload;
-            payload = default;
-        }
-        else
-        {
-            field = payload[..caret];
-            payload = payload[(caret + 1)..];
-        }
-
-        return field;
-    }
-
     /// <summary>True when the field at <paramref name="fieldIndex"/> and the next look like the start of a record: a 4-digit index code and HHMMSS.</summary>
     private static bool LooksLikeRecordStart(ReadOnlySpan<byte> payload, int fieldIndex)
     {
-        for (int i = 0; i < fieldIndex; i++)
-        {
-            _ = Next(ref payload);
-        }
-
-        ReadOnlySpan<byte> code = Next(ref payload);
-        ReadOnlySpan<byte> time = Next(ref payload);
-        return code.Length == 4 && AllDigits(code) && time.Length == 6 && AllDigits(time);
-    }
-
-    private static bool AllDigits(ReadOnlySpan<byte> s)
-    {
-        foreach (byte b in s)
-        {
-            if ((uint)(b - '0') > 9)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        CodeAndTimeAt(payload, fieldIndex, out ReadOnlySpan<byte> code, out ReadOnlySpan<byte> time);
+        return code.Length == 4 && IsDigits(code) && time.Length == 6 && IsDigits(time);
     }
 
     private static string Ascii(ReadOnlySpan<byte> bytes)

@@ -4,6 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
+using static KisFeed.Protocol.CaretFields;
+
 namespace KisFeed.Protocol;
 
 /// <summary>The outcome of reading one data frame.</summary>
@@ -479,33 +481,9 @@ internal sealed class ProgramTradeParser
         return 0;
     }
 
-    private static ReadOnlySpan<byte> Next(ref ReadOnlySpan<byte> payload)
-    {
-        int caret = payload.IndexOf((byte)'^');
-        ReadOnlySpan<byte> field;
-        if (caret < 0)
-        {
-            field = payload;
-            payload = default;
-        }
-        else
-        {
-            field = payload[..caret];
-            payload = payload[(caret + 1)..];
-        }
-
-        return field;
-    }
-
     private static bool LooksLikeRecordStart(ReadOnlySpan<byte> payload, int fieldIndex)
     {
-        for (int i = 0; i < fieldIndex; i++)
-        {
-            _ = Next(ref payload);
-        }
-
-        ReadOnlySpan<byte> code = Next(ref payload);
-        ReadOnlySpan<byte> time = Next(ref payload);
+        CodeAndTimeAt(payload, fieldIndex, out ReadOnlySpan<byte> code, out ReadOnlySpan<byte> time);
         return code.Length is >= 6 and <= 9 && IsAsciiAlnum(code) && time.Length == 6 && IsDigits(time);
     }
 
@@ -514,19 +492,6 @@ internal sealed class ProgramTradeParser
         foreach (byte b in s)
         {
             if (!char.IsAsciiLetterOrDigit((char)b))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsDigits(ReadOnlySpan<byte> s)
-    {
-        foreach (byte b in s)
-        {
-            if ((uint)(b - '0') > 9)
             {
                 return false;
             }
